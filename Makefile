@@ -1,0 +1,43 @@
+# Everything a fresh machine needs is installed from here, never by hand.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench prometheus-tools clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Debian's prometheus package brings both `prometheus` and `promtool` (2.42).
+prometheus-tools:
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then \
+		echo "installing Debian's prometheus package (prometheus, promtool)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	fi
+
+# With OPENROUTER_API_KEY set: the real API with config.example.yaml's defaults.
+# Without it: the demo, the exporter against the built-in simulator.
+run: $(STAMP)
+	@if [ -n "$$OPENROUTER_API_KEY" ]; then \
+		exec $(VENV)/bin/openrouter-exporter --config.file=config.example.yaml; \
+	else \
+		exec $(VENV)/bin/openrouter-exporter demo; \
+	fi
+
+test: $(STAMP) prometheus-tools
+	$(VENV)/bin/ruff check exporter tests
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check exporter tests
+	$(VENV)/bin/ruff format --check exporter tests
+
+bench: $(STAMP)
+	$(PY) -m exporter.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -1,0 +1,116 @@
+"""Wires config → budget → client → scheduler → store → collector → server, and runs it."""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from exporter.budget import Budget
+from exporter.client import Client
+from exporter.collector import ExpositionCache
+from exporter.config import Config
+from exporter.scheduler import Scheduler
+from exporter.selfmetrics import SelfMetrics
+from exporter.server import Endpoints, Server, start
+from exporter.store import Store
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE = 3.0  # seconds the poll thread gets to finish; the whole exit stays under 5
+
+
+@dataclass
+class Exporter:
+    cfg: Config
+    budget: Budget
+    store: Store
+    cache: ExpositionCache
+    self_metrics: SelfMetrics
+    client: Client
+    scheduler: Scheduler
+
+    def budget_figures(self) -> tuple[dict[str, int], dict[str, int]]:
+        limits = {"1m": self.budget.per_minute, "24h": self.budget.per_day}
+        return limits, self.budget.used()
+
+    def endpoints(self) -> Endpoints:
+        return Endpoints(
+            telemetry_path=self.cfg.web.telemetry_path,
+            cache=self.cache,
+            self_metrics=self.self_metrics,
+            statuses=lambda: list(self.scheduler.statuses()),
+            has_data=lambda key: key in self.store.snapshots(),
+            plan_text=self.scheduler.plan.describe,
+            budget=self.budget_figures,
+            upstream=self.cfg.openrouter.base_url,
+        )
+
+
+def build(
+    cfg: Config,
+    api_key: str | None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    clock: Callable[[], float] = time.time,
+    state_dir: Path | None = None,
+    rng: random.Random | None = None,
+) -> Exporter:
+    state = state_dir if state_dir is not None else Path(cfg.state_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    budget = Budget(cfg.budget.effective_per_minute, cfg.budget.effective_per_day,
+                    state / "requests.log", clock=clock)
+    store = Store(state)
+    cache = ExpositionCache(cfg)
+    store.on_change(cache.update)
+    holder: dict[str, Scheduler] = {}
+    self_metrics = SelfMetrics(
+        views=lambda: holder["s"].statuses() if "s" in holder else (),
+        budget=lambda: ({"1m": budget.per_minute, "24h": budget.per_day}, budget.used()),
+    )
+    client = Client(cfg, api_key, gate=budget.acquire, observe=self_metrics.observe,
+                    transport=transport, clock=clock)
+    scheduler = Scheduler(cfg, client, budget, store, clock=clock, state_dir=state, rng=rng)
+    holder["s"] = scheduler
+    return Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
+
+
+def serve_forever(exporter: Exporter, listen: str, *, on_ready: Callable[[str], None] | None = None
+                  ) -> int:
+    """Serve and poll until SIGTERM/SIGINT; exits 0 within 5 seconds of the signal."""
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        server: Server = start(listen, exporter.endpoints())
+    except OSError as e:
+        log.error("cannot listen on %s: %s", listen, e.strerror or e)
+        return 1
+    host, port = server.server_address[:2]
+    url = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
+    log.info("listening on %s (metrics at %s)", url, exporter.cfg.web.telemetry_path)
+    if on_ready:
+        on_ready(url)
+    poller = threading.Thread(target=exporter.scheduler.run, args=(stop,), name="poller",
+                              daemon=True)
+    poller.start()
+    while not stop.wait(1.0):
+        pass
+    # The request in flight, if any, is abandoned: its budget entry is already on disk and
+    # every snapshot write is atomic, so there is nothing else to flush.
+    poller.join(SHUTDOWN_GRACE)
+    server.shutdown()
+    server.server_close()
+    exporter.client.close()
+    return 0

@@ -1,0 +1,142 @@
+"""Sliding-window request budget over a persistent, shared request log.
+
+Both limits are sliding windows (last 60 s, last 24 h); a sliding 24 h cap also keeps any
+calendar-day cap. Every request is appended to ``requests.log`` and fsynced *before* it is
+sent, under an exclusive file lock, and the log is re-read under that lock: a crash loop,
+a restart, or a backfill running beside the exporter all see the same spend.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from exporter.client import BudgetExhausted
+
+log = logging.getLogger(__name__)
+
+MINUTE = 60.0
+DAY = 86400.0
+
+
+class Budget:
+    def __init__(
+        self,
+        per_minute: int,
+        per_day: int,
+        path: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.path = path
+        self._clock = clock
+        self._times: list[float] = []
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._locked():
+                pass
+
+    # --- persistence ----------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the log's lock and have ``_times`` reflect the file (other writers too)."""
+        if self.path is None:
+            yield
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._times = self._read(fd)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _read(self, fd: int) -> list[float]:
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        now = self._clock()
+        times: list[float] = []
+        bad = 0
+        for line in b"".join(chunks).splitlines():
+            try:
+                t = float(line.split(maxsplit=1)[0])
+            except (ValueError, IndexError):
+                bad += 1  # a torn last line after a crash: that request may have gone out
+                t = now
+            # A clock that went backwards must not hide spend: a future entry counts as now.
+            t = min(t, now)
+            if t > now - DAY:
+                times.append(t)
+        if bad:
+            log.warning("request log %s: %d unreadable line(s) counted as sent now",
+                        self.path, bad)
+        times.sort()
+        lines = sum(c.count(b"\n") for c in chunks)
+        if lines > 2 * len(times) + 64:  # mostly expired entries: keep the file small
+            self._compact(times)
+        return times
+
+    def _compact(self, times: list[float]) -> None:
+        assert self.path is not None
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="ascii") as f:
+            f.writelines(f"{t:.3f}\n" for t in times)
+            f.flush()
+            os.fsync(f.fileno())
+        # Renaming under the lock is safe: other writers reopen the path on each acquire.
+        os.replace(tmp, self.path)
+
+    def _append(self, t: float, endpoint: str) -> None:
+        self._times.append(t)
+        if self.path is None:
+            return
+        with open(self.path, "a", encoding="ascii") as f:
+            f.write(f"{t:.3f} {endpoint}\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    # --- accounting -----------------------------------------------------------------
+
+    def _wait(self, times: list[float], now: float, n: int) -> float:
+        def window_wait(span: float, limit: int) -> float:
+            inside = [t for t in times if t > now - span]
+            excess = len(inside) + n - limit
+            if excess <= 0:
+                return 0.0
+            if n > limit:
+                return float("inf")
+            return inside[excess - 1] + span - now
+
+        return max(window_wait(MINUTE, self.per_minute), window_wait(DAY, self.per_day))
+
+    def used(self) -> dict[str, int]:
+        with self._locked():
+            now = self._clock()
+            return {
+                "1m": sum(1 for t in self._times if t > now - MINUTE),
+                "24h": sum(1 for t in self._times if t > now - DAY),
+            }
+
+    def wait_time(self, n: int = 1) -> float:
+        """Seconds until ``n`` more requests fit in both windows (0: now)."""
+        with self._locked():
+            return self._wait(self._times, self._clock(), n)
+
+    def acquire(self, endpoint: str = "") -> None:
+        """Record one request about to be sent, or raise BudgetExhausted."""
+        with self._locked():
+            now = self._clock()
+            wait = self._wait(self._times, now, 1)
+            if wait > 0:
+                minute = sum(1 for t in self._times if t > now - MINUTE) >= self.per_minute
+                raise BudgetExhausted(wait, "minute" if minute else "24 hours")
+            self._append(now, endpoint)

@@ -1,0 +1,395 @@
+"""Snapshots → metric families, and the cached exposition served on /metrics.
+
+Families are built fresh from the current snapshots (a row that leaves the API leaves
+/metrics), never with ``Gauge().labels().set()``. The dataset part only changes when a
+snapshot does, a few times a day, so it is rendered once per change (per view, plain and
+gzip) and a scrape only renders the small self-metrics behind it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import generate_latest as generate_text
+from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
+from prometheus_client.utils import floatToGoString
+
+from exporter import taxonomy as tx
+from exporter.config import AppView, Config, ModelView
+from exporter.snapshot import AppRow, ModelDayRow, SessionCostRow, Snapshot
+
+CACHED = "Cached: refreshed in the background from OpenRouter's Data API, not on scrape."
+
+TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+Key = tuple[str, str]
+
+
+def _day_ts(d: date) -> float:
+    return float(calendar.timegm(d.timetuple()))
+
+
+def model_labels(view: str, model: str) -> list[str]:
+    if model == "other":
+        return [view, model, "other", ""]
+    author = model.split("/", 1)[0] if "/" in model else ""
+    variant = model.rpartition(":")[2] if ":" in model else ""
+    return [view, model, author, variant]
+
+
+def _period_end(start: date, period: str) -> date:
+    if period == "week":
+        return start + timedelta(days=6)
+    if period == "month":
+        return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return start
+
+
+def latest_complete_period(rows: Iterable[ModelDayRow], period: str,
+                           end_date: date | None) -> date | None:
+    """The newest bucket that is complete by ``end_date``.
+
+    The API returns a partial trailing week/month without marking it; a bucket is complete
+    when its last day is on or before the last published day.
+    """
+    dates = {r.date for r in rows}
+    if not dates:
+        return None
+    last = end_date or max(dates)
+    complete = [d for d in dates if _period_end(d, period) <= last]
+    return max(complete) if complete else None
+
+
+@dataclass(frozen=True)
+class ModelPeriod:
+    period_start: date
+    rows: list[tuple[str, int]]  # (model, tokens), API order, "other" last
+    total: int
+
+
+def model_period(snap: Snapshot, period: str) -> ModelPeriod | None:
+    start = latest_complete_period(snap.rows, period, snap.meta.end_date)
+    if start is None:
+        return None
+    seen: dict[str, int] = {}
+    for r in snap.rows:
+        if r.date == start and r.model not in seen:  # first wins: no duplicate series
+            seen[r.model] = r.total_tokens
+    ordered = sorted(seen.items(), key=lambda kv: (kv[0] == "other", -kv[1], kv[0]))
+    return ModelPeriod(start, ordered, sum(seen.values()))
+
+
+# --- rendering ---------------------------------------------------------------------------
+# Gauge sample lines are identical in the text format and OpenMetrics (same label escaping),
+# and HELP texts avoid the characters whose escaping differs, so one rendering serves both.
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labelstr(names: Sequence[str], values: Sequence[str]) -> str:
+    return ",".join(f'{n}="{_esc(v)}"' for n, v in zip(names, values, strict=True))
+
+
+def _line(name: str, labels: str, value: float) -> str:
+    return f"{name}{{{labels}}} {floatToGoString(value)}\n"
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    help: str
+    labels: tuple[str, ...]
+
+    def header(self) -> str:
+        return f"# HELP {self.name} {self.help}\n# TYPE {self.name} gauge\n"
+
+
+Fragment = dict[str, str]  # family name -> sample lines
+
+
+class AppRankingsCollector:
+    """App rankings, one view per window × sort × filter.
+
+    Emits, for example (label sets shortened)::
+
+        # HELP openrouter_app_rank Rank of the app in the window (1 = top). Cached: ...
+        # TYPE openrouter_app_rank gauge
+        openrouter_app_rank{window="30d",sort="popular",...,app_id="12345",app="Cline"} 1.0
+        openrouter_app_tokens{window="30d",...,app_id="12345",app="Cline"} 1.23456789012e+11
+        openrouter_app_requests{window="30d",...,app_id="12345",app="Cline"} 4321.0
+    """
+
+    dataset = tx.DATASET_APPS
+    LABELS = ("window", "sort", "category", "subcategory", "app_id", "app")
+    RANK = Family("openrouter_app_rank", f"Rank of the app in the window (1 = top). {CACHED}",
+                  LABELS)
+    TOKENS = Family("openrouter_app_tokens", f"Tokens the app used in the window. {CACHED}",
+                    LABELS)
+    REQUESTS = Family("openrouter_app_requests",
+                      f"Requests the app made in the window. {CACHED}", LABELS)
+    families = (RANK, TOKENS, REQUESTS)
+
+    def __init__(self, cfg: Config) -> None:
+        self.views: dict[str, AppView] = {v.name: v for v in cfg.app_views}
+
+    def render(self, snap: Snapshot) -> Fragment:
+        view = self.views.get(snap.view)
+        if view is None:
+            return {}
+        base = _labelstr(self.LABELS[:4], [view.window, view.sort, view.category_label,
+                                           view.subcategory_label])
+        rank, tokens, requests = [], [], []
+        seen: set[int] = set()
+        for r in snap.rows:
+            if not isinstance(r, AppRow) or r.app_id in seen:
+                continue  # pages fetched across a data change can repeat an app
+            seen.add(r.app_id)
+            labels = f'{base},app_id="{r.app_id}",app="{_esc(r.app_name)}"'
+            rank.append(_line(self.RANK.name, labels, r.rank))
+            tokens.append(_line(self.TOKENS.name, labels, float(r.total_tokens)))
+            requests.append(_line(self.REQUESTS.name, labels, float(r.total_requests)))
+        return {self.RANK.name: "".join(rank), self.TOKENS.name: "".join(tokens),
+                self.REQUESTS.name: "".join(requests)}
+
+
+class ModelRankingsCollector:
+    """Daily model rankings: each view shows its latest complete day, week or month.
+
+    Emits, for example::
+
+        openrouter_model_rank{view="daily",model="openai/gpt-4o",author="openai",variant=""} 1.0
+        openrouter_model_tokens{view="daily",model="other",author="other",variant=""} 5e+08
+        openrouter_model_share{view="daily",model="openai/gpt-4o",author="openai",variant=""} 0.4
+    """
+
+    dataset = tx.DATASET_MODELS
+    LABELS = ("view", "model", "author", "variant")
+    RANK = Family("openrouter_model_rank",
+                  "Rank of the model in the view's latest complete period (1 = top; the other "
+                  f"row has none). {CACHED}", LABELS)
+    TOKENS = Family("openrouter_model_tokens",
+                    "Tokens of the model in the view's latest complete period; the model "
+                    f"named other is the long tail outside the top 50, so the sum is the total. "
+                    f"{CACHED}", LABELS)
+    SHARE = Family("openrouter_model_share",
+                   "Share (0-1) of the period's total tokens. Never sum across modality views: "
+                   f"they overlap. {CACHED}", LABELS)
+    families = (RANK, TOKENS, SHARE)
+
+    def __init__(self, cfg: Config) -> None:
+        self.views: dict[str, ModelView] = {v.name: v for v in cfg.model_views}
+
+    def render(self, snap: Snapshot) -> Fragment:
+        view = self.views.get(snap.view)
+        period = model_period(snap, view.period) if view else None
+        if period is None:
+            return {}
+        rank, tokens, share = [], [], []
+        position = 0
+        for model, toks in period.rows:
+            labels = _labelstr(self.LABELS, model_labels(snap.view, model))
+            if model != "other":
+                position += 1
+                rank.append(_line(self.RANK.name, labels, position))
+            tokens.append(_line(self.TOKENS.name, labels, float(toks)))
+            if period.total > 0:
+                share.append(_line(self.SHARE.name, labels, toks / period.total))
+        return {self.RANK.name: "".join(rank), self.TOKENS.name: "".join(tokens),
+                self.SHARE.name: "".join(share)}
+
+
+class SessionCostCollector:
+    """Median cost per session, by harness, model and turn range (weekly snapshot).
+
+    Emits, for example::
+
+        openrouter_session_median_cost_dollars{app_slug="claude-code",app="Claude Code",\
+model="anthropic/claude-sonnet-4",turn_range="1-turn"} 0.42
+    """
+
+    dataset = tx.DATASET_SESSION_COST
+    LABELS = ("app_slug", "app", "model", "turn_range")
+    COST = Family("openrouter_session_median_cost_dollars",
+                  f"Median USD spent per session, by harness, model and turn range. {CACHED}",
+                  LABELS)
+    families = (COST,)
+
+    def __init__(self, cfg: Config) -> None:
+        self.enabled = cfg.session_cost
+
+    def render(self, snap: Snapshot) -> Fragment:
+        if not self.enabled:
+            return {}
+        lines = []
+        seen: set[tuple[str, str, str]] = set()
+        for r in snap.rows:
+            ident = (r.app_slug, r.model, r.turn_range)
+            if not isinstance(r, SessionCostRow) or ident in seen:
+                continue
+            seen.add(ident)
+            labels = _labelstr(self.LABELS, [r.app_slug, r.app_name, r.model, r.turn_range])
+            lines.append(_line(self.COST.name, labels, r.median_cost_usd))
+        return {self.COST.name: "".join(lines)}
+
+
+class MetaCollector:
+    """Freshness and citation facts of every view, and the configured watchlist.
+
+    Emits, for example::
+
+        openrouter_data_as_of_timestamp_seconds{dataset="rankings-daily",view="daily"} 1.78e+09
+        openrouter_dataset_info{dataset="rankings-daily",source="openrouter.ai/rankings",\
+license="CC-BY-4.0"} 1.0
+        openrouter_watched_app_info{app_id="12345"} 1.0
+    """
+
+    AS_OF = Family("openrouter_data_as_of_timestamp_seconds",
+                   "meta.as_of of the response behind the view; cite as: Source: OpenRouter "
+                   "(openrouter.ai/...), as of <as_of>.", ("dataset", "view"))
+    END = Family("openrouter_data_end_date_timestamp_seconds",
+                 "Last day the view's data covers (meta.end_date, or window_end_date for "
+                 "session cost), at 00:00 UTC.", ("dataset", "view"))
+    INFO = Family("openrouter_dataset_info",
+                  "Citation facts of each dataset in use: data is CC BY 4.0 and must be "
+                  "credited to OpenRouter.", ("dataset", "source", "license"))
+    WATCHED_APP = Family("openrouter_watched_app_info",
+                         "Apps on the configured watchlist (watch.apps), for scoping alerts "
+                         "by join on app_id.", ("app_id",))
+    WATCHED_MODEL = Family("openrouter_watched_model_info",
+                           "Models on the configured watchlist (watch.models), for scoping "
+                           "alerts by join on model.", ("model",))
+    families = (AS_OF, END, INFO, WATCHED_APP, WATCHED_MODEL)
+
+    def __init__(self, cfg: Config) -> None:
+        self.watch = cfg.watch
+
+    def render(self, snap: Snapshot) -> Fragment:
+        labels = _labelstr(("dataset", "view"), snap.key)
+        out = {}
+        if snap.meta.as_of is not None:
+            out[self.AS_OF.name] = _line(self.AS_OF.name, labels, snap.meta.as_of.timestamp())
+        if snap.meta.end_date is not None:
+            out[self.END.name] = _line(self.END.name, labels, _day_ts(snap.meta.end_date))
+        return out
+
+    def static(self, datasets: Iterable[str]) -> Fragment:
+        info = "".join(
+            _line(self.INFO.name, _labelstr(self.INFO.labels, [
+                d, tx.DATASET_SOURCES.get(d, "openrouter.ai"), tx.LICENSE]), 1)
+            for d in sorted(set(datasets)))
+        apps = "".join(_line(self.WATCHED_APP.name, f'app_id="{a}"', 1)
+                       for a in self.watch.apps)
+        models = "".join(_line(self.WATCHED_MODEL.name, _labelstr(("model",), [m]), 1)
+                         for m in self.watch.models)
+        return {self.INFO.name: info, self.WATCHED_APP.name: apps,
+                self.WATCHED_MODEL.name: models}
+
+
+class DatasetExposition:
+    """Assembles the dataset exposition from per-view fragments.
+
+    A fragment is rendered once per snapshot (kept while the snapshot object is unchanged),
+    so applying one refreshed view re-renders that view only and joins the rest.
+    """
+
+    def __init__(self, cfg: Config) -> None:
+        self.by_dataset = {c.dataset: c for c in (
+            AppRankingsCollector(cfg), ModelRankingsCollector(cfg), SessionCostCollector(cfg))}
+        self.meta = MetaCollector(cfg)
+        self.families: list[Family] = [
+            *AppRankingsCollector.families, *ModelRankingsCollector.families,
+            *SessionCostCollector.families, *MetaCollector.families]
+        self._fragments: dict[Key, tuple[Snapshot, Fragment]] = {}
+
+    def _fragment(self, snap: Snapshot) -> Fragment:
+        cached = self._fragments.get(snap.key)
+        if cached is not None and cached[0] is snap:
+            return cached[1]
+        collector = self.by_dataset.get(snap.dataset)
+        fragment = collector.render(snap) if collector else {}
+        for name, lines in self.meta.render(snap).items():
+            fragment[name] = lines
+        self._fragments[snap.key] = (snap, fragment)
+        return fragment
+
+    def render(self, snapshots: Mapping[Key, Snapshot]) -> bytes:
+        keys = sorted(snapshots)
+        fragments = [self._fragment(snapshots[k]) for k in keys]
+        for stale in set(self._fragments) - set(keys):
+            del self._fragments[stale]
+        fragments.append(self.meta.static(k[0] for k in keys))
+        parts: list[str] = []
+        for fam in self.families:
+            parts.append(fam.header())
+            parts.extend(f.get(fam.name, "") for f in fragments)
+        return "".join(parts).encode("utf-8")
+
+
+class GzipPrefix:
+    """A gzip stream of the cached part, left open so each scrape can append its live tail.
+
+    Concatenated gzip members are valid gzip, but many clients (httpx, curl, some browsers)
+    decode only the first member, so every response is one stream: the compressor state
+    after the cached part is kept and copied per scrape, which costs a memcpy, not a
+    recompression of megabytes.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        # Level 6 is the sweet spot: level 9 costs ~2x the CPU for ~1% smaller output.
+        self._state = zlib.compressobj(6, zlib.DEFLATED, 31)
+        self.prefix = self._state.compress(data) + self._state.flush(zlib.Z_SYNC_FLUSH)
+
+    def finish(self, tail: bytes) -> bytes:
+        state = self._state.copy()
+        return self.prefix + state.compress(tail) + state.flush(zlib.Z_FINISH)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One consistent rendering of the dataset part, in every encoding served."""
+
+    version: int
+    text: bytes  # valid as the text format and, before its # EOF, as OpenMetrics
+    gz: GzipPrefix
+
+    def body(self, gz: bool, tail: bytes = b"") -> bytes:
+        """The cached part followed by ``tail`` (the live self-metrics, in either format)."""
+        return self.gz.finish(tail) if gz else self.text + tail
+
+
+class ExpositionCache:
+    """Holds the pre-rendered dataset exposition; swapped whole, so a scrape never sees a
+    mix of two snapshot sets."""
+
+    def __init__(self, cfg: Config) -> None:
+        self._exposition = DatasetExposition(cfg)
+        self._lock = threading.Lock()
+        self._version = 0
+        self.render_seconds = 0.0
+        self.current = self._render({})
+
+    def _render(self, snapshots: Mapping[Key, Snapshot]) -> Rendered:
+        text = self._exposition.render(snapshots)
+        self._version += 1
+        return Rendered(self._version, text, GzipPrefix(text))
+
+    def update(self, snapshots: Mapping[Key, Snapshot]) -> None:
+        started = time.perf_counter()
+        with self._lock:
+            rendered = self._render(snapshots)
+            self.current = rendered  # one reference assignment: atomic for readers
+        self.render_seconds = time.perf_counter() - started
+
+
+def self_exposition(registry: CollectorRegistry, openmetrics: bool) -> bytes:
+    """The live self-metrics; in OpenMetrics they close the body with its one ``# EOF``."""
+    return generate_openmetrics(registry) if openmetrics else generate_text(registry)

@@ -1,0 +1,105 @@
+"""Last good snapshot per view, in memory and on disk.
+
+Writes are atomic (temp file, fsync, rename), so a crash leaves either the old or the new
+snapshot. A file that cannot be read back is moved aside with a log line; it never stops
+the exporter. Readers get an immutable mapping that is swapped whole on each change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from urllib.parse import quote, unquote
+
+from exporter.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+class Store:
+    def __init__(self, state_dir: Path | None) -> None:
+        self.dir = state_dir / "snapshots" if state_dir is not None else None
+        self._lock = threading.Lock()
+        self._snapshots: Mapping[Key, Snapshot] = MappingProxyType({})
+        self.version = 0
+        self._listeners: list[Callable[[Mapping[Key, Snapshot]], None]] = []
+        if self.dir is not None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+
+    def _file(self, key: Key) -> Path:
+        assert self.dir is not None
+        return self.dir / f"{quote(key[0], safe='')}__{quote(key[1], safe='')}.json"
+
+    def snapshots(self) -> Mapping[Key, Snapshot]:
+        return self._snapshots
+
+    def on_change(self, listener: Callable[[Mapping[Key, Snapshot]], None]) -> None:
+        self._listeners.append(listener)
+
+    def load(self, wanted: Iterable[Key] | None = None) -> int:
+        """Read stored snapshots (only ``wanted`` views when given); returns how many."""
+        if self.dir is None:
+            return 0
+        wanted_set = set(wanted) if wanted is not None else None
+        loaded: dict[Key, Snapshot] = {}
+        for path in sorted(self.dir.glob("*.json")):
+            dataset, sep, view = path.stem.partition("__")
+            key = (unquote(dataset), unquote(view))
+            if not sep or (wanted_set is not None and key not in wanted_set):
+                continue
+            try:
+                snap = Snapshot.from_json(json.loads(path.read_bytes()))
+                if snap.key != key:
+                    raise ValueError(f"file holds {snap.key}, not {key}")
+            except Exception as e:  # any damage: move aside, keep going
+                aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+                os.replace(path, aside)
+                log.warning("state file %s is unreadable (%s); moved aside to %s",
+                            path, str(e)[:200], aside.name)
+                continue
+            loaded[key] = snap
+        if loaded:
+            self._swap(lambda current: {**current, **loaded})
+        return len(loaded)
+
+    def put(self, snap: Snapshot) -> None:
+        if self.dir is not None:
+            atomic_write(self._file(snap.key),
+                         json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"))
+        self._swap(lambda current: {**current, snap.key: snap})
+
+    def retain(self, keys: Iterable[Key]) -> None:
+        """Forget views no longer configured (their series disappear from /metrics)."""
+        keep = set(keys)
+        self._swap(lambda current: {k: v for k, v in current.items() if k in keep})
+
+    def _swap(self, change: Callable[[Mapping[Key, Snapshot]], dict[Key, Snapshot]]) -> None:
+        # Listeners run under the lock so a slower render can never overwrite a newer one.
+        with self._lock:
+            new = MappingProxyType(change(self._snapshots))
+            self._snapshots = new
+            self.version += 1
+            for listener in self._listeners:
+                listener(new)

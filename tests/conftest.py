@@ -1,0 +1,109 @@
+"""Shared fixtures: canned API responses (tests/golden/*.json) behind respx, and a clock."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from exporter.config import Config, parse_config
+
+GOLDEN = Path(__file__).parent / "golden"
+BASE_URL = "https://openrouter.test/api/v1"
+FAKE_KEY = "sk-or-v1-TESTKEY-must-never-leak-0123456789abcdef"
+
+# The config the golden exposition is rendered from.
+GOLDEN_CONFIG: dict[str, Any] = {
+    "openrouter": {"base_url": BASE_URL},
+    "apps": {"windows": ["7d"], "sorts": ["popular", "trending"],
+             "filters": ["all", "cli-agent"], "depth": 50},
+    "models": {"views": [{"name": "daily", "period": "day"},
+                         {"name": "weekly", "period": "week"}]},
+    "watch": {"apps": [12345], "models": ["openai/gpt-4o-2024-05-13"]},
+}
+
+
+def golden_body(name: str) -> Any:
+    return json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+
+
+class FakeClock:
+    """A settable clock; tests advance it instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 5, 12, 6, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def golden_config() -> Config:
+    return parse_config(GOLDEN_CONFIG)
+
+
+def _golden_route(request: httpx.Request) -> httpx.Response:
+    params = request.url.params
+    path = request.url.path
+    if path.endswith("/app-rankings"):
+        if params.get("subcategory") == "cli-agent":
+            name = "apps_cli"
+        elif params.get("sort") == "trending":
+            name = "apps_trending"
+        else:
+            name = "apps_all"
+    elif path.endswith("/rankings-daily"):
+        name = "weekly" if params.get("period") == "week" else "daily"
+    elif path.endswith("/session-cost"):
+        name = "session"
+    else:
+        return httpx.Response(404, json={"error": {"code": 404, "message": "no route"}})
+    return httpx.Response(200, json=golden_body(name))
+
+
+@pytest.fixture
+def golden_api() -> Iterator[respx.MockRouter]:
+    """respx serving the golden responses for every endpoint of the golden config."""
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route(path__startswith="/datasets/").mock(side_effect=_golden_route)
+        yield router
+
+
+def drive(step: Callable[[], float], clock: FakeClock, until: float, max_steps: int = 100_000
+          ) -> int:
+    """Run a scheduler's step() on a fake clock until ``until``; returns steps taken."""
+    steps = 0
+    while clock.now < until and steps < max_steps:
+        wait = step()
+        steps += 1
+        if wait > 0:
+            clock.advance(min(wait, until - clock.now) if clock.now + wait > until else wait)
+    return steps
+
+
+def require_tool(name: str) -> str:
+    """Tools from Debian's prometheus package: `make test` installs them; never skip."""
+    path = shutil.which(name)
+    assert path, f"{name} not found: run `make test`, which installs Debian's prometheus package"
+    return path
+
+
+def promtool_check_metrics(text: bytes) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([require_tool("promtool"), "check", "metrics"], input=text.decode(),
+                          capture_output=True, text=True, timeout=60)

@@ -1,0 +1,115 @@
+"""Sliding windows over a persistent, shared request log."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+from conftest import FakeClock
+
+from exporter.budget import Budget
+from exporter.client import BudgetExhausted
+
+
+@pytest.fixture
+def fclock() -> FakeClock:
+    from datetime import UTC, datetime
+
+    return FakeClock(datetime(2026, 5, 12, tzinfo=UTC))
+
+
+def spend(b: Budget, n: int) -> int:
+    sent = 0
+    for _ in range(n):
+        try:
+            b.acquire("x")
+            sent += 1
+        except BudgetExhausted:
+            break
+    return sent
+
+
+def test_minute_window_slides(fclock, tmp_path):
+    b = Budget(5, 100, tmp_path / "log", clock=fclock)
+    assert spend(b, 10) == 5
+    assert b.wait_time() == pytest.approx(60)
+    fclock.advance(30)
+    assert spend(b, 1) == 0
+    fclock.advance(30.01)
+    assert spend(b, 10) == 5
+    assert b.used() == {"1m": 5, "24h": 10}
+
+
+def test_day_window_slides_not_calendar(fclock, tmp_path):
+    b = Budget(100, 12, tmp_path / "log", clock=fclock)
+    for _ in range(12):
+        assert spend(b, 1) == 1
+        fclock.advance(3600)  # one an hour
+    assert spend(b, 1) == 0
+    # The oldest entry leaves the window 24 h after it was sent (now it is 12 h old).
+    assert b.wait_time() == pytest.approx(12 * 3600, abs=1)
+    fclock.advance(12 * 3600 + 1)
+    assert spend(b, 5) == 1
+
+
+def test_wait_time_for_several_requests(fclock, tmp_path):
+    b = Budget(3, 100, tmp_path / "log", clock=fclock)
+    spend(b, 2)
+    fclock.advance(10)
+    assert b.wait_time(1) == 0
+    assert b.wait_time(2) == pytest.approx(50)  # the first entry must leave
+    assert b.wait_time(4) == float("inf")  # more than the window allows at all
+
+
+def test_log_survives_restarts(fclock, tmp_path):
+    path = tmp_path / "state" / "requests.log"
+    for _ in range(50):  # a crash loop: every start sees what the others spent
+        b = Budget(1000, 12, path, clock=fclock)
+        spend(b, 1)
+        fclock.advance(1)
+    assert Budget(1000, 12, path, clock=fclock).used()["24h"] == 12
+
+
+def test_torn_or_garbage_lines_count_as_spent(fclock, tmp_path):
+    path = tmp_path / "requests.log"
+    path.write_text(f"{fclock.now - 10:.3f} app-rankings\ngarbage\n\x00\x00\x00")
+    b = Budget(1000, 1000, path, clock=fclock)
+    assert b.used()["24h"] == 3
+
+
+def test_clock_going_backwards_does_not_hide_spend(fclock, tmp_path):
+    path = tmp_path / "requests.log"
+    b = Budget(1000, 3, path, clock=fclock)
+    spend(b, 3)
+    fclock.advance(-7200)  # clock jumped back two hours
+    assert spend(Budget(1000, 3, path, clock=fclock), 1) == 0
+
+
+def test_log_is_compacted(fclock, tmp_path):
+    path = tmp_path / "requests.log"
+    b = Budget(1000, 100, path, clock=fclock)
+    for _ in range(300):
+        spend(b, 1)
+        fclock.advance(600)  # most entries expire
+    assert len(path.read_text().splitlines()) < 300
+
+
+def _worker(path: str, n: int, q: multiprocessing.Queue) -> None:
+    b = Budget(10_000, 50, Path(path))
+    q.put(spend(b, n))
+
+
+def test_two_processes_share_one_budget(tmp_path):
+    """A backfill beside a running exporter: together they stay inside the day budget."""
+    path = tmp_path / "requests.log"
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(str(path), 40, q)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+    sent = sum(q.get(timeout=5) for _ in procs)
+    assert sent == 50
+    assert len(path.read_text().splitlines()) == 50

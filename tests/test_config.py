@@ -1,0 +1,654 @@
+"""Config: defaults, validation messages a user can act on, the API key, check-config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exporter.config import ConfigError, load_api_key, load_config, parse_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+CATEGORIES = ["coding", "creative", "entertainment", "productivity"]
+SUBCATEGORIES = [
+    "cli-agent", "ide-extension", "cloud-agent", "programming-app", "native-app-builder",
+    "creative-writing", "video-gen", "image-gen", "audio-gen", "roleplay", "game",
+    "writing-assistant", "general-chat", "personal-agent", "legal",
+]
+
+
+def error_of(data: object) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    return str(info.value)
+
+
+def apps(**kwargs: object) -> dict[str, object]:
+    return {"apps": kwargs}
+
+
+# --- defaults ----------------------------------------------------------------------------
+
+
+def test_no_file_means_documented_defaults() -> None:
+    cfg = load_config(None)
+
+    views = cfg.app_views
+    assert len(views) == 30
+    assert {v.window for v in views} == {"1d", "7d", "30d"}
+    assert {v.sort for v in views} == {"popular", "trending"}
+    assert {v.filter for v in views} == {"all", *CATEGORIES}
+    assert {v.depth for v in views} == {50}
+    assert len({v.name for v in views}) == 30
+    assert "30d/trending/coding" in {v.name for v in views}
+
+    assert [(m.name, m.period) for m in cfg.model_views] == [
+        ("daily", "day"), ("weekly", "week"), ("monthly", "month"),
+    ]
+    assert cfg.session_cost is True
+    assert cfg.web.listen_address == ":10110"
+    assert cfg.web.telemetry_path == "/metrics"
+    assert cfg.openrouter.base_url == "https://openrouter.ai/api/v1"
+    assert cfg.openrouter.timeout == 30.0
+    assert (cfg.budget.requests_per_minute, cfg.budget.requests_per_day) == (30, 500)
+    assert cfg.budget.reserve == pytest.approx(0.2)
+    assert (cfg.budget.effective_per_minute, cfg.budget.effective_per_day) == (24, 400)
+
+
+def test_empty_yaml_file_is_the_same_as_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing configured\n")
+    assert load_config(str(path)) == load_config(None)
+
+
+def test_default_filters_send_the_category_and_nothing_else() -> None:
+    by_name = {v.name: v for v in load_config(None).app_views}
+    coding = by_name["7d/popular/coding"]
+    assert (coding.category_param, coding.subcategory_param) == ("coding", None)
+    overall = by_name["7d/popular/all"]
+    assert (overall.category_param, overall.subcategory_param) == (None, None)
+    assert (overall.category_label, overall.subcategory_label) == ("all", "all")
+
+
+# --- apps.windows ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["45x", "0d", "d7", "7 d", "1w"])
+def test_bad_window_names_its_index_and_value(bad: str) -> None:
+    msg = error_of(apps(windows=["1d", "7d", bad]))
+    assert msg.startswith("apps.windows[2]:")
+    assert bad in msg
+    assert "window like 7d" in msg
+
+
+def test_window_given_as_a_bare_number_is_refused() -> None:
+    msg = error_of(apps(windows=[7]))
+    assert msg.startswith("apps.windows[0]:")
+    assert "7" in msg
+
+
+def test_window_longer_than_the_api_allows_is_refused() -> None:
+    msg = error_of(apps(windows=["367d"]))
+    assert msg.startswith("apps.windows[0]:")
+    assert "367d" in msg and "366" in msg
+    assert parse_config(apps(windows=["366d"])).app_views[0].window_days == 366
+
+
+def test_windows_may_be_a_single_string() -> None:
+    cfg = parse_config(apps(windows="14d", sorts=["popular"], filters=["all"]))
+    assert [v.name for v in cfg.app_views] == ["14d/popular/all"]
+
+
+# --- apps.sorts / apps.filters -----------------------------------------------------------
+
+
+def test_bad_sort_names_its_index_and_the_choices() -> None:
+    msg = error_of(apps(sorts=["popular", "newest"]))
+    assert msg.startswith("apps.sorts[1]:")
+    assert "newest" in msg
+    assert "popular" in msg and "trending" in msg
+
+
+def test_bad_filter_lists_the_known_filters() -> None:
+    msg = error_of(apps(filters=["all", "codng"]))
+    assert msg.startswith("apps.filters[1]:")
+    assert "codng" in msg
+    for known in ["all", "every", *CATEGORIES, *SUBCATEGORIES]:
+        assert known in msg
+    assert "category:NAME" in msg
+
+
+def test_category_and_subcategory_escape_hatch_for_new_api_values() -> None:
+    cfg = parse_config(apps(windows=["7d"], sorts=["popular"],
+                            filters=["category:science", "subcategory:music-gen"]))
+    by_filter = {v.filter: v for v in cfg.app_views}
+    assert set(by_filter) == {"science", "music-gen"}
+    assert (by_filter["science"].category_param, by_filter["science"].subcategory_param) == (
+        "science", None)
+    assert (by_filter["music-gen"].category_param,
+            by_filter["music-gen"].subcategory_param) == (None, "music-gen")
+
+
+@pytest.mark.parametrize("bad", ["category:", "category:Has Space", "genre:music"])
+def test_malformed_escape_hatch_is_refused(bad: str) -> None:
+    msg = error_of(apps(filters=[bad]))
+    assert msg.startswith("apps.filters[0]:")
+    assert bad in msg
+
+
+def test_subcategory_filter_sends_only_the_subcategory_and_labels_its_group() -> None:
+    cfg = parse_config(apps(windows=["1d"], sorts=["popular"], filters=["cli-agent"]))
+    (view,) = cfg.app_views
+    assert (view.category_param, view.subcategory_param) == (None, "cli-agent")
+    assert (view.category_label, view.subcategory_label) == ("coding", "cli-agent")
+
+
+def test_every_expands_to_all_categories_and_subcategories() -> None:
+    cfg = parse_config(apps(windows=["7d"], sorts=["popular"], filters=["every"]))
+    filters = [v.filter for v in cfg.app_views]
+    assert len(filters) == 20
+    assert set(filters) == {"all", *CATEGORIES, *SUBCATEGORIES}
+
+
+def test_every_with_three_windows_and_two_sorts_is_120_views() -> None:
+    cfg = parse_config(apps(windows=["1d", "7d", "30d"], sorts=["popular", "trending"],
+                            filters=["every"]))
+    assert len(cfg.app_views) == 120
+    assert len({v.name for v in cfg.app_views}) == 120
+
+
+def test_overlapping_filters_do_not_duplicate_views() -> None:
+    cfg = parse_config(apps(windows=["7d"], sorts=["popular"],
+                            filters=["every", "coding", "all", "categories"]))
+    assert len(cfg.app_views) == 20
+
+
+# --- apps.depth --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [0, 201, -5])
+def test_depth_out_of_range(bad: int) -> None:
+    msg = error_of(apps(depth=bad))
+    assert msg.startswith("apps.depth:")
+    assert str(bad) in msg
+    assert "1" in msg and "200" in msg
+
+
+@pytest.mark.parametrize("good, pages", [(1, 1), (100, 1), (101, 2), (200, 2)])
+def test_depth_in_range_sets_pages(good: int, pages: int) -> None:
+    view = parse_config(apps(depth=good)).app_views[0]
+    assert view.depth == good
+    assert view.pages == pages
+
+
+@pytest.mark.parametrize("bad", ["50", 50.5, True])
+def test_depth_must_be_a_whole_number(bad: object) -> None:
+    assert error_of(apps(depth=bad)).startswith("apps.depth:")
+
+
+# --- unknown keys and wrong types ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("data, path", [
+    ({"apps": {"depht": 50}}, "apps.depht"),
+    ({"aps": {}}, "aps"),
+    ({"openrouter": {"tiemout": "5s"}}, "openrouter.tiemout"),
+    ({"budget": {"requests_per_hour": 5}}, "budget.requests_per_hour"),
+    ({"web": {"listen": ":1"}}, "web.listen"),
+    ({"session_cost": {"enable": False}}, "session_cost.enable"),
+    ({"watch": {"app": [1]}}, "watch.app"),
+    ({"models": {"view": []}}, "models.view"),
+    ({"models": {"views": [{"name": "x", "perod": "week"}]}}, "models.views[0].perod"),
+])
+def test_unknown_key_is_named_with_its_path(data: dict[str, object], path: str) -> None:
+    msg = error_of(data)
+    assert msg.startswith(f"{path}:")
+    assert "unknown key" in msg
+
+
+@pytest.mark.parametrize("data, path", [
+    ({"apps": ["7d"]}, "apps"),
+    ({"apps": {"windows": {"a": 1}}}, "apps.windows"),
+    ({"apps": {"sorts": 5}}, "apps.sorts"),
+    ({"budget": {"requests_per_minute": "30"}}, "budget.requests_per_minute"),
+    ({"budget": {"requests_per_day": 0}}, "budget.requests_per_day"),
+    ({"session_cost": {"enabled": "yes"}}, "session_cost.enabled"),
+    ({"state_dir": 5}, "state_dir"),
+    ({"state_dir": ""}, "state_dir"),
+    ({"openrouter": {"timeout": "fast"}}, "openrouter.timeout"),
+    ({"openrouter": {"timeout": "0s"}}, "openrouter.timeout"),
+    ({"openrouter": {"timeout": "11m"}}, "openrouter.timeout"),
+    ({"openrouter": {"base_url": "openrouter.ai/api/v1"}}, "openrouter.base_url"),
+    ({"openrouter": {"title": 7}}, "openrouter.title"),
+    ({"openrouter": {"categories": [1, 2]}}, "openrouter.categories"),
+    ({"watch": {"apps": ["cline"]}}, "watch.apps[0]"),
+    ({"watch": {"models": ["gpt-4o"]}}, "watch.models[0]"),
+    ({"models": {"views": {"name": "daily"}}}, "models.views"),
+    ({"models": {"views": ["daily"]}}, "models.views[0]"),
+    ("just a string", "config"),
+])
+def test_wrong_type_or_value_is_named_with_its_path(data: object, path: str) -> None:
+    assert error_of(data).startswith(f"{path}:")
+
+
+@pytest.mark.parametrize("text, seconds", [
+    (30, 30.0), ("45s", 45.0), ("1.5s", 1.5), ("500ms", 0.5), ("2m", 120.0),
+])
+def test_timeout_durations(text: object, seconds: float) -> None:
+    assert parse_config({"openrouter": {"timeout": text}}).openrouter.timeout == seconds
+
+
+def test_openrouter_settings_are_kept() -> None:
+    cfg = parse_config({"openrouter": {
+        "base_url": "http://localhost:8111/api/v1/", "api_key_file": "/run/secrets/key",
+        "http_referer": "https://example.org", "title": "My dashboards",
+        "categories": "cli-agent, ide-extension",
+    }})
+    o = cfg.openrouter
+    assert o.base_url == "http://localhost:8111/api/v1"
+    assert o.api_key_file == "/run/secrets/key"
+    assert (o.http_referer, o.title) == ("https://example.org", "My dashboards")
+    assert o.categories == ("cli-agent", "ide-extension")
+
+
+# --- models.views --------------------------------------------------------------------------
+
+
+def models(*views: dict[str, object]) -> dict[str, object]:
+    return {"models": {"views": list(views)}}
+
+
+def test_model_views_are_parsed_with_their_slice() -> None:
+    cfg = parse_config(models(
+        {"name": "daily"},
+        {"name": "tools", "modality": "tool_calling", "days": 30},
+        {"name": "coding-weekly", "period": "week", "category": "programming"},
+        {"name": "seo", "period": "month", "category": "marketing/seo"},
+    ))
+    daily, tools, coding, seo = cfg.model_views
+    assert daily.params() == {"period": "day"}
+    assert tools.params() == {"period": "day", "modality": "tool_calling"}
+    assert tools.days == 30
+    assert coding.params() == {"period": "week", "category": "programming"}
+    assert seo.params() == {"period": "month", "category": "marketing/seo"}
+
+
+def test_empty_model_view_list_turns_model_views_off() -> None:
+    assert parse_config(models()).model_views == ()
+
+
+def test_duplicate_model_view_names_are_refused() -> None:
+    msg = error_of(models({"name": "daily"}, {"name": "other"}, {"name": "daily",
+                                                                 "period": "week"}))
+    assert msg.startswith("models.views[2].name:")
+    assert "daily" in msg and "twice" in msg
+
+
+def test_model_view_needs_a_name() -> None:
+    assert error_of(models({"period": "week"})).startswith("models.views[0].name:")
+
+
+@pytest.mark.parametrize("bad", ["Daily", "my view", "x/y"])
+def test_model_view_name_must_be_label_safe(bad: str) -> None:
+    msg = error_of(models({"name": bad}))
+    assert msg.startswith("models.views[0].name:")
+    assert bad in msg
+
+
+def test_bad_period_is_refused() -> None:
+    msg = error_of(models({"name": "a"}, {"name": "b", "period": "year"}))
+    assert msg.startswith("models.views[1].period:")
+    assert "year" in msg
+    for p in ("day", "week", "month"):
+        assert p in msg
+
+
+@pytest.mark.parametrize("slice_", [{"category": "programming"}, {"language_type": "natural"}])
+def test_category_or_language_type_with_period_day_is_refused(slice_: dict[str, str]) -> None:
+    msg = error_of(models({"name": "x", **slice_}))  # period defaults to day
+    assert msg.startswith("models.views[0].period:")
+    assert "week" in msg
+    msg = error_of(models({"name": "x", "period": "day", **slice_}))
+    assert msg.startswith("models.views[0].period:")
+    assert parse_config(models({"name": "x", "period": "week", **slice_})).model_views
+
+
+def test_two_slices_cannot_be_combined() -> None:
+    msg = error_of(models({"name": "x", "modality": "text", "context_bucket": "1M"}))
+    assert msg.startswith("models.views[0]:")
+    assert "modality" in msg and "context_bucket" in msg
+
+
+@pytest.mark.parametrize("key, bad", [
+    ("modality", "video"), ("context_bucket", "1k"), ("category", "sports"),
+    ("language_type", "english"),
+])
+def test_unknown_slice_value_is_refused_with_choices(key: str, bad: str) -> None:
+    msg = error_of(models({"name": "x", "period": "week", key: bad}))
+    assert msg.startswith(f"models.views[0].{key}:")
+    assert bad in msg
+
+
+def test_modality_error_lists_the_modalities() -> None:
+    msg = error_of(models({"name": "x", "modality": "video"}))
+    for m in ("text", "image", "image_output", "audio", "tool_calling"):
+        assert m in msg
+
+
+@pytest.mark.parametrize("period, too_short", [("day", 0), ("week", 13), ("month", 61)])
+def test_model_view_days_too_short_for_its_period(period: str, too_short: int) -> None:
+    msg = error_of(models({"name": "x", "period": period, "days": too_short}))
+    assert msg.startswith("models.views[0].days:")
+
+
+def test_model_view_days_over_the_api_cap() -> None:
+    assert error_of(models({"name": "x", "days": 367})).startswith("models.views[0].days:")
+
+
+# --- the API key is never in the file -----------------------------------------------------
+
+
+def test_literal_api_key_is_refused_without_echoing_it() -> None:
+    secret = "sk-or-v1-LITERALKEYVALUE0123456789"
+    msg = error_of({"openrouter": {"api_key": secret}})
+    assert msg.startswith("openrouter.api_key:")
+    assert "OPENROUTER_API_KEY" in msg and "api_key_file" in msg
+    assert secret not in msg
+    assert "LITERALKEYVALUE" not in msg
+
+
+def test_literal_api_key_at_top_level_is_refused_without_echoing_it() -> None:
+    secret = "sk-or-v1-TOPLEVELKEY99"
+    msg = error_of({"api_key": secret})
+    assert "api_key" in msg
+    assert secret not in msg
+
+
+def test_literal_api_key_is_refused_even_with_other_errors(tmp_path: Path) -> None:
+    secret = "sk-or-v1-FROMFILEKEY42"
+    path = tmp_path / "c.yaml"
+    path.write_text(f"openrouter:\n  api_key: {secret}\n  bogus: 1\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    assert str(info.value).startswith("openrouter.api_key:")
+    assert secret not in str(info.value)
+
+
+# --- budget ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [1, 1.5, -0.1, "0.2", True])
+def test_budget_reserve_out_of_range(bad: object) -> None:
+    msg = error_of({"budget": {"reserve": bad}})
+    assert msg.startswith("budget.reserve:")
+    assert repr(bad) in msg
+
+
+def test_budget_reserve_zero_keeps_the_whole_budget() -> None:
+    b = parse_config({"budget": {"requests_per_minute": 20, "requests_per_day": 300,
+                                 "reserve": 0}}).budget
+    assert (b.effective_per_minute, b.effective_per_day) == (20, 300)
+
+
+@pytest.mark.parametrize("per_day, reserve, expected", [
+    (1000, 0.9, 100),  # 1000 * (1 - 0.9) is 99.99999999999997 in floating point
+    (100, 0.55, 45),   # 44.99999999999999
+    (500, 0.5, 250),
+    (500, 0.25, 375),
+])
+def test_budget_after_reserve_is_not_lost_to_float_rounding(
+        per_day: int, reserve: float, expected: int) -> None:
+    b = parse_config({"budget": {"requests_per_day": per_day, "reserve": reserve}}).budget
+    assert b.effective_per_day == expected
+
+
+def test_budget_after_reserve_is_at_least_one_request() -> None:
+    b = parse_config({"budget": {"requests_per_minute": 1, "requests_per_day": 1,
+                                 "reserve": 0.99}}).budget
+    assert (b.effective_per_minute, b.effective_per_day) == (1, 1)
+
+
+# --- web ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["10110", "localhost", "host:", "host:http", ":70000"])
+def test_bad_listen_address(bad: str) -> None:
+    msg = error_of({"web": {"listen_address": bad}})
+    assert msg.startswith("web.listen_address:")
+    assert bad in msg
+
+
+@pytest.mark.parametrize("good", [":9000", "127.0.0.1:10110", "[::1]:10110", "0.0.0.0:0"])
+def test_good_listen_address(good: str) -> None:
+    assert parse_config({"web": {"listen_address": good}}).web.listen_address == good
+
+
+@pytest.mark.parametrize("bad", ["metrics", "/", ""])
+def test_bad_telemetry_path(bad: str) -> None:
+    assert error_of({"web": {"telemetry_path": bad}}).startswith("web.telemetry_path:")
+
+
+def test_custom_telemetry_path() -> None:
+    assert parse_config({"web": {"telemetry_path": "/m"}}).web.telemetry_path == "/m"
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def test_yaml_syntax_error_reports_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("apps:\n  depth: 5\n\tsorts: [popular]\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    msg = str(info.value)
+    assert str(path) in msg
+    assert "line 3" in msg
+
+
+def test_yaml_unclosed_list_reports_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("# header\napps:\n  windows: [1d, 7d\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    assert "not valid YAML" in str(info.value)
+    assert "line " in str(info.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    assert str(path) in str(info.value)
+    assert "cannot read" in str(info.value)
+
+
+def test_directory_instead_of_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(str(tmp_path))
+    assert "cannot read" in str(info.value)
+
+
+def test_binary_file_is_a_config_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00apps: {}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root can read a mode-000 file")
+def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "secret.yaml"
+    path.write_text("apps: {}\n")
+    path.chmod(0)
+    try:
+        with pytest.raises(ConfigError) as info:
+            load_config(str(path))
+    finally:
+        path.chmod(0o600)
+    assert "cannot read" in str(info.value)
+
+
+def test_file_values_are_validated_like_parse_config(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("apps:\n  windows: [1d, 7d, 45x]\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    assert str(info.value).startswith("apps.windows[2]:")
+    assert "45x" in str(info.value)
+
+
+# --- load_api_key ------------------------------------------------------------------------
+
+
+def key_file_config(path: Path) -> object:
+    return parse_config({"openrouter": {"api_key_file": str(path)}})
+
+
+def test_api_key_from_environment_wins_over_file(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    path.write_text("sk-from-file\n")
+    cfg = key_file_config(path)
+    assert load_api_key(cfg, {"OPENROUTER_API_KEY": "sk-from-env"}) == "sk-from-env"
+
+
+def test_api_key_from_environment_is_stripped() -> None:
+    assert load_api_key(load_config(None), {"OPENROUTER_API_KEY": " sk-env \n"}) == "sk-env"
+
+
+def test_api_key_from_file_when_environment_has_none(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    path.write_text("  sk-or-v1-fromfile \n\n")
+    cfg = key_file_config(path)
+    assert load_api_key(cfg, {}) == "sk-or-v1-fromfile"
+    assert load_api_key(cfg, {"OPENROUTER_API_KEY": "   "}) == "sk-or-v1-fromfile"
+
+
+def test_empty_api_key_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    path.write_text(" \n")
+    with pytest.raises(ConfigError) as info:
+        load_api_key(key_file_config(path), {})
+    assert str(info.value).startswith("openrouter.api_key_file:")
+    assert "empty" in str(info.value)
+
+
+def test_missing_api_key_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "no-such-key"
+    with pytest.raises(ConfigError) as info:
+        load_api_key(key_file_config(path), {})
+    assert str(info.value).startswith("openrouter.api_key_file:")
+    assert str(path) in str(info.value)
+
+
+def test_binary_api_key_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    path.write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(ConfigError) as info:
+        load_api_key(key_file_config(path), {})
+    assert str(info.value).startswith("openrouter.api_key_file:")
+
+
+def test_no_key_anywhere_is_none() -> None:
+    assert load_api_key(load_config(None), {}) is None
+    assert load_api_key(load_config(None), {"OPENROUTER_API_KEY": ""}) is None
+
+
+# --- check-config ------------------------------------------------------------------------
+
+
+def check_config(*args: str, env: dict[str, str] | None = None,
+                 ) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    return subprocess.run(
+        [sys.executable, "-m", "exporter", "check-config", *args],
+        cwd=REPO, env={**base, **(env or {})}, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_check_config_bad_file_exits_2_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("apps:\n  windows: [1d, 7d, 45x]\n")
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 2
+    assert "apps.windows[2]" in result.stderr
+    assert "45x" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_unknown_key_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("apps:\n  depht: 50\n")
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 2
+    assert "apps.depht" in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00", b"apps:\n\tdepth: 5\n"])
+def test_check_config_unparsable_file_exits_2_without_traceback(
+        tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 2
+    assert str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_missing_file_exits_2(tmp_path: Path) -> None:
+    result = check_config("--config.file", str(tmp_path / "missing.yaml"))
+    assert result.returncode == 2
+    assert "missing.yaml" in result.stderr
+
+
+def test_check_config_good_file_prints_the_plan(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text(
+        "apps:\n  windows: [7d]\n  sorts: [popular]\n  filters: [all, cli-agent]\n"
+        "  depth: 150\n"
+        "models:\n  views:\n    - name: coding-weekly\n      period: week\n"
+        "      category: programming\n"
+    )
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "config ok" in out
+    assert "7d/popular/all" in out
+    assert "7d/popular/cli-agent" in out
+    assert "coding-weekly" in out
+    assert "400 requests/day" in out
+    assert "NOT SET" in out  # no key in this environment
+
+
+def test_check_config_never_prints_the_key_from_the_environment() -> None:
+    secret = "sk-or-v1-SECRETSECRET"
+    result = check_config(env={"OPENROUTER_API_KEY": secret})
+    assert result.returncode == 0, result.stderr
+    assert "OPENROUTER_API_KEY" in result.stdout
+    assert "SECRETSECRET" not in result.stdout
+    assert "SECRETSECRET" not in result.stderr
+
+
+def test_check_config_never_prints_the_key_from_a_file(tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    key.write_text("sk-or-v1-FILESECRET77\n")
+    path = tmp_path / "c.yaml"
+    path.write_text(f"openrouter:\n  api_key_file: {key}\n")
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "api_key_file" in result.stdout
+    assert "FILESECRET77" not in result.stdout + result.stderr
+
+
+def test_check_config_literal_key_refused_and_not_echoed(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("openrouter:\n  api_key: sk-or-v1-LITERALINFILE\n")
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 2
+    assert "openrouter.api_key" in result.stderr
+    assert "LITERALINFILE" not in result.stdout + result.stderr
