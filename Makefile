@@ -29,15 +29,15 @@ run: $(STAMP)
 	fi
 
 test: $(STAMP) prometheus-tools
-	$(VENV)/bin/ruff check exporter tests
+	$(VENV)/bin/ruff check exporter tests bench
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check exporter tests
+	$(VENV)/bin/ruff check exporter tests bench
 	$(VENV)/bin/ruff format --check exporter tests
 
 bench: $(STAMP)
-	$(PY) -m exporter.bench
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -16,7 +16,7 @@ import httpx
 from exporter.budget import Budget
 from exporter.client import Client
 from exporter.collector import ExpositionCache
-from exporter.config import Config
+from exporter.config import Config, ConfigError
 from exporter.scheduler import Scheduler
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, Server, start
@@ -81,10 +81,20 @@ def build(
     return Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
 
 
-def serve_forever(exporter: Exporter, listen: str, *, on_ready: Callable[[str], None] | None = None
-                  ) -> int:
-    """Serve and poll until SIGTERM/SIGINT; exits 0 within 5 seconds of the signal."""
+def serve_forever(
+    exporter: Exporter,
+    listen: str,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    reload: Callable[[], Exporter] | None = None,
+) -> int:
+    """Serve and poll until SIGTERM/SIGINT; exits 0 within 5 seconds of the signal.
+
+    SIGHUP re-reads the config through ``reload``: a bad config is logged and the running
+    one kept, so a typo never takes the exporter down.
+    """
     stop = threading.Event()
+    reload_requested = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
@@ -92,6 +102,8 @@ def serve_forever(exporter: Exporter, listen: str, *, on_ready: Callable[[str], 
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if reload is not None:
+        signal.signal(signal.SIGHUP, lambda _s, _f: reload_requested.set())
     try:
         server: Server = start(listen, exporter.endpoints())
     except OSError as e:
@@ -102,15 +114,36 @@ def serve_forever(exporter: Exporter, listen: str, *, on_ready: Callable[[str], 
     log.info("listening on %s (metrics at %s)", url, exporter.cfg.web.telemetry_path)
     if on_ready:
         on_ready(url)
-    poller = threading.Thread(target=exporter.scheduler.run, args=(stop,), name="poller",
-                              daemon=True)
-    poller.start()
-    while not stop.wait(1.0):
-        pass
+    poll_stop, poller = _start_poller(exporter)
+    while not stop.wait(0.5):
+        if not reload_requested.is_set() or reload is None:
+            continue
+        reload_requested.clear()
+        try:
+            fresh = reload()
+        except ConfigError as e:
+            log.error("config reload failed, keeping the running config: %s", e)
+            continue
+        poll_stop.set()
+        poller.join(SHUTDOWN_GRACE)
+        exporter.client.close()
+        exporter = fresh
+        server.RequestHandlerClass.endpoints = exporter.endpoints()  # type: ignore[attr-defined]
+        poll_stop, poller = _start_poller(exporter)
+        log.info("config reloaded: %d views", len(list(exporter.scheduler.statuses())))
     # The request in flight, if any, is abandoned: its budget entry is already on disk and
     # every snapshot write is atomic, so there is nothing else to flush.
+    poll_stop.set()
     poller.join(SHUTDOWN_GRACE)
     server.shutdown()
     server.server_close()
     exporter.client.close()
     return 0
+
+
+def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:
+    stop = threading.Event()
+    poller = threading.Thread(target=exporter.scheduler.run, args=(stop,), name="poller",
+                              daemon=True)
+    poller.start()
+    return stop, poller

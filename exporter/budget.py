@@ -64,24 +64,28 @@ class Budget:
         while chunk := os.read(fd, 1 << 16):
             chunks.append(chunk)
         now = self._clock()
-        times: list[float] = []
+        latest: dict[bytes, float] = {}  # request id -> latest time recorded for it
+        anonymous: list[float] = []
         bad = 0
         for line in b"".join(chunks).splitlines():
+            fields = line.split()
             try:
-                t = float(line.split(maxsplit=1)[0])
+                t = float(fields[0])
             except (ValueError, IndexError):
                 bad += 1  # a torn last line after a crash: that request may have gone out
                 t = now
             # A clock that went backwards must not hide spend: a future entry counts as now.
             t = min(t, now)
-            if t > now - DAY:
-                times.append(t)
+            if len(fields) >= 3:
+                latest[fields[2]] = max(t, latest.get(fields[2], t))
+            else:
+                anonymous.append(t)
         if bad:
             log.warning("request log %s: %d unreadable line(s) counted as sent now",
                         self.path, bad)
-        times.sort()
+        times = sorted(t for t in [*latest.values(), *anonymous] if t > now - DAY)
         lines = sum(c.count(b"\n") for c in chunks)
-        if lines > 2 * len(times) + 64:  # mostly expired entries: keep the file small
+        if lines > 3 * len(times) + 64:  # mostly expired entries: keep the file small
             self._compact(times)
         return times
 
@@ -89,18 +93,17 @@ class Budget:
         assert self.path is not None
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "w", encoding="ascii") as f:
-            f.writelines(f"{t:.3f}\n" for t in times)
+            f.writelines(f"{t!r}\n" for t in times)
             f.flush()
             os.fsync(f.fileno())
         # Renaming under the lock is safe: other writers reopen the path on each acquire.
         os.replace(tmp, self.path)
 
-    def _append(self, t: float, endpoint: str) -> None:
-        self._times.append(t)
+    def _append(self, t: float, endpoint: str, ident: str) -> None:
         if self.path is None:
             return
         with open(self.path, "a", encoding="ascii") as f:
-            f.write(f"{t:.3f} {endpoint}\n")
+            f.write(f"{t!r} {endpoint or '-'} {ident}\n")  # full precision: exact windows
             f.flush()
             os.fsync(f.fileno())
 
@@ -131,12 +134,34 @@ class Budget:
         with self._locked():
             return self._wait(self._times, self._clock(), n)
 
-    def acquire(self, endpoint: str = "") -> None:
-        """Record one request about to be sent, or raise BudgetExhausted."""
+    def acquire(self, endpoint: str = "") -> Callable[[], None]:
+        """Record one request about to be sent, or raise BudgetExhausted.
+
+        Returns ``done``, to call when the request has finished: the entry then moves to
+        the finishing time. The API counts a request when it arrives, which is after we
+        recorded it; counting from the later of the two keeps our window at least as
+        strict as the API's, whatever the network's latency.
+        """
+        # Random, not pid-based: in a container every restart is pid 1.
+        ident = os.urandom(8).hex()
         with self._locked():
             now = self._clock()
             wait = self._wait(self._times, now, 1)
             if wait > 0:
                 minute = sum(1 for t in self._times if t > now - MINUTE) >= self.per_minute
                 raise BudgetExhausted(wait, "minute" if minute else "24 hours")
-            self._append(now, endpoint)
+            self._times.append(now)
+            self._append(now, endpoint, ident)
+        index = len(self._times) - 1
+
+        def done() -> None:
+            finished = self._clock()
+            if self.path is None:
+                if index < len(self._times):
+                    self._times[index] = max(self._times[index], finished)
+                    self._times.sort()
+                return
+            with self._locked():
+                self._append(finished, endpoint, ident)
+
+        return done

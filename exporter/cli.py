@@ -9,35 +9,47 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exporter import __version__
 from exporter.config import Config, ConfigError, load_api_key, load_config
 
+if TYPE_CHECKING:
+    from exporter.simulator import Simulator
+
 log = logging.getLogger("exporter")
+DEMO_PER_MINUTE = 120
 SUBCOMMANDS = ("run", "demo", "check-config", "backfill", "fake-api")
 
 
 class _Redact(logging.Filter):
     """Last line of defence: the key is replaced wherever it would reach a log line."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.secret = secret
+        self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        if self.secret in msg:
-            record.msg, record.args = msg.replace(self.secret, "[REDACTED]"), None
-        if record.exc_info and record.exc_info[1] and self.secret in str(record.exc_info[1]):
-            record.exc_info = None
-            record.msg = f"{record.msg} (exception text withheld: it contained the API key)"
+        for secret in self.secrets:
+            msg = record.getMessage()
+            if secret in msg:
+                record.msg, record.args = msg.replace(secret, "[REDACTED]"), None
+            if record.exc_info and record.exc_info[1] and secret in str(record.exc_info[1]):
+                record.exc_info = None
+                record.msg = f"{record.msg} (exception text withheld: it held the API key)"
         return True
+
+
+REDACT = _Redact()
 
 
 class _LogfmtFormatter(logging.Formatter):
@@ -64,7 +76,8 @@ def setup_logging(level: str, fmt: str, secret: str | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if fmt == "json" else _LogfmtFormatter())
     if secret:
-        handler.addFilter(_Redact(secret))
+        REDACT.secrets.add(secret)
+    handler.addFilter(REDACT)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -127,7 +140,7 @@ def _load(args: argparse.Namespace) -> tuple[Config, str | None]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from exporter.app import build, serve_forever
+    from exporter.app import Exporter, build, serve_forever
 
     cfg, key = _load(args)
     setup_logging(args.log_level, args.log_format, key)
@@ -138,18 +151,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     exporter = build(cfg, key)
     for w in exporter.scheduler.plan.warnings:
         log.warning("plan: %s", w)
-    return serve_forever(exporter, cfg.web.listen_address)
+
+    def reload() -> Exporter:
+        fresh, fresh_key = _load(args)
+        if fresh_key:
+            REDACT.secrets.add(fresh_key)
+        fresh = _with_web_flags(fresh, args)
+        if fresh.web.listen_address != cfg.web.listen_address:
+            log.warning("web.listen_address changed; it takes effect at the next restart")
+        return build(fresh, fresh_key)
+
+    return serve_forever(exporter, cfg.web.listen_address, reload=reload)
+
+
+def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
+    """Without a config file the demo shows every dashboard panel: a subcategory view and
+    a watchlist of apps and models that are in the simulated rankings."""
+    if explicit:
+        return cfg
+    from exporter.config import DEFAULTS, parse_config
+
+    end = sim.latest_day()
+    apps = sim.market.app_rankings(end - timedelta(days=29), end)[:2]
+    models = [r.model_permaslug for r in sim.market.rankings_daily(end, end)
+              if r.model_permaslug != "other"][:2]
+    return parse_config({
+        # The simulator is local: a roomier budget fills every view within seconds.
+        "budget": {"requests_per_minute": DEMO_PER_MINUTE, "requests_per_day": 5000,
+                   "reserve": 0},
+        "apps": {**DEFAULTS["apps"], "filters": ["all", "categories", "cli-agent"]},
+        "watch": {"apps": [a.app.id for a in apps], "models": models},
+    })
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from exporter.app import build, serve_forever
     from exporter.simulator import Simulator
 
-    cfg = load_config(args.config_file)
     setup_logging(args.log_level, args.log_format)
+    sim = Simulator(seed=args.seed, requests_per_minute=DEMO_PER_MINUTE, requests_per_day=5000)
+    cfg = demo_config(load_config(args.config_file), sim, args.config_file is not None)
     cfg = _with_web_flags(cfg, args)
     state = Path(tempfile.mkdtemp(prefix="openrouter-exporter-demo-"))
-    sim = Simulator(seed=args.seed)
     cfg = replace(cfg, openrouter=replace(cfg.openrouter, base_url="http://simulator/api/v1"),
                   state_dir=str(state))
     exporter = build(cfg, "demo-key", transport=sim.transport(), state_dir=state)
@@ -159,7 +202,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"  open {url} — metrics at {url.rstrip('/')}{cfg.web.telemetry_path}\n"
               f"  (state in {state}; Ctrl-C to stop)", file=sys.stderr, flush=True)
 
-    return serve_forever(exporter, cfg.web.listen_address, on_ready=ready)
+    try:
+        return serve_forever(exporter, cfg.web.listen_address, on_ready=ready)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -167,8 +213,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
     cfg, key = _load(args)
     p = plan(cfg)
-    source = ("OPENROUTER_API_KEY" if key and not cfg.openrouter.api_key_file
-              else "openrouter.api_key_file" if key else None)
+    from_env = bool(os.environ.get("OPENROUTER_API_KEY", "").strip())
+    source = "OPENROUTER_API_KEY" if from_env else "openrouter.api_key_file" if key else None
     print(f"config ok: {args.config_file or '(defaults)'}")
     print(f"API key: {'set, from ' + source if source else 'NOT SET (the exporter will not poll)'}")
     print(f"views: {len(cfg.model_views)} model, {len(cfg.app_views)} app, session cost "

@@ -269,7 +269,7 @@ def _error_message(response: httpx.Response) -> str:
 
 # --- client ----------------------------------------------------------------------------
 
-Gate = Callable[[str], None]
+Gate = Callable[[str], Callable[[], None] | None]  # returns what to call when it finished
 Observer = Callable[[str, str, float], None]  # endpoint, code, seconds
 
 
@@ -317,7 +317,7 @@ class Client:
 
     def get(self, endpoint: str, params: dict[str, Any]) -> Any:
         """One request → parsed JSON body, or a typed ApiError. Passes the gate first."""
-        self._gate(endpoint)
+        done = self._gate(endpoint)
         started = time.perf_counter()
         code = "error"
         try:
@@ -330,6 +330,8 @@ class Client:
             code = str(response.status_code)
             return self._body(endpoint, response)
         finally:
+            if done is not None:
+                done()
             self._observe(endpoint, code, time.perf_counter() - started)
 
     def _body(self, endpoint: str, response: httpx.Response) -> Any:

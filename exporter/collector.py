@@ -308,16 +308,18 @@ class DatasetExposition:
         self.families: list[Family] = [
             *AppRankingsCollector.families, *ModelRankingsCollector.families,
             *SessionCostCollector.families, *MetaCollector.families]
-        self._fragments: dict[Key, tuple[Snapshot, Fragment]] = {}
+        self._fragments: dict[Key, tuple[Snapshot, dict[str, bytes]]] = {}
 
-    def _fragment(self, snap: Snapshot) -> Fragment:
+    def _fragment(self, snap: Snapshot) -> dict[str, bytes]:
         cached = self._fragments.get(snap.key)
         if cached is not None and cached[0] is snap:
             return cached[1]
         collector = self.by_dataset.get(snap.dataset)
-        fragment = collector.render(snap) if collector else {}
-        for name, lines in self.meta.render(snap).items():
-            fragment[name] = lines
+        text = collector.render(snap) if collector else {}
+        text.update(self.meta.render(snap))
+        # Kept as UTF-8 bytes: one emoji in a str makes CPython store all of it at 4 bytes
+        # a character, and the joined exposition with it.
+        fragment = {name: lines.encode("utf-8") for name, lines in text.items()}
         self._fragments[snap.key] = (snap, fragment)
         return fragment
 
@@ -326,12 +328,13 @@ class DatasetExposition:
         fragments = [self._fragment(snapshots[k]) for k in keys]
         for stale in set(self._fragments) - set(keys):
             del self._fragments[stale]
-        fragments.append(self.meta.static(k[0] for k in keys))
-        parts: list[str] = []
+        static = self.meta.static(k[0] for k in keys)
+        fragments.append({name: lines.encode("utf-8") for name, lines in static.items()})
+        parts: list[bytes] = []
         for fam in self.families:
-            parts.append(fam.header())
-            parts.extend(f.get(fam.name, "") for f in fragments)
-        return "".join(parts).encode("utf-8")
+            parts.append(fam.header().encode("utf-8"))
+            parts.extend(f.get(fam.name, b"") for f in fragments)
+        return b"".join(parts)
 
 
 class GzipPrefix:
@@ -353,13 +356,26 @@ class GzipPrefix:
         return self.prefix + state.compress(tail) + state.flush(zlib.Z_FINISH)
 
 
-@dataclass(frozen=True)
 class Rendered:
-    """One consistent rendering of the dataset part, in every encoding served."""
+    """One consistent rendering of the dataset part, plain and gzip.
 
-    version: int
-    text: bytes  # valid as the text format and, before its # EOF, as OpenMetrics
-    gz: GzipPrefix
+    The gzip prefix is built by the first scrape that asks for it and kept: views refresh
+    in bursts of many snapshots, and compressing after each one would be wasted work.
+    """
+
+    def __init__(self, version: int, text: bytes) -> None:
+        self.version = version
+        self.text = text  # valid as the text format and, before its # EOF, as OpenMetrics
+        self._gz: GzipPrefix | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def gz(self) -> GzipPrefix:
+        if self._gz is None:
+            with self._lock:  # one scraper compresses, the others wait for it
+                if self._gz is None:
+                    self._gz = GzipPrefix(self.text)
+        return self._gz
 
     def body(self, gz: bool, tail: bytes = b"") -> bytes:
         """The cached part followed by ``tail`` (the live self-metrics, in either format)."""
@@ -380,7 +396,7 @@ class ExpositionCache:
     def _render(self, snapshots: Mapping[Key, Snapshot]) -> Rendered:
         text = self._exposition.render(snapshots)
         self._version += 1
-        return Rendered(self._version, text, GzipPrefix(text))
+        return Rendered(self._version, text)
 
     def update(self, snapshots: Mapping[Key, Snapshot]) -> None:
         started = time.perf_counter()

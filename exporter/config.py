@@ -360,6 +360,14 @@ def _parse_listen(value: str, key: str) -> str:
     return value
 
 
+def _key_file(path: str | None) -> str | None:
+    # A key pasted where its file's path belongs would be echoed by every later error.
+    if path is not None and path.strip().startswith("sk-"):
+        raise ConfigError("openrouter.api_key_file: this looks like an API key, not a path; "
+                          "write the key to a file and name that file here")
+    return path
+
+
 def parse_config(data: Any) -> Config:
     root = _Reader(data, "")
     if root.get("api_key") is not None or (
@@ -385,7 +393,7 @@ def parse_config(data: Any) -> Config:
         raise ConfigError("openrouter.categories: expected a list of subcategory names")
     openrouter = OpenRouterConfig(
         base_url=base_url,
-        api_key_file=o.string("api_key_file"),
+        api_key_file=_key_file(o.string("api_key_file")),
         timeout=parse_duration(o.get("timeout", 30), "openrouter.timeout"),
         http_referer=o.string("http_referer"),
         title=o.string("title"),

@@ -25,7 +25,10 @@ from exporter.client import (
     BudgetExhausted,
     Client,
     RateLimited,
+    ServerError,
+    TransportError,
     Unauthorized,
+    UnexpectedContentType,
 )
 from exporter.config import AppView, Config, ModelView
 from exporter.planner import SESSION_COST_EVERY, SETTLE_DELAYS, Plan, plan
@@ -63,7 +66,7 @@ class Task:
     failures: int = 0
     misconfigured: str | None = None  # the API's 400 message
     end_date: date | None = None  # data end of the snapshot served
-    settle: list[float] = field(default_factory=list)  # pending re-poll times
+    settle: list[float] = field(default_factory=list)  # re-polls after ``due`` while D-1 settles
 
     @property
     def key(self) -> tuple[str, str]:
@@ -112,6 +115,7 @@ class Scheduler:
         self.hold_until = 0.0  # after a 429 or a bad key: nothing is sent before this
         self.pace_until = 0.0
         self.unauthorized = False
+        self.outage = False
         self._last_sent = 0.0
         self._restore()
 
@@ -186,8 +190,7 @@ class Scheduler:
 
     def _publish_due(self) -> None:
         for t in self.tasks:
-            nxt = min([t.due, *t.settle]) if t.settle else t.due
-            t.status.next_refresh = None if math.isinf(nxt) else max(nxt, self.hold_until)
+            t.status.next_refresh = None if math.isinf(t.due) else max(t.due, self.hold_until)
 
     def statuses(self) -> Iterable[ViewStatus]:
         return [t.status for t in self.tasks if t.view != "_detector"]
@@ -199,9 +202,6 @@ class Scheduler:
         for t in self.tasks:
             if t.misconfigured:
                 continue
-            if t.settle and t.settle[0] <= now and t.due > now:
-                t.settle.pop(0)
-                t.due = now
             if t.due <= now:
                 due.append(t)
         return sorted(due, key=lambda t: (t.priority, t.due))
@@ -213,8 +213,7 @@ class Scheduler:
             return self.hold_until - now
         due = self._due_tasks(now)
         if not due:
-            nxt = min([t.due for t in self.tasks if not t.misconfigured]
-                      + [s for t in self.tasks for s in t.settle] + [now + 3600])
+            nxt = min([t.due for t in self.tasks if not t.misconfigured] + [now + 3600])
             return max(1.0, nxt - now)
         task = due[0]
         wait = self.budget.wait_time(task.cost)
@@ -251,8 +250,9 @@ class Scheduler:
             assert t.model_view is not None
             days = t.model_view.days
             if t is self.detector or self.latest_day is None:
+                # A week of slack: a start after the (delayed) latest day would be a 400.
                 rows, meta = self.client.rankings_daily(
-                    t.model_view, start=today - timedelta(days=days))
+                    t.model_view, start=today - timedelta(days=days + 7))
             else:
                 rows, meta = self.client.rankings_daily(
                     t.model_view, start=self.latest_day - timedelta(days=days - 1),
@@ -321,11 +321,21 @@ class Scheduler:
                         t.dataset, t.view, e.message, wait)
             return
         t.due = now + self._backoff(t.failures)
+        if isinstance(e, TransportError | ServerError | UnexpectedContentType):
+            # An outage fails every view alike: say so once, not once per view.
+            if not self.outage:
+                log.warning("OpenRouter API unavailable (%s: %s); retrying with backoff, "
+                            "serving the last good data", type(e).__name__, e.message)
+            self.outage = True
+            return
         lvl = logging.WARNING if t.failures == 1 else logging.DEBUG
         log.log(lvl, "refresh of %s/%s failed (%s: %s); retry in %.0fs", t.dataset, t.view,
                 type(e).__name__, e.message, t.due - now)
 
     def _succeeded(self, t: Task, snap: Snapshot, now: float) -> None:
+        if self.outage:
+            log.info("OpenRouter API answers again")
+            self.outage = False
         if self.unauthorized:
             log.info("the API key is accepted again; polling resumes")
             self.unauthorized = False
@@ -333,8 +343,6 @@ class Scheduler:
                 if other.status.error and "401" in other.status.error:
                     other.status.error = None
                     other.status.up = None if other.status.last_success is None else True
-        if t.failures:
-            log.info("%s/%s refreshed again after %d failure(s)", t.dataset, t.view, t.failures)
         t.failures = 0
         t.status.up = True
         t.status.error = None
@@ -347,7 +355,9 @@ class Scheduler:
         elif t.dataset == tx.DATASET_SESSION_COST:
             t.due = now + SESSION_COST_EVERY
         else:
-            t.due = NEVER if not t.settle else t.settle[0]
+            # This refresh also covers any re-poll that came due while it was retrying.
+            t.settle = [s for s in t.settle if s > now]
+            t.due = t.settle.pop(0) if t.settle else NEVER
 
     def _detected(self, snap: Snapshot, now: float) -> None:
         day = snap.meta.end_date

@@ -20,6 +20,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporter import __version__
+from exporter import taxonomy as tx
 
 
 @dataclass
@@ -55,6 +56,12 @@ class SelfMetrics:
             "openrouter_exporter_api_request_duration_seconds",
             "Time for one Data API request, answer or failure.", ["endpoint"],
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=self.registry)
+        # Zero series for the codes alerts watch: increase() cannot see a counter's first
+        # increment if the series only appears with it.
+        for endpoint in (tx.DATASET_APPS, tx.DATASET_MODELS, tx.DATASET_SESSION_COST):
+            for code in ("200", "400", "401", "429", "500", "error"):
+                self.requests.labels(endpoint, code)
+            self.duration.labels(endpoint)
         self._views = views
         self._budget = budget
         self.registry.register(self)  # type: ignore[arg-type]

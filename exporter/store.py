@@ -85,10 +85,16 @@ class Store:
         return len(loaded)
 
     def put(self, snap: Snapshot) -> None:
+        self.put_many([snap])
+
+    def put_many(self, snaps: Iterable[Snapshot]) -> None:
+        """Store several snapshots and publish them in one swap: readers see all or none."""
+        snaps = list(snaps)
         if self.dir is not None:
-            atomic_write(self._file(snap.key),
-                         json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"))
-        self._swap(lambda current: {**current, snap.key: snap})
+            for snap in snaps:
+                atomic_write(self._file(snap.key),
+                             json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"))
+        self._swap(lambda current: {**current, **{s.key: s for s in snaps}})
 
     def retain(self, keys: Iterable[Key]) -> None:
         """Forget views no longer configured (their series disappear from /metrics)."""

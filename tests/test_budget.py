@@ -113,3 +113,18 @@ def test_two_processes_share_one_budget(tmp_path):
     sent = sum(q.get(timeout=5) for _ in procs)
     assert sent == 50
     assert len(path.read_text().splitlines()) == 50
+
+
+def test_window_counts_from_when_a_request_finished(fclock, tmp_path):
+    """The API counts a request when it arrives, after we recorded it: a slow request must
+    not let the next minute's first request land inside the API's window."""
+    b = Budget(1, 100, tmp_path / "log", clock=fclock)
+    done = b.acquire("x")
+    fclock.advance(5)  # the request took 5 s
+    done()
+    fclock.advance(56)  # 61 s after it was recorded, 56 s after it finished
+    assert spend(b, 1) == 0
+    assert b.wait_time() == pytest.approx(4)
+    fclock.advance(4.01)
+    assert spend(b, 1) == 1
+    assert Budget(1, 100, tmp_path / "log", clock=fclock).used()["24h"] == 2  # not 3

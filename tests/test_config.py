@@ -480,20 +480,6 @@ def test_binary_file_is_a_config_error_not_a_crash(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root can read a mode-000 file")
-def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
-    path = tmp_path / "secret.yaml"
-    path.write_text("apps: {}\n")
-    path.chmod(0)
-    try:
-        with pytest.raises(ConfigError) as info:
-            load_config(str(path))
-    finally:
-        path.chmod(0o600)
-    assert "cannot read" in str(info.value)
-
-
 def test_file_values_are_validated_like_parse_config(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("apps:\n  windows: [1d, 7d, 45x]\n")

@@ -1,0 +1,31 @@
+"""A faithful, deterministic fake of OpenRouter's Data API (app-rankings, rankings-daily,
+session-cost), for tests, the demo and the `fake-api` subcommand.
+
+    sim = Simulator(seed=42)
+    client = httpx.Client(transport=sim.transport(), base_url="http://sim/api/v1")
+    server = serve(sim)            # real HTTP: server.url == "http://127.0.0.1:PORT/api/v1"
+"""
+
+from exporter.simulator.api import RequestRecord, Simulator
+from exporter.simulator.clock import ManualClock
+from exporter.simulator.faults import Fault, FaultQueue
+from exporter.simulator.market import App, AppRanking, DailyRow, Market, Model, SessionCostCell
+from exporter.simulator.server import SimulatorServer, main_fake_api, parse_listen, serve
+
+__all__ = [
+    "App",
+    "AppRanking",
+    "DailyRow",
+    "Fault",
+    "FaultQueue",
+    "ManualClock",
+    "Market",
+    "Model",
+    "RequestRecord",
+    "SessionCostCell",
+    "Simulator",
+    "SimulatorServer",
+    "main_fake_api",
+    "parse_listen",
+    "serve",
+]

@@ -1,0 +1,33 @@
+"""A settable clock for driving the simulator's notion of "now" from tests."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+
+class ManualClock:
+    """Callable clock that only moves when told to: pass it as `Simulator(now=clock)`."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self._now = start.astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, delta: timedelta | None = None, /, **kwargs: float) -> datetime:
+        """Move forward by `delta` or by timedelta keyword arguments; returns the new time."""
+        step = delta if delta is not None else timedelta(**kwargs)
+        with self._lock:
+            self._now += step
+            return self._now
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("when must be timezone-aware")
+        with self._lock:
+            self._now = when.astimezone(UTC)

@@ -1,0 +1,241 @@
+"""Grafana dashboards: generated JSON is current and follows the rules Grafana needs.
+
+What needs data (every query returning something) is proven in test_e2e_prometheus.py
+against a real Prometheus; this file checks structure without any server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# pytest puts tests/ on sys.path (rootdir-relative "prepend" import mode, no __init__.py).
+from test_rules import CONTRACT_METRICS, metric_names, records
+
+ROOT = Path(__file__).resolve().parent.parent
+DASH_DIR = ROOT / "grafana" / "dashboards"
+GENERATOR = ROOT / "grafana" / "generate.py"
+EXPECTED = {
+    "openrouter-models.json": "openrouter-models",
+    "openrouter-apps.json": "openrouter-apps",
+    "openrouter-session-cost.json": "openrouter-session-cost",
+    "openrouter-exporter-health.json": "openrouter-exporter-health",
+}
+DS_REF = {"type": "prometheus", "uid": "${datasource}"}
+GRAFANA_BUILTINS = {
+    "__range",
+    "__rate_interval",
+    "__interval",
+    "__range_s",
+    "__interval_ms",
+    "__all",
+}
+CITATION = re.compile(r"^Source: OpenRouter \(\{\{source\}\}\), as of$")
+
+
+def load(name: str) -> dict:
+    return json.loads((DASH_DIR / name).read_text(encoding="utf-8"))
+
+
+def panels(d: dict) -> list[dict]:
+    out, stack = [], list(d["panels"])
+    while stack:
+        p = stack.pop(0)
+        out.append(p)
+        stack.extend(p.get("panels", []))
+    return out
+
+
+def exprs(d: dict) -> list[str]:
+    return [t["expr"] for p in panels(d) for t in p.get("targets", [])]
+
+
+def expanded_exprs(d: dict) -> list[str]:
+    """Panel queries with every value of the custom variables (e.g. change$change)."""
+    custom = {
+        v["name"]: [o.strip() for o in v["query"].split(",")]
+        for v in variables(d)
+        if v["type"] == "custom"
+    }
+    out = []
+    for e in exprs(d):
+        used = [n for n in custom if re.search(rf"\${n}\b|\$\{{{n}\}}", e)]
+        for values in itertools.product(*(custom[n] for n in used)):
+            x = e
+            for n, val in zip(used, values, strict=True):
+                x = re.sub(rf"\${n}\b|\$\{{{n}\}}", val, x)
+            out.append(x)
+    return out
+
+
+def variables(d: dict) -> list[dict]:
+    return d["templating"]["list"]
+
+
+@pytest.fixture(params=sorted(EXPECTED), ids=lambda n: n.removesuffix(".json"))
+def dash(request) -> dict:
+    return load(request.param)
+
+
+def test_committed_json_is_what_the_generator_writes() -> None:
+    r = subprocess.run(
+        [sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr or r.stdout
+
+
+def test_the_four_dashboards_with_stable_uids() -> None:
+    assert sorted(p.name for p in DASH_DIR.glob("*.json")) == sorted(EXPECTED)
+    for name, uid in EXPECTED.items():
+        assert load(name)["uid"] == uid
+
+
+def test_loads_in_grafana_10_4(dash: dict) -> None:
+    assert dash["schemaVersion"] >= 39  # Grafana 10.4 writes 39
+    assert "__inputs" not in dash and "__requires" not in dash
+    assert "${DS_" not in json.dumps(dash), "import-only datasource placeholders"
+    assert dash.get("id") is None, "a fixed numeric id breaks provisioning"
+    assert dash["title"].startswith("OpenRouter / ") and "openrouter" in dash["tags"]
+    ids = [p["id"] for p in panels(dash)]
+    assert len(ids) == len(set(ids))
+
+
+def test_datasource_variable_used_by_every_panel_target_and_variable(dash: dict) -> None:
+    ds = [v for v in variables(dash) if v["type"] == "datasource"]
+    assert [(v["name"], v["query"]) for v in ds] == [("datasource", "prometheus")]
+    assert variables(dash)[0]["name"] == "datasource", "must resolve before the others"
+    for p in panels(dash):
+        if p["type"] == "row":
+            continue
+        assert p.get("datasource") == DS_REF, p["title"]
+        assert p.get("targets"), f"{p['title']}: no queries"
+        for t in p["targets"]:
+            assert t.get("datasource") == DS_REF, p["title"]
+            assert t.get("expr", "").strip(), p["title"]
+    for v in variables(dash):
+        if v["type"] == "query":
+            assert v.get("datasource") == DS_REF, v["name"]
+
+
+def test_citation_line_with_as_of(dash: dict) -> None:
+    cites = [
+        p
+        for p in panels(dash)
+        if any(CITATION.match(t.get("legendFormat", "")) for t in p.get("targets", []))
+    ]
+    assert len(cites) == 1, "exactly one citation panel"
+    p = cites[0]
+    (t,) = p["targets"]
+    assert p["gridPos"]["y"] == 0 and p["gridPos"]["w"] == 24, "citation on top, full width"
+    assert "openrouter_data_as_of_timestamp_seconds" in t["expr"]
+    assert "openrouter_dataset_info" in t["expr"]
+    assert p["fieldConfig"]["defaults"]["unit"] == "dateTimeAsIso"
+    assert p["options"]["textMode"] == "value_and_name"
+    assert dash["timezone"] == "utc"
+
+
+def test_queries_use_only_contract_metrics_and_recording_rules(dash: dict) -> None:
+    known = CONTRACT_METRICS | records()
+    unknown = {m for e in expanded_exprs(dash) for m in metric_names(e)} - known
+    assert not unknown, unknown
+
+
+def test_every_variable_reference_is_defined(dash: dict) -> None:
+    defined = {v["name"] for v in variables(dash)} | GRAFANA_BUILTINS
+    texts = exprs(dash) + [
+        v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
+        for v in variables(dash)
+        if v["type"] == "query"
+    ]
+    texts += [p["title"] for p in panels(dash)]
+    refs = {m.group(1) or m.group(2) for s in texts for m in re.finditer(r"\$(\w+)|\$\{(\w+)", s)}
+    assert refs <= defined, refs - defined
+    # A variable may only use variables defined before it (Grafana resolves in order).
+    seen: set[str] = set(GRAFANA_BUILTINS)
+    for v in variables(dash):
+        q = v.get("definition", "") if v["type"] == "query" else ""
+        used = {m.group(1) for m in re.finditer(r"\$(\w+)", q)}
+        assert used <= seen, f"${v['name']} uses {used - seen} before it is defined"
+        seen.add(v["name"])
+
+
+def test_panels_fit_the_grid_without_overlap(dash: dict) -> None:
+    cells: dict[tuple[int, int], str] = {}
+    for p in panels(dash):
+        g = p["gridPos"]
+        assert g["x"] >= 0 and g["w"] > 0 and g["x"] + g["w"] <= 24, p["title"]
+        for x in range(g["x"], g["x"] + g["w"]):
+            for y in range(g["y"], g["y"] + g["h"]):
+                assert (x, y) not in cells, f"{p['title']} overlaps {cells[(x, y)]}"
+                cells[(x, y)] = p["title"]
+
+
+def test_app_names_never_reach_a_promql_string() -> None:
+    # App names are untrusted (quotes, newlines); the app variable carries app_id values.
+    d = load("openrouter-apps.json")
+    (app,) = [v for v in variables(d) if v["name"] == "app"]
+    assert "(?<value>[0-9]+)" in app["regex"] and "app_id" in app["regex"]
+    for e in exprs(d):
+        assert not re.search(r'\bapp=~?"\$', e), e
+
+
+def _titles(name: str) -> str:
+    return "\n".join(p["title"] for p in panels(load(name))).lower()
+
+
+@pytest.mark.parametrize(
+    ("name", "needles"),
+    [
+        (
+            "openrouter-models.json",
+            [
+                "market share by author",
+                "top models",
+                "tokens per model",
+                "top 50 vs other",
+                "total tokens",
+            ],
+        ),
+        (
+            "openrouter-apps.json",
+            ["leaderboard", "rank over time", "climbers", "fallers", "tokens by category"],
+        ),
+        ("openrouter-session-cost.json", ["harness", "median cost per session"]),
+        (
+            "openrouter-exporter-health.json",
+            ["budget", "status code", "data age", "next refresh", "view up"],
+        ),
+    ],
+)
+def test_dashboards_have_the_promised_panels(name: str, needles: list[str]) -> None:
+    titles = _titles(name)
+    missing = [n for n in needles if n not in titles]
+    assert not missing, missing
+
+
+def test_models_table_has_rank_change_columns() -> None:
+    d = load("openrouter-models.json")
+    (top,) = [p for p in panels(d) if p["title"].startswith("Top models")]
+    joined = " ".join(t["expr"] for t in top["targets"])
+    for m in (
+        "openrouter_model_rank",
+        "openrouter_model_tokens",
+        "openrouter_model_share",
+        "model:openrouter_model_rank:change1d",
+        "model:openrouter_model_rank:change7d",
+    ):
+        assert m in joined
+
+
+def test_apps_leaderboard_uses_all_four_view_variables() -> None:
+    d = load("openrouter-apps.json")
+    (board,) = [p for p in panels(d) if p["title"].startswith("Leaderboard")]
+    for t in board["targets"]:
+        for var in ("$window", "$sort", "$category", "$subcategory"):
+            assert var in t["expr"], (var, t["expr"])

@@ -1,0 +1,202 @@
+"""The exporter as a user runs it: a real process against the simulator over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from conftest import FAKE_KEY
+
+from exporter.simulator import Simulator, serve
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._f = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.p = subprocess.Popen([sys.executable, "-m", "exporter", *args], env=env,
+                                  stdout=self._f, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+        try:
+            return self.p.wait(timeout)
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+            self._f.close()
+
+
+def wait_for(url: str, predicate, timeout: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    last: Exception | str = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(url, timeout=5)
+            if predicate(r):
+                return r
+            last = f"{r.status_code}: {r.text[:300]}"
+        except httpx.HTTPError as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never satisfied the check: {last}")
+
+
+@pytest.fixture
+def sim_server() -> Iterator:
+    sim = Simulator(seed=7, api_keys={FAKE_KEY})
+    server = serve(sim, "127.0.0.1", 0)
+    try:
+        yield sim, server
+    finally:
+        server.shutdown()
+
+
+SMALL = {"apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
+         "models": {"views": [{"name": "daily"}]}}
+
+
+def start(tmp_path: Path, base_url: str, key: str | None, extra: dict | None = None,
+          name: str = "exporter") -> tuple[Proc, str, Path]:
+    port = free_port()
+    cfg = {**SMALL, **(extra or {}), "openrouter": {"base_url": base_url, "timeout": "2s"},
+           "state_dir": str(tmp_path / "state")}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    if key:
+        env["OPENROUTER_API_KEY"] = key
+    proc = Proc(["--config.file", str(path), f"--web.listen-address=127.0.0.1:{port}"], env,
+                tmp_path / f"{name}.log")
+    return proc, f"http://127.0.0.1:{port}", path
+
+
+def test_serves_the_simulators_numbers(tmp_path, sim_server):
+    _, server = sim_server
+    proc, url, _ = start(tmp_path, server.url, FAKE_KEY)
+    try:
+        r = wait_for(f"{url}/metrics", lambda r: "openrouter_app_rank{" in r.text
+                     and "openrouter_session_median_cost_dollars{" in r.text)
+        assert 'openrouter_exporter_view_up{dataset="app-rankings",view="7d/popular/all"} 1.0' \
+            in r.text
+        assert wait_for(f"{url}/readyz", lambda r: r.status_code == 200)
+    finally:
+        assert proc.stop() == 0
+    assert FAKE_KEY not in proc.output()
+
+
+def test_bad_key_one_log_line_and_keeps_serving(tmp_path, sim_server):
+    _, server = sim_server
+    bad = "sk-or-v1-WRONG-key-that-must-not-appear-0000"
+    proc, url, _ = start(tmp_path, server.url, bad)
+    try:
+        r = wait_for(f"{url}/metrics", lambda r: "openrouter_exporter_view_up{" in r.text
+                     and 'code="401"' in r.text)
+        assert "view_up{dataset=\"rankings-daily\",view=\"daily\"} 0.0" in r.text
+        time.sleep(1)
+        assert httpx.get(f"{url}/healthz").status_code == 200
+    finally:
+        assert proc.stop() == 0
+    out = proc.output()
+    assert out.count("rejected the API key") == 1, out
+    assert bad not in out
+
+
+def test_unreachable_api_one_log_line_and_keeps_serving(tmp_path):
+    dead = f"http://127.0.0.1:{free_port()}/api/v1"
+    proc, url, _ = start(tmp_path, dead, FAKE_KEY)
+    try:
+        r = wait_for(f"{url}/metrics", lambda r: 'code="error"' in r.text)
+        assert r.status_code == 200
+        time.sleep(1.5)
+    finally:
+        assert proc.stop() == 0
+    out = proc.output()
+    assert out.count("OpenRouter API unavailable") == 1, out
+    assert FAKE_KEY not in out
+
+
+def test_bad_config_on_reload_one_log_line_and_keeps_serving(tmp_path, sim_server):
+    _, server = sim_server
+    proc, url, path = start(tmp_path, server.url, FAKE_KEY)
+    try:
+        wait_for(f"{url}/metrics", lambda r: "openrouter_app_rank{" in r.text)
+        path.write_text("apps:\n  windows: [45x]\n")
+        proc.p.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        r = httpx.get(f"{url}/metrics")
+        assert r.status_code == 200 and "openrouter_app_rank{" in r.text
+    finally:
+        assert proc.stop() == 0
+    out = proc.output()
+    assert out.count("config reload failed") == 1, out
+    assert "apps.windows[0]" in out
+
+
+def test_bad_config_at_start_exits_2(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("budget:\n  reserve: 2\n")
+    r = subprocess.run([sys.executable, "-m", "exporter", "--config.file", str(path)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert "budget.reserve" in r.stderr
+
+
+def test_sigterm_exits_0_within_5_seconds(tmp_path, sim_server):
+    _, server = sim_server
+    proc, url, _ = start(tmp_path, server.url, FAKE_KEY)
+    wait_for(f"{url}/healthz", lambda r: r.status_code == 200)
+    started = time.monotonic()
+    assert proc.stop(signal.SIGTERM, timeout=5) == 0
+    assert time.monotonic() - started < 5
+
+
+def test_budget_holds_across_sigkill_restarts(tmp_path, sim_server):
+    """5/minute and 12/day, killed with SIGKILL twice: the API never sees more, and every
+    restart serves the stored metrics at once."""
+    sim, server = sim_server
+    extra = {"budget": {"requests_per_minute": 5, "requests_per_day": 12, "reserve": 0},
+             "apps": {"windows": ["1d", "7d", "30d"], "sorts": ["popular", "trending"],
+                      "filters": ["all", "coding"], "depth": 20},
+             "models": {"views": [{"name": "daily"}, {"name": "weekly", "period": "week"}]}}
+    for i in range(3):
+        proc, url, _ = start(tmp_path, server.url, FAKE_KEY, extra, name=f"run{i}")
+        try:
+            if i > 0:  # stored data is served before anything is fetched
+                r = wait_for(f"{url}/metrics", lambda r: r.status_code == 200, timeout=10)
+                assert "openrouter_model_rank{" in r.text
+            if i < 2:
+                time.sleep(8)
+            else:  # run until the day cap is spent, and a little past it
+                wait_for(f"{url}/metrics", lambda r: 'budget_used_requests{window="24h"} 12.0'
+                         in r.text, timeout=200)
+                time.sleep(5)
+        finally:
+            proc.p.kill()  # SIGKILL: no chance to flush anything
+            proc.stop()
+    times = sorted(rec.time.timestamp() for rec in sim.log)
+    assert len(times) == 12, len(times)
+    worst = max(sum(1 for u in times if t - 60 < u <= t) for t in times)
+    assert worst <= 5

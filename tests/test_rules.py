@@ -1,0 +1,245 @@
+"""Prometheus rules: promtool lint and unit tests, plus the conventions promtool cannot see.
+
+promtool comes from Debian's prometheus package (`make prometheus-tools`). When it is
+missing these tests fail: they never skip.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PROM = ROOT / "prometheus"
+RULE_FILES = sorted((PROM / "rules").glob("*.yml"))
+ALERTS_FILE = PROM / "rules" / "openrouter-alerts.yml"
+RECORDING_FILE = PROM / "rules" / "openrouter-recording.yml"
+UNIT_TESTS = sorted((PROM / "tests").glob("*.test.yml"))
+
+REQUIRED_ALERTS = {
+    "OpenRouterExporterDown",
+    "OpenRouterDataStale",
+    "OpenRouterApiKeyInvalid",
+    "OpenRouterBudgetNearlyExhausted",
+    "OpenRouterRateLimited",
+    "OpenRouterAppRankDropped",
+    "OpenRouterAppEnteredTopN",
+    "OpenRouterAppLeftTopN",
+    "OpenRouterModelRankChanged",
+    "OpenRouterNewTopModel",
+    "OpenRouterWatchedAppRankChanged",
+    "OpenRouterWatchedModelRankChanged",
+}
+# The exporter's metric contract (DESIGN.md): rules and dashboards may use nothing else.
+CONTRACT_METRICS = {
+    "openrouter_app_rank",
+    "openrouter_app_tokens",
+    "openrouter_app_requests",
+    "openrouter_model_rank",
+    "openrouter_model_tokens",
+    "openrouter_model_share",
+    "openrouter_session_median_cost_dollars",
+    "openrouter_data_as_of_timestamp_seconds",
+    "openrouter_data_end_date_timestamp_seconds",
+    "openrouter_dataset_info",
+    "openrouter_watched_app_info",
+    "openrouter_watched_model_info",
+    "openrouter_exporter_build_info",
+    "openrouter_exporter_api_requests_total",
+    "openrouter_exporter_api_request_duration_seconds_bucket",
+    "openrouter_exporter_api_request_duration_seconds_sum",
+    "openrouter_exporter_api_request_duration_seconds_count",
+    "openrouter_exporter_budget_limit_requests",
+    "openrouter_exporter_budget_used_requests",
+    "openrouter_exporter_view_up",
+    "openrouter_exporter_view_last_success_timestamp_seconds",
+    "openrouter_exporter_view_next_refresh_timestamp_seconds",
+}
+THRESHOLD_GROUP = "openrouter-thresholds"
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess:
+    binary = shutil.which("promtool")
+    assert binary, "promtool is not installed: run `make prometheus-tools` (Debian's prometheus)"
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def rules(path: Path) -> list[tuple[str, dict]]:
+    return [(g["name"], r) for g in load(path)["groups"] for r in g["rules"]]
+
+
+def alerts() -> dict[str, dict]:
+    return {r["alert"]: r for _, r in rules(ALERTS_FILE) if "alert" in r}
+
+
+def records() -> set[str]:
+    return {r["record"] for p in RULE_FILES for _, r in rules(p) if "record" in r}
+
+
+def metric_names(expr: str) -> set[str]:
+    """Identifiers in a PromQL expression that name openrouter series (strings removed)."""
+    code = re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', expr)
+    return {t for t in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", code) if "openrouter" in t}
+
+
+# --- promtool -----------------------------------------------------------------
+def test_rule_files_exist() -> None:
+    assert {p.name for p in RULE_FILES} == {"openrouter-alerts.yml", "openrouter-recording.yml"}
+    assert UNIT_TESTS, "no promtool unit tests in prometheus/tests/"
+
+
+def test_promtool_check_rules_with_lint() -> None:
+    r = promtool("check", "rules", "--lint=all", "--lint-fatal", *map(str, RULE_FILES))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("config", ["prometheus.yml", "prometheus-docker.yml"])
+def test_promtool_check_config(config: str) -> None:
+    r = promtool("check", "config", str(PROM / config))
+    assert r.returncode == 0, r.stdout + r.stderr
+    cfg = load(PROM / config)
+    assert [j["job_name"] for j in cfg["scrape_configs"]] == ["openrouter"]
+    assert sorted(Path(f).name for f in cfg["rule_files"]) == sorted(p.name for p in RULE_FILES)
+
+
+@pytest.mark.parametrize("test_file", UNIT_TESTS, ids=lambda p: p.name)
+def test_promtool_unit_tests(test_file: Path) -> None:
+    r = promtool("test", "rules", str(test_file))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "SUCCESS" in r.stdout, r.stdout
+
+
+def test_unit_tests_set_interval_explicitly() -> None:
+    # Before Prometheus 2.49 a missing `interval:` is not evaluation_interval (notes).
+    for path in UNIT_TESTS:
+        for t in load(path)["tests"]:
+            assert "interval" in t, f"{path.name}: test {t.get('name')!r} has no interval"
+
+
+# --- alert conventions ----------------------------------------------------------
+def test_required_alerts_exist() -> None:
+    missing = REQUIRED_ALERTS - alerts().keys()
+    assert not missing, f"missing alerts: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_ALERTS))
+def test_alert_has_severity_summary_description(name: str) -> None:
+    rule = alerts()[name]
+    assert rule.get("labels", {}).get("severity") in {"critical", "warning", "info"}, rule
+    ann = rule.get("annotations", {})
+    assert ann.get("summary", "").strip() and ann.get("description", "").strip(), ann
+
+
+def test_no_topk_or_bottomk_in_alerts() -> None:
+    offenders = [
+        n
+        for n, r in alerts().items()
+        if re.search(r"\b(topk|bottomk|sort|sort_desc)\s*\(", r["expr"])
+    ]
+    assert not offenders, f"set-selecting functions flap in alerts: {offenders}"
+
+
+def test_every_alert_has_a_firing_and_a_quiet_unit_test() -> None:
+    firing, quiet = set(), set()
+    for path in UNIT_TESTS:
+        for t in load(path)["tests"]:
+            for case in t.get("alert_rule_test", []):
+                (firing if case.get("exp_alerts") else quiet).add(case["alertname"])
+    names = set(alerts())
+    assert not names - firing, f"alerts without a firing case: {sorted(names - firing)}"
+    assert not names - quiet, f"alerts without a not-firing case: {sorted(names - quiet)}"
+
+
+def _quiet_cases(alertname: str) -> list[dict]:
+    out = []
+    for path in UNIT_TESTS:
+        for t in load(path)["tests"]:
+            if any(
+                c["alertname"] == alertname and not c.get("exp_alerts")
+                for c in t.get("alert_rule_test", [])
+            ):
+                out.append(t)
+    return out
+
+
+def _has_zero(t: dict, series_prefix: str) -> bool:
+    return any(
+        s["series"].startswith(series_prefix) and re.search(r"(^|\s)0(x\d+)?(\s|$)", s["values"])
+        for s in t["input_series"]
+    )
+
+
+def test_left_top_n_has_outage_guard_cases() -> None:
+    quiet = _quiet_cases("OpenRouterAppLeftTopN")
+    assert any(_has_zero(t, "up{") for t in quiet), "no quiet case with the exporter down"
+    assert any(_has_zero(t, "openrouter_exporter_view_up{") for t in quiet), (
+        "no quiet case with view_up 0"
+    )
+
+
+def test_thresholds_live_in_one_group_and_are_used() -> None:
+    threshold_rules = [
+        (g, r)
+        for p in RULE_FILES
+        for g, r in rules(p)
+        if r.get("record", "").startswith("openrouter:threshold:")
+    ]
+    assert threshold_rules
+    assert {g for g, _ in threshold_rules} == {THRESHOLD_GROUP}
+    defined = {r["record"] for _, r in threshold_rules}
+    used = {
+        m
+        for r in alerts().values()
+        for m in metric_names(r["expr"])
+        if m.startswith("openrouter:threshold:")
+    }
+    assert used <= defined, f"undefined thresholds: {used - defined}"
+    assert defined <= used, f"unused thresholds: {defined - used}"
+
+
+def test_no_magic_numbers_in_alert_expressions() -> None:
+    # Comparisons against numbers other than 0/1 (booleans, counts) belong in thresholds.
+    offenders = {}
+    for name, r in alerts().items():
+        code = re.sub(r"\[[^\]]*\]|offset\s+\w+", "", r["expr"])
+        nums = re.findall(r"(?:==|!=|>=|<=|>|<)\s*-?\s*(\d+(?:\.\d+)?)", code)
+        bad = [n for n in nums if float(n) not in (0.0, 1.0)]
+        if bad:
+            offenders[name] = bad
+    assert not offenders, offenders
+
+
+# --- recording rule conventions -------------------------------------------------
+def test_recording_rules_use_level_metric_operations_naming() -> None:
+    bad = [r for r in records() if not re.fullmatch(r"[a-z_]+:[a-z0-9_]+:[a-z0-9_]+", r)]
+    assert not bad, bad
+
+
+def test_recording_file_has_the_promised_rules() -> None:
+    names = {r["record"] for _, r in rules(RECORDING_FILE) if "record" in r}
+    for needed in (
+        "view_author:openrouter_model_share:sum",
+        "model:openrouter_model_rank:change1d",
+        "app:openrouter_app_rank:change1d",
+    ):
+        assert needed in names
+
+
+def test_rules_use_only_contract_metrics_and_recorded_series() -> None:
+    known = CONTRACT_METRICS | records()
+    unknown = {}
+    for path in RULE_FILES:
+        for _, r in rules(path):
+            extra = metric_names(r["expr"]) - known
+            if extra:
+                unknown[r.get("alert") or r.get("record")] = sorted(extra)
+    assert not unknown, unknown
