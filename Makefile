@@ -21,11 +21,13 @@ prometheus-tools:
 
 # With OPENROUTER_API_KEY set: the real API with config.example.yaml's defaults.
 # Without it: the demo, the exporter against the built-in simulator.
+# Extra flags: make run ARGS=--web.listen-address=127.0.0.1:10111
+ARGS ?=
 run: $(STAMP)
 	@if [ -n "$$OPENROUTER_API_KEY" ]; then \
-		exec $(VENV)/bin/openrouter-exporter --config.file=config.example.yaml; \
+		exec $(VENV)/bin/openrouter-exporter --config.file=config.example.yaml $(ARGS); \
 	else \
-		exec $(VENV)/bin/openrouter-exporter demo; \
+		exec $(VENV)/bin/openrouter-exporter demo $(ARGS); \
 	fi
 
 test: $(STAMP) prometheus-tools

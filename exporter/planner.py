@@ -75,7 +75,8 @@ class Plan:
                 when = (f"every {self.rotation_days} published days (group "
                         f"{v.group + 1}/{self.rotation_days})")
             else:
-                when = f"each new day, {self.rounds}x while it settles"
+                when = ("each new day" if self.rounds <= 1 else
+                        f"each new day, then {self.rounds - 1} re-poll(s) while it settles")
             lines.append(f"{v.dataset:<15} {v.view:<32} {v.requests:>8}  {when}")
         used = self.requests_per_day
         views = used - self.detector_per_day - self.session_cost_per_day

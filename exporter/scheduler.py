@@ -150,11 +150,18 @@ class Scheduler:
             elif t.dataset == tx.DATASET_SESSION_COST:
                 last = t.status.last_success
                 t.due = now if last is None else max(now, last + SESSION_COST_EVERY)
-            elif t.end_date is not None and t.end_date == self.latest_day:
-                t.due = NEVER  # current: wait for the next published day
+            elif self._current(t):
+                t.due = NEVER  # current: wait for its next turn
             else:
                 t.due = now
         self._publish_due()
+
+    def _current(self, t: Task) -> bool:
+        """Served data is as new as the plan asks (a rotated app view: within its turn)."""
+        if t.end_date is None or self.latest_day is None:
+            return False
+        span = self.plan.rotation_days if t.dataset == tx.DATASET_APPS else 1
+        return (self.latest_day - t.end_date).days < span
 
     def _load_state(self) -> dict:
         if self.state_file is None or not self.state_file.exists():

@@ -200,3 +200,26 @@ def test_budget_holds_across_sigkill_restarts(tmp_path, sim_server):
     assert len(times) == 12, len(times)
     worst = max(sum(1 for u in times if t - 60 < u <= t) for t in times)
     assert worst <= 5
+
+
+def test_make_run_without_a_key_serves_the_demo_within_30_seconds(tmp_path):
+    """The README's first command, as a new user runs it: no key, no network."""
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    log = open(tmp_path / "make-run.log", "wb")  # noqa: SIM115
+    p = subprocess.Popen(["make", "--no-print-directory", "run",
+                          f"ARGS=--web.listen-address=127.0.0.1:{port}"], cwd=root, env=env,
+                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        r = wait_for(f"http://127.0.0.1:{port}/metrics",
+                     lambda r: all(f"{name}{{" in r.text for name in (
+                         "openrouter_app_rank", "openrouter_model_rank",
+                         "openrouter_session_median_cost_dollars")), timeout=30)
+        assert r.status_code == 200
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(10)
+        log.close()
+    out = (tmp_path / "make-run.log").read_text()
+    assert f"http://127.0.0.1:{port}/" in out  # it tells the user where to look

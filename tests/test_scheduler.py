@@ -152,3 +152,18 @@ def test_restart_serves_stored_data_without_refetching(tmp_path):
     assert before > 30 and len(sent) == 0, "a restart within the day re-fetched data"
     last = {s.view: s.last_success for s in exporter.scheduler.statuses()}
     assert all(t is not None and t < clock.now for t in last.values())
+
+
+def test_stretched_config_rotates_views_and_never_overspends(tmp_path):
+    cfg = {**MAXIMAL, "budget": {"requests_per_day": 150, "reserve": 0.2}}
+    run = run_week(cfg, tmp_path, faults=False)
+    plan = build(run.cfg, FAKE_KEY, state_dir=tmp_path / "p").scheduler.plan
+    assert plan.rotation_days > 1
+    assert max_in_window(run.sent, DAY) <= 120
+    assert max_in_window(run.sent, 60) <= run.cfg.budget.effective_per_minute
+    refreshed = {k for _, k, _ in run.refreshed}
+    assert view_keys(run.cfg) <= refreshed, "a view was starved"
+    # After the first fill, each app view refreshes about once per rotation.
+    counts = [sum(1 for _, k, _ in run.refreshed if k == key)
+              for key in view_keys(run.cfg) if key[0] == "app-rankings"]
+    assert max(counts) <= 1 + 7 // plan.rotation_days + 1

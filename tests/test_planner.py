@@ -1,0 +1,54 @@
+"""The request plan: what each view costs and how a config that does not fit is stretched."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from exporter.config import parse_config
+from exporter.planner import plan
+
+MAXIMAL = {"apps": {"windows": ["1d", "7d", "30d"], "sorts": ["popular", "trending"],
+                    "filters": ["every"], "depth": 200}}
+
+
+def test_default_plan_fits_with_settling_repolls():
+    p = plan(parse_config({}))
+    assert p.rotation_days == 1 and p.rounds == 3 and not p.warnings
+    assert p.requests_per_day <= p.budget_per_day == 400
+    assert p.round_cost == 2 + 30  # weekly + monthly views, 30 app views of one page
+
+
+def test_cost_counts_pages():
+    p = plan(parse_config(MAXIMAL))
+    apps = [v for v in p.views if v.dataset == "app-rankings"]
+    assert len(apps) == 120 and all(v.requests == 2 for v in apps)
+    assert p.round_cost == 2 + 240
+    assert p.rounds == 1 and p.requests_per_day <= p.budget_per_day
+
+
+def test_a_config_that_does_not_fit_is_stretched_never_overspent():
+    cfg = parse_config({**MAXIMAL, "budget": {"requests_per_day": 100, "reserve": 0.2}})
+    p = plan(cfg)
+    assert p.rotation_days > 1
+    assert p.requests_per_day <= p.budget_per_day == 80
+    assert p.warnings and "stretched" in p.warnings[0]
+    groups = {v.group for v in p.views if v.dataset == "app-rankings"}
+    assert groups == set(range(p.rotation_days))  # every view is in some day's turn
+
+
+def test_app_views_ordered_wide_first():
+    p = plan(parse_config({"apps": {"filters": ["cli-agent", "coding", "all"]}}))
+    names = [v.view for v in p.views if v.dataset == "app-rankings"]
+    assert names[0].endswith("/popular/all")
+    assert names.index("1d/popular/coding") < names.index("1d/popular/cli-agent")
+
+
+def test_check_config_prints_the_plan_and_the_warning(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("budget:\n  requests_per_day: 100\napps:\n  filters: [every]\n  depth: 200\n")
+    r = subprocess.run([sys.executable, "-m", "exporter", "check-config", "--config.file",
+                        str(path)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "app-rankings" in r.stdout and "requests/day" in r.stdout
+    assert "warning:" in r.stdout and "stretched" in r.stdout
