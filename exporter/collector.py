@@ -267,10 +267,15 @@ license="CC-BY-4.0"} 1.0
     WATCHED_MODEL = Family("openrouter_watched_model_info",
                            "Models on the configured watchlist (watch.models), for scoping "
                            "alerts by join on model.", ("model",))
-    families = (AS_OF, END, INFO, WATCHED_APP, WATCHED_MODEL)
+    APP_VIEW = Family("openrouter_app_view_info",
+                      "Each app view's name and its labels on the openrouter_app_* series, to "
+                      "join per-view freshness and status with the rankings.",
+                      ("view", "window", "sort", "category", "subcategory"))
+    families = (AS_OF, END, INFO, WATCHED_APP, WATCHED_MODEL, APP_VIEW)
 
     def __init__(self, cfg: Config) -> None:
         self.watch = cfg.watch
+        self.app_views = cfg.app_views
 
     def render(self, snap: Snapshot) -> Fragment:
         labels = _labelstr(("dataset", "view"), snap.key)
@@ -290,8 +295,11 @@ license="CC-BY-4.0"} 1.0
                        for a in self.watch.apps)
         models = "".join(_line(self.WATCHED_MODEL.name, _labelstr(("model",), [m]), 1)
                          for m in self.watch.models)
+        views = "".join(_line(self.APP_VIEW.name, _labelstr(self.APP_VIEW.labels, [
+            v.name, v.window, v.sort, v.category_label, v.subcategory_label]), 1)
+            for v in self.app_views)
         return {self.INFO.name: info, self.WATCHED_APP.name: apps,
-                self.WATCHED_MODEL.name: models}
+                self.WATCHED_MODEL.name: models, self.APP_VIEW.name: views}
 
 
 class DatasetExposition:

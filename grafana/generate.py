@@ -230,6 +230,22 @@ def citation_expr(dataset_selector: str, as_of_selector: str) -> str:
     )
 
 
+def app_citation_expr() -> str:
+    """as_of of exactly the app view selected by the variables (joined on its view name)."""
+    return (
+        "1000 * min by (source) (\n"
+        '  max by (dataset, source) (openrouter_dataset_info{dataset="app-rankings"})\n'
+        "  * on (dataset) group_left ()\n"
+        "  min by (dataset) (\n"
+        '    openrouter_data_as_of_timestamp_seconds{dataset="app-rankings"}\n'
+        "    * on (job, instance, view) group_left ()\n"
+        '    openrouter_app_view_info{window="$window", sort="$sort", category="$category",'
+        ' subcategory="$subcategory"}\n'
+        "  )\n"
+        ")"
+    )
+
+
 def datasource_var() -> dict:
     return {
         "name": "datasource",
@@ -583,7 +599,7 @@ def apps() -> dict:
     sel = 'window="$window", sort="$sort", category="$category", subcategory="$subcategory"'
     in_top = f"(openrouter_app_rank{{{sel}}} <= $top)"
     panels = [
-        citation(citation_expr('dataset="app-rankings"', 'dataset="app-rankings"'), (0, 0, 24, 3)),
+        citation(app_citation_expr(), (0, 0, 24, 3)),
         table(
             "Leaderboard: $window, $sort, $category / $subcategory",
             tables(

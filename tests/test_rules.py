@@ -49,6 +49,7 @@ CONTRACT_METRICS = {
     "openrouter_dataset_info",
     "openrouter_watched_app_info",
     "openrouter_watched_model_info",
+    "openrouter_app_view_info",
     "openrouter_exporter_build_info",
     "openrouter_exporter_api_requests_total",
     "openrouter_exporter_api_request_duration_seconds_bucket",
