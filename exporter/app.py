@@ -69,16 +69,14 @@ def build(
     store = Store(state)
     cache = ExpositionCache(cfg)
     store.on_change(cache.update)
-    holder: dict[str, Scheduler] = {}
-    self_metrics = SelfMetrics(
-        views=lambda: holder["s"].statuses() if "s" in holder else (),
-        budget=lambda: ({"1m": budget.per_minute, "24h": budget.per_day}, budget.used()),
-    )
+    self_metrics = SelfMetrics()
     client = Client(cfg, api_key, gate=budget.acquire, observe=self_metrics.observe,
                     transport=transport, clock=clock)
     scheduler = Scheduler(cfg, client, budget, store, clock=clock, state_dir=state, rng=rng)
-    holder["s"] = scheduler
-    return Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
+    exporter = Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
+    self_metrics.views = scheduler.statuses
+    self_metrics.budget = exporter.budget_figures
+    return exporter
 
 
 def serve_forever(

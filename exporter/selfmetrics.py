@@ -62,8 +62,9 @@ class SelfMetrics:
             for code in ("200", "400", "401", "429", "500", "error"):
                 self.requests.labels(endpoint, code)
             self.duration.labels(endpoint)
-        self._views = views
-        self._budget = budget
+        # Set by whoever owns the scheduler and budget; read on every scrape.
+        self.views = views
+        self.budget = budget
         self.registry.register(self)  # type: ignore[arg-type]
 
     def observe(self, endpoint: str, code: str, seconds: float) -> None:
@@ -74,7 +75,7 @@ class SelfMetrics:
         return []  # families vary with the config; built in collect()
 
     def collect(self) -> Iterator[Metric]:
-        limits, used = self._budget()
+        limits, used = self.budget()
         limit = GaugeMetricFamily(
             "openrouter_exporter_budget_limit_requests",
             "Requests this exporter allows itself per sliding window (the configured limit "
@@ -96,7 +97,7 @@ class SelfMetrics:
         nxt = GaugeMetricFamily("openrouter_exporter_view_next_refresh_timestamp_seconds",
                                 "When the scheduler next plans to refresh the view.",
                                 labels=["dataset", "view"])
-        for v in self._views():
+        for v in self.views():
             labels = [v.dataset, v.view]
             if v.up is not None:
                 up.add_metric(labels, 1 if v.up else 0)

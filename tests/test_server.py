@@ -50,7 +50,8 @@ def test_metrics_values_equal_the_api_numbers(running):
     ranks = {}
     for fam in text_string_to_metric_families(text):
         for s in fam.samples:
-            if s.labels.get("sort") == "popular" and s.labels.get("subcategory") == "all":
+            if s.name.startswith("openrouter_app_") and s.labels.get("sort") == "popular" \
+                    and s.labels.get("subcategory") == "all" and "app_id" in s.labels:
                 ranks.setdefault(s.labels["app_id"], {})[s.name] = s.value
     assert set(ranks) == set(api)
     for app_id, row in api.items():
