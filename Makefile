@@ -31,11 +31,11 @@ run: $(STAMP)
 	fi
 
 test: $(STAMP) prometheus-tools
-	$(VENV)/bin/ruff check exporter tests bench
+	$(VENV)/bin/ruff check exporter tests bench grafana
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check exporter tests bench
+	$(VENV)/bin/ruff check exporter tests bench grafana
 	$(VENV)/bin/ruff format --check exporter tests
 
 bench: $(STAMP)

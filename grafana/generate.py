@@ -230,6 +230,23 @@ def citation_expr(dataset_selector: str, as_of_selector: str) -> str:
     )
 
 
+def binary_mapping(zero: str, one: str) -> list[dict]:
+    """Value mapping for a 0/1 series (up, view_up): red zero, green one."""
+    return [{
+        "type": "value",
+        "options": {
+            "0": {"text": zero, "color": "red", "index": 0},
+            "1": {"text": one, "color": "green", "index": 1},
+        },
+    }]
+
+
+RED_GREEN = {
+    "mode": "absolute",
+    "steps": [{"color": "red", "value": None}, {"color": "green", "value": 1}],
+}
+
+
 def app_citation_expr() -> str:
     """as_of of exactly the app view selected by the variables (joined on its view name)."""
     return (
@@ -921,20 +938,9 @@ def exporter_health() -> dict:
             [target(f"min(up{{{t}}})", "up", instant=True)],
             (0, 3, 4, 4),
             defaults={
-                "mappings": [
-                    {
-                        "type": "value",
-                        "options": {
-                            "0": {"text": "DOWN", "color": "red", "index": 0},
-                            "1": {"text": "UP", "color": "green", "index": 1},
-                        },
-                    }
-                ],
+                "mappings": binary_mapping("DOWN", "UP"),
                 "color": {"mode": "thresholds"},
-                "thresholds": {
-                    "mode": "absolute",
-                    "steps": [{"color": "red", "value": None}, {"color": "green", "value": 1}],
-                },
+                "thresholds": RED_GREEN,
             },
             options={"colorMode": "background"},
             description="Whether Prometheus scrapes the exporter (the standard `up`).",
@@ -1171,18 +1177,7 @@ def exporter_health() -> dict:
                 {
                     "matcher": {"id": "byName", "options": "Up"},
                     "properties": [
-                        {
-                            "id": "mappings",
-                            "value": [
-                                {
-                                    "type": "value",
-                                    "options": {
-                                        "0": {"text": "failing", "color": "red", "index": 0},
-                                        "1": {"text": "ok", "color": "green", "index": 1},
-                                    },
-                                }
-                            ],
-                        },
+                        {"id": "mappings", "value": binary_mapping("failing", "ok")},
                         {"id": "custom.cellOptions", "value": {"type": "color-text"}},
                         {"id": "custom.width", "value": 80},
                     ],
@@ -1206,20 +1201,9 @@ def exporter_health() -> dict:
             ],
             (0, 48, 24, 12),
             defaults={
-                "mappings": [
-                    {
-                        "type": "value",
-                        "options": {
-                            "0": {"text": "failing", "color": "red", "index": 0},
-                            "1": {"text": "ok", "color": "green", "index": 1},
-                        },
-                    }
-                ],
+                "mappings": binary_mapping("failing", "ok"),
                 "color": {"mode": "thresholds"},
-                "thresholds": {
-                    "mode": "absolute",
-                    "steps": [{"color": "red", "value": None}, {"color": "green", "value": 1}],
-                },
+                "thresholds": RED_GREEN,
                 "custom": {"fillOpacity": 70, "lineWidth": 0},
             },
             options={
