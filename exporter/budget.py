@@ -24,6 +24,43 @@ MINUTE = 60.0
 DAY = 86400.0
 
 
+def parse_log(data: bytes, now: float) -> tuple[list[tuple[float, str]], int]:
+    """The requests of the last 24 h as sorted (time, endpoint), and how many lines were
+    unreadable (each counted as a request sent now: a torn line may have gone out).
+
+    A request has a line when it was recorded and one when it finished, with the same id;
+    it counts once, at the later time. A clock that went backwards must not hide spend, so
+    a future time counts as now.
+    """
+    latest: dict[bytes, tuple[float, str]] = {}
+    anonymous: list[tuple[float, str]] = []
+    bad = 0
+    for line in data.splitlines():
+        fields = line.split()
+        try:
+            t = min(float(fields[0]), now)
+        except (ValueError, IndexError):
+            bad += 1
+            t = now
+        endpoint = fields[1].decode("ascii", "replace") if len(fields) > 1 else ""
+        if len(fields) >= 3:
+            if fields[2] not in latest or latest[fields[2]][0] < t:
+                latest[fields[2]] = (t, endpoint)
+        else:
+            anonymous.append((t, endpoint))
+    entries = sorted(e for e in [*latest.values(), *anonymous] if e[0] > now - DAY)
+    return entries, bad
+
+
+def read_log(path: Path, now: float) -> list[tuple[float, str]]:
+    """Read-only view of a request log (no lock, no compaction): for plans and estimates.
+    Budget.acquire is what enforces the limits."""
+    try:
+        return parse_log(path.read_bytes(), now)[0]
+    except OSError:
+        return []
+
+
 class Budget:
     def __init__(
         self,
@@ -63,29 +100,13 @@ class Budget:
         chunks = []
         while chunk := os.read(fd, 1 << 16):
             chunks.append(chunk)
-        now = self._clock()
-        latest: dict[bytes, float] = {}  # request id -> latest time recorded for it
-        anonymous: list[float] = []
-        bad = 0
-        for line in b"".join(chunks).splitlines():
-            fields = line.split()
-            try:
-                t = float(fields[0])
-            except (ValueError, IndexError):
-                bad += 1  # a torn last line after a crash: that request may have gone out
-                t = now
-            # A clock that went backwards must not hide spend: a future entry counts as now.
-            t = min(t, now)
-            if len(fields) >= 3:
-                latest[fields[2]] = max(t, latest.get(fields[2], t))
-            else:
-                anonymous.append(t)
+        data = b"".join(chunks)
+        entries, bad = parse_log(data, self._clock())
         if bad:
             log.warning("request log %s: %d unreadable line(s) counted as sent now",
                         self.path, bad)
-        times = sorted(t for t in [*latest.values(), *anonymous] if t > now - DAY)
-        lines = sum(c.count(b"\n") for c in chunks)
-        if lines > 3 * len(times) + 64:  # mostly expired entries: keep the file small
+        times = [t for t, _ in entries]
+        if data.count(b"\n") > 3 * len(times) + 64:  # mostly expired: keep the file small
             self._compact(times)
         return times
 

@@ -44,7 +44,7 @@ def model_labels(view: str, model: str) -> list[str]:
     return [view, model, author, variant]
 
 
-def _period_end(start: date, period: str) -> date:
+def period_end(start: date, period: str) -> date:
     if period == "week":
         return start + timedelta(days=6)
     if period == "month":
@@ -63,7 +63,7 @@ def latest_complete_period(rows: Iterable[ModelDayRow], period: str,
     if not dates:
         return None
     last = end_date or max(dates)
-    complete = [d for d in dates if _period_end(d, period) <= last]
+    complete = [d for d in dates if period_end(d, period) <= last]
     return max(complete) if complete else None
 
 
@@ -91,12 +91,12 @@ def model_period(snap: Snapshot, period: str) -> ModelPeriod | None:
 # and HELP texts avoid the characters whose escaping differs, so one rendering serves both.
 
 
-def _esc(value: str) -> str:
+def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def _labelstr(names: Sequence[str], values: Sequence[str]) -> str:
-    return ",".join(f'{n}="{_esc(v)}"' for n, v in zip(names, values, strict=True))
+    return ",".join(f'{n}="{escape_label(v)}"' for n, v in zip(names, values, strict=True))
 
 
 def _line(name: str, labels: str, value: float) -> str:
@@ -153,7 +153,7 @@ class AppRankingsCollector:
             if not isinstance(r, AppRow) or r.app_id in seen:
                 continue  # pages fetched across a data change can repeat an app
             seen.add(r.app_id)
-            labels = f'{base},app_id="{r.app_id}",app="{_esc(r.app_name)}"'
+            labels = f'{base},app_id="{r.app_id}",app="{escape_label(r.app_name)}"'
             rank.append(_line(self.RANK.name, labels, r.rank))
             tokens.append(_line(self.TOKENS.name, labels, float(r.total_tokens)))
             requests.append(_line(self.REQUESTS.name, labels, float(r.total_requests)))
