@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: turn the project into wheels (the exporter and its three dependencies).
+# Build stage: turn the project into wheels (the exporter and its dependencies).
 FROM python:3.12-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -15,6 +15,9 @@ RUN pip install --no-cache-dir --no-index --find-links=/wheels openrouter-export
     && mkdir -p /var/lib/openrouter-exporter \
     && chown exporter:exporter /var/lib/openrouter-exporter
 COPY config.example.yaml /etc/openrouter-exporter/config.yaml
+# Nothing is written outside the state volume, so the root filesystem can be read-only
+# (docker run --read-only): no bytecode caches at run time (install compiled them).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 # State (request log, last good data) lives on a volume so the root filesystem can be
 # read-only and the budget survives container restarts.
 VOLUME ["/var/lib/openrouter-exporter"]

@@ -21,6 +21,7 @@ from exporter.scheduler import Scheduler
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, Server, start
 from exporter.store import Store
+from exporter.webconfig import WebSecurity
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 3.0  # seconds the poll thread gets to finish; the whole exit stays under 5
@@ -85,6 +86,7 @@ def serve_forever(
     *,
     on_ready: Callable[[str], None] | None = None,
     reload: Callable[[], Exporter] | None = None,
+    web: WebSecurity | None = None,
 ) -> int:
     """Serve and poll until SIGTERM/SIGINT; exits 0 within 5 seconds of the signal.
 
@@ -103,13 +105,15 @@ def serve_forever(
     if reload is not None:
         signal.signal(signal.SIGHUP, lambda _s, _f: reload_requested.set())
     try:
-        server: Server = start(listen, exporter.endpoints())
+        server: Server = start(listen, exporter.endpoints(), web)
     except OSError as e:
         log.error("cannot listen on %s: %s", listen, e.strerror or e)
         return 1
     host, port = server.server_address[:2]
-    url = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
-    log.info("listening on %s (metrics at %s)", url, exporter.cfg.web.telemetry_path)
+    scheme = web.scheme if web else "http"
+    url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
+    log.info("listening on %s (metrics at %s; %s)", url, exporter.cfg.web.telemetry_path,
+             (web or WebSecurity()).describe())
     if on_ready:
         on_ready(url)
     poll_stop, poller = _start_poller(exporter)

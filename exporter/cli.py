@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from exporter import __version__
 from exporter.config import Config, ConfigError, load_api_key, load_config
+from exporter.webconfig import load_web_config
 
 if TYPE_CHECKING:
     from exporter.simulator import Simulator
@@ -99,6 +100,8 @@ def _web(p: argparse.ArgumentParser) -> None:
                    help="address to listen on (default :10110, or web.listen_address)")
     p.add_argument("--web.telemetry-path", dest="telemetry_path", metavar="PATH",
                    help="path for metrics (default /metrics, or web.telemetry_path)")
+    p.add_argument("--web.config.file", dest="web_config_file", metavar="PATH",
+                   help="TLS and basic auth, in the Prometheus exporter-toolkit format")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,6 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg, key = _load(args)
     setup_logging(args.log_level, args.log_format, key)
     cfg = _with_web_flags(cfg, args)
+    web = load_web_config(args.web_config_file)
     if not key:
         log.error("no API key: set OPENROUTER_API_KEY or openrouter.api_key_file "
                   "(or try `openrouter-exporter demo`, which needs none)")
@@ -188,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             log.warning("web.listen_address changed; it takes effect at the next restart")
         return build(fresh, fresh_key)
 
-    return serve_forever(exporter, cfg.web.listen_address, reload=reload)
+    return serve_forever(exporter, cfg.web.listen_address, reload=reload, web=web)
 
 
 def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
@@ -219,6 +223,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sim = Simulator(seed=args.seed, requests_per_minute=DEMO_PER_MINUTE, requests_per_day=5000)
     cfg = demo_config(load_config(args.config_file), sim, args.config_file is not None)
     cfg = _with_web_flags(cfg, args)
+    web = load_web_config(args.web_config_file)
     state = Path(tempfile.mkdtemp(prefix="openrouter-exporter-demo-"))
     cfg = replace(cfg, openrouter=replace(cfg.openrouter, base_url="http://simulator/api/v1"),
                   state_dir=str(state))
@@ -230,7 +235,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"  (state in {state}; Ctrl-C to stop)", file=sys.stderr, flush=True)
 
     try:
-        return serve_forever(exporter, cfg.web.listen_address, on_ready=ready)
+        return serve_forever(exporter, cfg.web.listen_address, on_ready=ready, web=web)
     finally:
         shutil.rmtree(state, ignore_errors=True)
 

@@ -100,17 +100,18 @@ class BudgetExhausted(Exception):
 
 
 _INT_RE = re.compile(r"-?[0-9]+")  # ASCII only: "--5" and "²" pass isdigit() but not int()
+_INT_LIMIT = 10**39  # as the 39-digit strings allow; a 400-digit JSON integer is no float
 
 
 def _int(value: Any, what: str) -> int:
     """Integers, and decimal strings (tokens come as strings so 64-bit values survive)."""
     if isinstance(value, bool):
         raise MalformedResponse(f"{what}: expected an integer, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) < _INT_LIMIT:
         return value
     if isinstance(value, str) and _INT_RE.fullmatch(value.strip()) and len(value) < 40:
         return int(value)
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < _INT_LIMIT:
         return int(value)
     raise MalformedResponse(f"{what}: expected an integer, got {_short(value)}")
 
@@ -122,7 +123,8 @@ def _str(value: Any, what: str) -> str:
 
 
 def _num(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, int) and abs(value) >= _INT_LIMIT):
         raise MalformedResponse(f"{what}: expected a number, got {_short(value)}")
     return float(value)
 
@@ -143,8 +145,10 @@ def _datetime(value: Any, what: str) -> datetime | None:
         return None
     try:
         # Python 3.11 accepts a trailing Z.
-        return datetime.fromisoformat(_str(value, what))
-    except ValueError:
+        parsed = datetime.fromisoformat(_str(value, what))
+        parsed.timestamp()  # year 1 or 9999 near a time zone edge has none: refused here
+        return parsed
+    except (ValueError, OverflowError, OSError):
         raise MalformedResponse(f"{what}: {_short(value)} is not a timestamp") from None
 
 
@@ -252,15 +256,18 @@ def parse_retry_after(headers: httpx.Headers, now: float) -> float | None:
     return None
 
 
-def _error_message(response: httpx.Response) -> str:
-    """The API's own message when the body is its JSON error shape, else a safe summary."""
+def _error_message(response: httpx.Response, secret: str | None = None) -> str:
+    """The API's own message when the body is its JSON error shape, else a safe summary.
+
+    A proxy or API that echoes the credentials must not make us log, show or store them:
+    ``secret`` is cut out before anything else happens to the message."""
     ctype = response.headers.get("content-type", "")
     if "json" in ctype:
         try:
             body = response.json()
             msg = body["error"]["message"]
             if isinstance(msg, str):
-                return msg[:300]
+                return (msg.replace(secret, "[REDACTED]") if secret else msg)[:300]
         except (ValueError, KeyError, TypeError):
             pass
     kind = ctype.split(";")[0].strip() or "no content type"
@@ -308,6 +315,7 @@ class Client:
             transport=transport,
             follow_redirects=False,
         )
+        self._secret = api_key
         self._gate = gate or (lambda endpoint: None)
         self._observe = observe or (lambda endpoint, code, seconds: None)
         self._clock = clock
@@ -326,7 +334,10 @@ class Client:
             except httpx.TimeoutException as e:
                 raise TransportError(f"timed out ({type(e).__name__})", endpoint=endpoint) from None
             except httpx.HTTPError as e:
-                raise TransportError(f"{type(e).__name__}: {e}", endpoint=endpoint) from None
+                text = f"{type(e).__name__}: {e}"
+                if self._secret:
+                    text = text.replace(self._secret, "[REDACTED]")
+                raise TransportError(text, endpoint=endpoint) from None
             code = str(response.status_code)
             return self._body(endpoint, response)
         finally:
@@ -344,9 +355,9 @@ class Client:
                     endpoint=endpoint)
             try:
                 return json.loads(response.content)
-            except ValueError as e:
+            except (ValueError, RecursionError) as e:  # RecursionError: nested too deep
                 raise MalformedResponse(f"invalid JSON: {e}", endpoint=endpoint) from None
-        message = _error_message(response)
+        message = _error_message(response, self._secret)
         if status == 400:
             raise BadRequest(message, endpoint=endpoint)
         if status in (401, 403):
