@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     check = sub.add_parser("check-config", help="validate the config and print the plan")
     _common(check)
+    check.add_argument("--web.config.file", dest="web_config_file", metavar="PATH",
+                       help="also validate this TLS / basic auth file")
     fake = sub.add_parser("fake-api", help="serve the simulated Data API over HTTP")
     fake.add_argument("--listen", default="127.0.0.1:8111", metavar="HOST:PORT")
     fake.add_argument("--seed", type=int, default=42)
@@ -244,10 +246,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from exporter.planner import plan
 
     cfg, key = _load(args)
+    web = load_web_config(args.web_config_file)
     p = plan(cfg)
     from_env = bool(os.environ.get("OPENROUTER_API_KEY", "").strip())
     source = "OPENROUTER_API_KEY" if from_env else "openrouter.api_key_file" if key else None
     print(f"config ok: {args.config_file or '(defaults)'}")
+    if args.web_config_file:
+        print(f"web config ok: {args.web_config_file} ({web.describe()})")
     print(f"API key: {'set, from ' + source if source else 'NOT SET (the exporter will not poll)'}")
     print(f"views: {len(cfg.model_views)} model, {len(cfg.app_views)} app, session cost "
           f"{'on' if cfg.session_cost else 'off'}")

@@ -52,3 +52,19 @@ def test_check_config_prints_the_plan_and_the_warning(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "app-rankings" in r.stdout and "requests/day" in r.stdout
     assert "warning:" in r.stdout and "stretched" in r.stdout
+
+
+def test_check_config_validates_the_web_config_file(tmp_path):
+    import bcrypt
+
+    good = tmp_path / "web.yml"
+    hashed = bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode()
+    good.write_text(f"basic_auth_users:\n  prometheus: {hashed}\n")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("basic_auth_users:\n  prometheus: not-a-bcrypt-hash\n")
+    run = [sys.executable, "-m", "exporter", "check-config", "--web.config.file"]
+    r = subprocess.run([*run, str(good)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "web config ok" in r.stdout and "basic auth (1 user)" in r.stdout
+    r = subprocess.run([*run, str(bad)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "basic_auth_users" in r.stderr
+    assert "not-a-bcrypt-hash" not in r.stderr  # a pasted password is never echoed
