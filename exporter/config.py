@@ -454,20 +454,29 @@ def load_config(path: str | None) -> Config:
     """Read and validate; no file means every default."""
     if path is None:
         return parse_config({})
+    return parse_config(read_yaml(path, "config file", ConfigError))
+
+
+def read_yaml(path: str, what: str, error: type[Exception], *, echo_problem: bool = True
+              ) -> Any:
+    """A YAML file's data, or ``error`` naming the file, the line and the problem.
+
+    ``echo_problem=False`` leaves out the parser's words, which quote the offending text
+    (a file of secrets must not be echoed).
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from None
+        raise error(f"{path}: cannot read {what}: {e.strerror}") from None
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: cannot read config file: not UTF-8 text (byte "
-                          f"{e.start})") from None
+        raise error(f"{path}: cannot read {what}: not UTF-8 text (byte {e.start})") from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(e, 'problem', e)}") from None
-    return parse_config(data)
+        problem = f": {getattr(e, 'problem', e)}" if echo_problem else ""
+        raise error(f"{path}: not valid YAML{where}{problem}") from None
 
 
 def load_api_key(cfg: Config, environ: Mapping[str, str] = os.environ) -> str | None:

@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
-import yaml
 
-from exporter.config import ConfigError
+from exporter.config import ConfigError, read_yaml
 
 TLS_VERSIONS = {
     "TLS10": ssl.TLSVersion.TLSv1,
@@ -239,18 +238,7 @@ def load_web_config(path: str | None) -> WebSecurity:
     """Read ``--web.config.file``; no file means plain HTTP without auth."""
     if path is None:
         return WebSecurity()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise WebConfigError(f"{path}: cannot read web config file: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise WebConfigError(f"{path}: cannot read web config file: not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise WebConfigError(f"{path}: not valid YAML{where}") from None
+    data = read_yaml(path, "web config file", WebConfigError, echo_problem=False)
     try:
         return parse_web_config(data, path)
     except WebConfigError as e:
