@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MINUTE = 60.0
 DAY = 86400.0
+USED_MAX_AGE = 1.0  # seconds the metrics may lag another process's spend
 
 
 def parse_log(data: bytes, now: float) -> tuple[list[tuple[float, str]], int]:
@@ -66,7 +67,7 @@ class Budget:
         self,
         per_minute: int,
         per_day: int,
-        path: Path | None = None,
+        path: Path,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.per_minute = per_minute
@@ -74,23 +75,21 @@ class Budget:
         self.path = path
         self._clock = clock
         self._times: list[float] = []
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with self._locked():
-                pass
+        self._read_at = -float("inf")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            pass
 
     # --- persistence ----------------------------------------------------------------
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold the log's lock and have ``_times`` reflect the file (other writers too)."""
-        if self.path is None:
-            yield
-            return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._times = self._read(fd)
+            self._read_at = self._clock()
             yield
         finally:
             os.close(fd)  # closing releases the lock
@@ -111,7 +110,6 @@ class Budget:
         return times
 
     def _compact(self, times: list[float]) -> None:
-        assert self.path is not None
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "w", encoding="ascii") as f:
             f.writelines(f"{t!r}\n" for t in times)
@@ -121,8 +119,6 @@ class Budget:
         os.replace(tmp, self.path)
 
     def _append(self, t: float, endpoint: str, ident: str) -> None:
-        if self.path is None:
-            return
         with open(self.path, "a", encoding="ascii") as f:
             f.write(f"{t!r} {endpoint or '-'} {ident}\n")  # full precision: exact windows
             f.flush()
@@ -143,12 +139,17 @@ class Budget:
         return max(window_wait(MINUTE, self.per_minute), window_wait(DAY, self.per_day))
 
     def used(self) -> dict[str, int]:
-        with self._locked():
-            now = self._clock()
-            return {
-                "1m": sum(1 for t in self._times if t > now - MINUTE),
-                "24h": sum(1 for t in self._times if t > now - DAY),
-            }
+        """Spend per window, for the metrics. Scrapes call this: the file is re-read (under
+        the lock) at most every ``USED_MAX_AGE`` seconds, not once per scrape."""
+        if self._clock() - self._read_at >= USED_MAX_AGE:
+            with self._locked():
+                pass
+        now = self._clock()
+        times = self._times
+        return {
+            "1m": sum(1 for t in times if t > now - MINUTE),
+            "24h": sum(1 for t in times if t > now - DAY),
+        }
 
     def wait_time(self, n: int = 1) -> float:
         """Seconds until ``n`` more requests fit in both windows (0: now)."""
@@ -173,16 +174,9 @@ class Budget:
                 raise BudgetExhausted(wait, "minute" if minute else "24 hours")
             self._times.append(now)
             self._append(now, endpoint, ident)
-        index = len(self._times) - 1
 
         def done() -> None:
-            finished = self._clock()
-            if self.path is None:
-                if index < len(self._times):
-                    self._times[index] = max(self._times[index], finished)
-                    self._times.sort()
-                return
             with self._locked():
-                self._append(finished, endpoint, ident)
+                self._append(self._clock(), endpoint, ident)
 
         return done

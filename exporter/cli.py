@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exporter import __version__
-from exporter.config import Config, ConfigError, load_api_key, load_config
+from exporter.config import Config, ConfigError, check_listen, load_api_key, load_config
 from exporter.webconfig import load_web_config
 
 if TYPE_CHECKING:
@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _with_web_flags(cfg: Config, args: argparse.Namespace) -> Config:
     web = cfg.web
     if args.listen_address:
-        web = replace(web, listen_address=args.listen_address)
+        web = replace(web, listen_address=check_listen(args.listen_address,
+                                                        "--web.listen-address"))
     if args.telemetry_path:
         web = replace(web, telemetry_path=args.telemetry_path)
     return replace(cfg, web=web)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import threading
-import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -371,8 +370,7 @@ class Rendered:
     in bursts of many snapshots, and compressing after each one would be wasted work.
     """
 
-    def __init__(self, version: int, text: bytes) -> None:
-        self.version = version
+    def __init__(self, text: bytes) -> None:
         self.text = text  # valid as the text format and, before its # EOF, as OpenMetrics
         self._gz: GzipPrefix | None = None
         self._lock = threading.Lock()
@@ -396,22 +394,13 @@ class ExpositionCache:
 
     def __init__(self, cfg: Config) -> None:
         self._exposition = DatasetExposition(cfg)
-        self._lock = threading.Lock()
-        self._version = 0
-        self.render_seconds = 0.0
-        self.current = self._render({})
-
-    def _render(self, snapshots: Mapping[Key, Snapshot]) -> Rendered:
-        text = self._exposition.render(snapshots)
-        self._version += 1
-        return Rendered(self._version, text)
+        self._lock = threading.Lock()  # guards the exposition's per-view fragment cache
+        self.current = Rendered(self._exposition.render({}))
 
     def update(self, snapshots: Mapping[Key, Snapshot]) -> None:
-        started = time.perf_counter()
         with self._lock:
-            rendered = self._render(snapshots)
-            self.current = rendered  # one reference assignment: atomic for readers
-        self.render_seconds = time.perf_counter() - started
+            # One reference assignment: readers get the old rendering or the new one.
+            self.current = Rendered(self._exposition.render(snapshots))
 
 
 def self_exposition(registry: CollectorRegistry, openmetrics: bool) -> bytes:

@@ -353,10 +353,22 @@ def _parse_models(r: _Reader) -> tuple[ModelView, ...]:
     return tuple(views)
 
 
-def _parse_listen(value: str, key: str) -> str:
-    _host, sep, port = value.rpartition(":")
+def parse_listen(listen: str) -> tuple[str, int]:
+    """ "HOST:PORT", "[::1]:PORT" or ":PORT" (all interfaces) -> (host, port)."""
+    host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ConfigError(f"{key}: {value!r} is not an address like :10110 or 127.0.0.1:10110")
+        raise ValueError(f"expected HOST:PORT, got {listen!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host or "0.0.0.0", int(port)
+
+
+def check_listen(value: str, key: str) -> str:
+    try:
+        parse_listen(value)
+    except ValueError:
+        raise ConfigError(f"{key}: {value!r} is not an address like :10110 or "
+                          "127.0.0.1:10110") from None
     return value
 
 
@@ -430,7 +442,7 @@ def parse_config(data: Any) -> Config:
     w.finish()
 
     web = root.sub("web")
-    listen = _parse_listen(web.string("listen_address", DEFAULT_LISTEN, allow_none=False),
+    listen = check_listen(web.string("listen_address", DEFAULT_LISTEN, allow_none=False),
                           "web.listen_address")
     path = web.string("telemetry_path", "/metrics", allow_none=False)
     if not path.startswith("/") or path == "/":

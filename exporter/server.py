@@ -31,6 +31,7 @@ from exporter.collector import (
     ExpositionCache,
     self_exposition,
 )
+from exporter.config import parse_listen
 from exporter.selfmetrics import SelfMetrics, ViewStatus
 from exporter.webconfig import BasicAuth, WebSecurity
 
@@ -356,12 +357,6 @@ class Server(ThreadingHTTPServer):
     def shutdown(self) -> None:
         self._closing = True
         super().shutdown()
-
-
-def parse_listen(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    host = host.strip("[]")
-    return host or "0.0.0.0", int(port)
 
 
 def start(address: str, endpoints: Endpoints, web: WebSecurity | None = None) -> Server:

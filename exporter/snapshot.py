@@ -6,7 +6,7 @@ network. ``to_json``/``from_json`` round-trip them through the on-disk state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -56,7 +56,6 @@ class Snapshot:
     meta: Meta
     fetched_at: float  # unix seconds when the refresh finished
     requests: int = 1  # how many API requests the refresh took
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -77,7 +76,6 @@ class Snapshot:
             # Not dataclasses.asdict: it deep-copies every value, 10x slower on big views.
             "rows": [{k: enc(getattr(r, k)) for k in r.__slots__} for r in self.rows],
             "row_type": type(self.rows[0]).__name__ if self.rows else None,
-            "extra": self.extra,
         }
 
     @classmethod
@@ -105,5 +103,4 @@ class Snapshot:
             meta=meta,
             fetched_at=float(d["fetched_at"]),
             requests=int(d.get("requests", 1)),
-            extra=dict(d.get("extra") or {}),
         )

@@ -43,7 +43,6 @@ class Store:
         self.dir = state_dir / "snapshots" if state_dir is not None else None
         self._lock = threading.Lock()
         self._snapshots: Mapping[Key, Snapshot] = MappingProxyType({})
-        self.version = 0
         self._listeners: list[Callable[[Mapping[Key, Snapshot]], None]] = []
         if self.dir is not None:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -106,6 +105,5 @@ class Store:
         with self._lock:
             new = MappingProxyType(change(self._snapshots))
             self._snapshots = new
-            self.version += 1
             for listener in self._listeners:
                 listener(new)

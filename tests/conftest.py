@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import socket
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,3 +111,53 @@ def require_tool(name: str) -> str:
 def promtool_check_metrics(text: bytes) -> subprocess.CompletedProcess[str]:
     return subprocess.run([require_tool("promtool"), "check", "metrics"], input=text.decode(),
                           capture_output=True, text=True, timeout=60)
+
+
+# --- real processes ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    """`python -m exporter ARGS` with its output in a log file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._f = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.p = subprocess.Popen([sys.executable, "-m", "exporter", *args], env=env,
+                                  stdout=self._f, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        """Exit status; a process that outlives ``timeout`` is killed (status -9)."""
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return self.p.wait(5)
+        finally:
+            self._f.close()
+
+
+def wait_for(url: str, predicate: Callable[[httpx.Response], bool], timeout: float = 30
+             ) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    last: Exception | str = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(url, timeout=5)
+            if predicate(r):
+                return r
+            last = f"{r.status_code}: {r.text[:300]}"
+        except httpx.HTTPError as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never satisfied the check: {last}")

@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, FakeClock, require_tool
+from conftest import FAKE_KEY, FakeClock, free_port, require_tool
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from exporter import backfill as bf
@@ -529,11 +528,6 @@ def test_api_key_is_never_printed_or_written(tmp_path, sim_http):
     assert missing.returncode == 2 and "no API key" in missing.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Prom:
     def __init__(self, url: str) -> None:
@@ -554,7 +548,7 @@ def prometheus_on(tmp_path) -> Iterator[Any]:
     procs: list[subprocess.Popen] = []
 
     def start(data_dir: Path, oldest: date) -> Prom:
-        port = _free_port()
+        port = free_port()
         cfg = tmp_path / "prometheus.yml"
         cfg.write_text("global:\n  scrape_interval: 1m\n")
         # Retention counts from now: keep the backfilled days, however old they are by then.

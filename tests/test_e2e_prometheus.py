@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = sorted((ROOT / "grafana" / "dashboards").glob("*.json"))
@@ -44,11 +44,6 @@ BUILTINS = {
 
 pytestmark = pytest.mark.e2e
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _exporter_binary() -> Path:
@@ -152,7 +147,7 @@ def stack() -> Iterator[Stack]:
     prometheus_bin = shutil.which("prometheus")
     assert prometheus_bin, "prometheus is not installed: run `make prometheus-tools`"
     tmp = Path(tempfile.mkdtemp(prefix="openrouter-e2e-"))
-    exp_port, prom_port = _free_port(), _free_port()
+    exp_port, prom_port = free_port(), free_port()
     exp_addr = f"127.0.0.1:{exp_port}"
     exporter = _start(
         [str(_exporter_binary()), "demo", f"--web.listen-address={exp_addr}"],

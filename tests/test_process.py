@@ -13,55 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY
+from conftest import FAKE_KEY, Proc, free_port, wait_for
 
 from exporter.simulator import Simulator, serve
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Proc:
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self._f = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.p = subprocess.Popen([sys.executable, "-m", "exporter", *args], env=env,
-                                  stdout=self._f, stderr=subprocess.STDOUT)
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-        try:
-            return self.p.wait(timeout)
-        finally:
-            if self.p.poll() is None:
-                self.p.kill()
-            self._f.close()
-
-
-def wait_for(url: str, predicate, timeout: float = 30) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    last: Exception | str = "no answer"
-    while time.monotonic() < deadline:
-        try:
-            r = httpx.get(url, timeout=5)
-            if predicate(r):
-                return r
-            last = f"{r.status_code}: {r.text[:300]}"
-        except httpx.HTTPError as e:
-            last = e
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never satisfied the check: {last}")
 
 
 @pytest.fixture
@@ -223,3 +179,11 @@ def test_make_run_without_a_key_serves_the_demo_within_30_seconds(tmp_path):
         log.close()
     out = (tmp_path / "make-run.log").read_text()
     assert f"http://127.0.0.1:{port}/" in out  # it tells the user where to look
+
+
+def test_bad_listen_flag_exits_2_with_a_clear_message():
+    r = subprocess.run([sys.executable, "-m", "exporter", "--web.listen-address=localhost:http"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert "--web.listen-address: 'localhost:http' is not an address" in r.stderr
+    assert "Traceback" not in r.stderr

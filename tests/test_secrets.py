@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -28,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, drive
+from conftest import FAKE_KEY, Proc, drive, free_port, wait_for
 
 from exporter.app import build
 from exporter.config import parse_config
@@ -41,11 +40,6 @@ PAGES = ("/", "/metrics", "/healthz", "/readyz", "/nope")
 SMALL = {"apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
          "models": {"views": [{"name": "daily"}]}}
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(key: str | None = None, **extra: str) -> dict[str, str]:
@@ -99,37 +93,6 @@ class Seen:
         assert not leaks, f"the key appears in: {leaks}"
 
 
-class Proc:
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self._f = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.p = subprocess.Popen([sys.executable, "-m", "exporter", *args], env=env,
-                                  stdout=self._f, stderr=subprocess.STDOUT)
-
-    def stop(self) -> tuple[int | None, str]:
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            code = self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            code = self.p.wait(5)
-        self._f.close()
-        return code, self.log.read_text(encoding="utf-8", errors="replace")
-
-
-def _wait(url: str, ok: Callable[[httpx.Response], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if ok(httpx.get(url, timeout=5)):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never satisfied the check")
-
-
 @pytest.fixture
 def sims() -> Iterator[dict[str, str]]:
     """One simulator that accepts the fake key, one that accepts only another key."""
@@ -137,7 +100,7 @@ def sims() -> Iterator[dict[str, str]]:
     bad = serve(Simulator(seed=7, api_keys={OTHER_KEY}), "127.0.0.1", 0)
     try:
         yield {"good": good.url, "bad": bad.url,
-               "dead": f"http://127.0.0.1:{_free_port()}/api/v1"}
+               "dead": f"http://127.0.0.1:{free_port()}/api/v1"}
     finally:
         good.shutdown()
         bad.shutdown()
@@ -161,18 +124,19 @@ def _config(tmp: Path, name: str, base_url: str, key_in: str) -> tuple[Path, dic
 
 def _serve_and_scrape(tmp: Path, seen: Seen, name: str, args: list[str], env: dict[str, str],
                       ready: Callable[[httpx.Response], bool]) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = Proc([*args, f"--web.listen-address=127.0.0.1:{port}"], env, tmp / f"{name}.log")
     try:
-        _wait(f"{url}/metrics", ready)
+        wait_for(f"{url}/metrics", ready)
         if args[0] == "run":
             proc.p.send_signal(signal.SIGHUP)  # a reload re-reads the key
             time.sleep(1)
         for page in PAGES:
             seen.add(f"{name} {page}", httpx.get(url + page, timeout=5).text)
     finally:
-        code, out = proc.stop()
+        code = proc.stop()
+        out = proc.output()
     seen.add(f"{name} output", out)
     assert code == 0, out
 
@@ -225,18 +189,19 @@ def test_the_key_appears_in_no_output_of_any_subcommand(tmp_path, sims, key_in):
             seen.add(f"backfill {api} file", out_file.read_text(errors="replace"))
 
     # fake-api, even when a client sends it the key.
-    port = _free_port()
+    port = free_port()
     proc = Proc(["fake-api", f"--listen=127.0.0.1:{port}"], _env(FAKE_KEY),
                 tmp_path / "fake-api.log")
     try:
-        _wait(f"http://127.0.0.1:{port}/api/v1/datasets/rankings-daily",
+        wait_for(f"http://127.0.0.1:{port}/api/v1/datasets/rankings-daily",
               lambda r: r.status_code == 401)  # up (it wants a key)
         for key in (FAKE_KEY, "bad key " + FAKE_KEY):
             r = httpx.get(f"http://127.0.0.1:{port}/api/v1/datasets/rankings-daily",
                           headers={"Authorization": f"Bearer {key}"}, timeout=5)
             seen.add(f"fake-api answer {r.status_code}", r.text)
     finally:
-        _, out = proc.stop()
+        proc.stop()
+        out = proc.output()
     seen.add("fake-api output", out)
 
     # Every file the commands wrote (state, logs, output), except the key file itself.
@@ -420,14 +385,14 @@ def test_the_exporter_writes_only_to_its_state(tmp_path, sims, command):
                                  PYTHONPATH=str(ROOT)).items()
            if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(_dockerfile_env())
-    port = _free_port()
+    port = free_port()
     args = [command, f"--web.listen-address=127.0.0.1:{port}"]
     if command == "run":
         args.append(f"--config.file={cfg}")
     p = subprocess.Popen([sys.executable, str(runner), str(log), *args], env=env, cwd=ROOT,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait(f"http://127.0.0.1:{port}/metrics", lambda r: "openrouter_model_rank{" in r.text)
+        wait_for(f"http://127.0.0.1:{port}/metrics", lambda r: "openrouter_model_rank{" in r.text)
         for page in PAGES:
             httpx.get(f"http://127.0.0.1:{port}{page}", timeout=5)
     finally:

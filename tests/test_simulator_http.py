@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from exporter.simulator import Fault, Simulator, SimulatorServer, parse_listen, serve
+from exporter.config import parse_listen
+from exporter.simulator import Fault, Simulator, SimulatorServer, serve
 
 NOW = datetime(2026, 5, 12, 2, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]

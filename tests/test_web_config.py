@@ -23,7 +23,7 @@ import bcrypt
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY
+from conftest import FAKE_KEY, free_port
 
 from exporter import server as srv
 from exporter.app import build
@@ -372,17 +372,12 @@ def test_a_stalled_handshake_blocks_nobody_and_times_out(serve_with, pki, monkey
 # --- the real process -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.mark.e2e
 def test_exporter_process_with_tls_and_basic_auth(tmp_path, pki):
     sim = Simulator(seed=7, api_keys={FAKE_KEY})
     api = serve(sim, "127.0.0.1", 0)
-    port = _free_port()
+    port = free_port()
     cfg = tmp_path / "config.yaml"
     cfg.write_text(yaml.safe_dump({
         "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},

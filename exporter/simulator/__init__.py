@@ -10,7 +10,7 @@ from exporter.simulator.api import RequestRecord, Simulator
 from exporter.simulator.clock import ManualClock
 from exporter.simulator.faults import Fault, FaultQueue
 from exporter.simulator.market import App, AppRanking, DailyRow, Market, Model, SessionCostCell
-from exporter.simulator.server import SimulatorServer, main_fake_api, parse_listen, serve
+from exporter.simulator.server import SimulatorServer, main_fake_api, serve
 
 __all__ = [
     "App",
@@ -26,6 +26,5 @@ __all__ = [
     "Simulator",
     "SimulatorServer",
     "main_fake_api",
-    "parse_listen",
     "serve",
 ]

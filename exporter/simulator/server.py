@@ -12,6 +12,7 @@ from types import FrameType, TracebackType
 
 import httpx
 
+from exporter.config import parse_listen
 from exporter.simulator.api import Simulator
 from exporter.simulator.catalog import API_PREFIX
 
@@ -151,16 +152,6 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorSe
     )
     thread.start()
     return SimulatorServer(httpd, thread)
-
-
-def parse_listen(listen: str) -> tuple[str, int]:
-    """ "HOST:PORT", "[::1]:PORT" or ":PORT" (all interfaces) -> (host, port)."""
-    host, sep, port_s = listen.rpartition(":")
-    if not sep or not port_s.isdigit() or not 0 <= int(port_s) <= 65535:
-        raise ValueError(f"expected HOST:PORT, got {listen!r}")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return host or "0.0.0.0", int(port_s)
 
 
 def main_fake_api(listen: str, seed: int, requests_per_minute: int, requests_per_day: int) -> int:
