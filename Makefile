@@ -30,13 +30,15 @@ run: $(STAMP)
 		exec $(VENV)/bin/openrouter-exporter demo $(ARGS); \
 	fi
 
-test: $(STAMP) prometheus-tools
-	$(VENV)/bin/ruff check exporter tests bench grafana
+LINT_PATHS := .  # every Python file in the repository (ruff skips .venv and .gitignored paths)
+
+test: lint prometheus-tools
 	$(PY) -m pytest
 
+# ruff is pinned in pyproject.toml: format output must not change with a new release.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check exporter tests bench grafana
-	$(VENV)/bin/ruff format --check exporter tests
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -17,8 +17,12 @@ from exporter.simulator import Simulator
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
 
 MAXIMAL_CONFIG = {
-    "apps": {"windows": ["1d", "7d", "30d"], "sorts": ["popular", "trending"],
-             "filters": ["every"], "depth": 200},
+    "apps": {
+        "windows": ["1d", "7d", "30d"],
+        "sorts": ["popular", "trending"],
+        "filters": ["every"],
+        "depth": 200,
+    },
     "session_cost": {"enabled": True},
 }
 
@@ -32,7 +36,8 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
     sim = Simulator(seed=seed)
     end = sim.latest_day()
     as_of = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(
-        days=1, hours=2, seconds=generation)
+        days=1, hours=2, seconds=generation
+    )
     apps = sim.market.apps
     snaps: list[Snapshot] = []
     for n, view in enumerate(cfg.app_views):
@@ -41,18 +46,32 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
             app = apps[(n * 7 + rank) % len(apps)]
             tokens = 10**12 // (rank + n) + generation
             rows.append(AppRow(app.id, app.name, rank, tokens // 1000 + 1, tokens))
-        meta = Meta(as_of=as_of, start_date=end - timedelta(days=view.window_days - 1),
-                    end_date=end)
+        meta = Meta(
+            as_of=as_of, start_date=end - timedelta(days=view.window_days - 1), end_date=end
+        )
         snaps.append(Snapshot(tx.DATASET_APPS, view.name, tuple(rows), meta, 0.0, view.pages))
     daily = sim.market.rankings_daily(end - timedelta(days=62), end)
     for mv in cfg.model_views:
-        rows_m = tuple(ModelDayRow(r.date, r.model_permaslug, r.total_tokens + generation)
-                       for r in daily)
-        snaps.append(Snapshot(tx.DATASET_MODELS, mv.name, rows_m,
-                              Meta(as_of=as_of, end_date=end), 0.0))
+        rows_m = tuple(
+            ModelDayRow(r.date, r.model_permaslug, r.total_tokens + generation) for r in daily
+        )
+        snaps.append(
+            Snapshot(tx.DATASET_MODELS, mv.name, rows_m, Meta(as_of=as_of, end_date=end), 0.0)
+        )
     cells = sim.market.session_cost(sim.session_cost_window_end())
-    rows_s = tuple(SessionCostRow(c.app_name, c.app_slug, c.model_permaslug, c.turn_range,
-                                  c.median_session_cost_usd) for c in cells)
-    snaps.append(Snapshot(tx.DATASET_SESSION_COST, "default", rows_s,
-                          Meta(as_of=as_of, end_date=sim.session_cost_window_end()), 0.0))
+    rows_s = tuple(
+        SessionCostRow(
+            c.app_name, c.app_slug, c.model_permaslug, c.turn_range, c.median_session_cost_usd
+        )
+        for c in cells
+    )
+    snaps.append(
+        Snapshot(
+            tx.DATASET_SESSION_COST,
+            "default",
+            rows_s,
+            Meta(as_of=as_of, end_date=sim.session_cost_window_end()),
+            0.0,
+        )
+    )
     return snaps

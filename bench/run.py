@@ -58,20 +58,36 @@ def serve_ours(port: int, state: Path) -> None:
     apps = [s for s in snaps.values() if s.rows and isinstance(s.rows[0], AppRow)][:9]
     apply_one = []
     for old in apps:
-        snap = replace(old, rows=tuple(replace(r, total_tokens=r.total_tokens + 1)
-                                       for r in old.rows))
+        snap = replace(
+            old, rows=tuple(replace(r, total_tokens=r.total_tokens + 1) for r in old.rows)
+        )
         t0 = time.perf_counter()
         store.put(snap)
         cache.current.gz  # noqa: B018 - the first gzip scrape pays this; count it here
         apply_one.append(time.perf_counter() - t0)
     endpoints = Endpoints(
-        telemetry_path="/metrics", cache=cache, self_metrics=SelfMetrics(),
-        statuses=list, has_data=lambda key: True, plan_text=str,
-        budget=lambda: ({}, {}), upstream="bench")
+        telemetry_path="/metrics",
+        cache=cache,
+        self_metrics=SelfMetrics(),
+        statuses=list,
+        has_data=lambda key: True,
+        plan_text=str,
+        budget=lambda: ({}, {}),
+        upstream="bench",
+    )
     start(f"127.0.0.1:{port}", endpoints)
     series = sum(1 for line in cache.current.text.splitlines() if not line.startswith(b"#"))
-    print(json.dumps({"apply_all_s": apply_all, "apply_one_s": statistics.median(apply_one),
-                      "series": series, "bytes": len(cache.current.text)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "apply_all_s": apply_all,
+                "apply_one_s": statistics.median(apply_one),
+                "series": series,
+                "bytes": len(cache.current.text),
+            }
+        ),
+        flush=True,
+    )
     while True:
         time.sleep(3600)
 
@@ -92,16 +108,26 @@ def serve_baseline(port: int, state: Path) -> None:
     requests = Gauge("openrouter_app_requests", "requests", app_labels, registry=registry)
     m_labels = ["view", "model", "author", "variant"]
     m_tokens = Gauge("openrouter_model_tokens", "tokens", m_labels, registry=registry)
-    cost = Gauge("openrouter_session_median_cost_dollars", "usd",
-                 ["app_slug", "app", "model", "turn_range"], registry=registry)
+    cost = Gauge(
+        "openrouter_session_median_cost_dollars",
+        "usd",
+        ["app_slug", "app", "model", "turn_range"],
+        registry=registry,
+    )
     views = {v.name: v for v in cfg.app_views}
     mviews = {v.name: v for v in cfg.model_views}
     for snap in load(state).values():
         if snap.dataset == tx.DATASET_APPS:
             v = views[snap.view]
             for r in snap.rows:
-                labels = (v.window, v.sort, v.category_label, v.subcategory_label,
-                          str(r.app_id), r.app_name)
+                labels = (
+                    v.window,
+                    v.sort,
+                    v.category_label,
+                    v.subcategory_label,
+                    str(r.app_id),
+                    r.app_name,
+                )
                 rank.labels(*labels).set(r.rank)
                 tokens.labels(*labels).set(r.total_tokens)
                 requests.labels(*labels).set(r.total_requests)
@@ -111,8 +137,7 @@ def serve_baseline(port: int, state: Path) -> None:
                 m_tokens.labels(*model_labels(snap.view, model)).set(toks)
         else:
             for r in snap.rows:
-                cost.labels(r.app_slug, r.app_name, r.model, r.turn_range).set(
-                    r.median_cost_usd)
+                cost.labels(r.app_slug, r.app_name, r.model, r.turn_range).set(r.median_cost_usd)
     start_http_server(port, addr="127.0.0.1", registry=registry)
     print(json.dumps({"ready": True}), flush=True)
     while True:
@@ -129,9 +154,22 @@ def free_port() -> int:
 
 def spawn(kind: str, state: Path) -> tuple[subprocess.Popen[str], int, dict]:
     port = free_port()
-    p = subprocess.Popen([sys.executable, "-m", "bench.run", "--serve", kind, "--port",
-                          str(port), "--state", str(state)], cwd=ROOT, stdout=subprocess.PIPE,
-                         text=True)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--serve",
+            kind,
+            "--port",
+            str(port),
+            "--state",
+            str(state),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert p.stdout is not None
     info = json.loads(p.stdout.readline())
     return p, port, info
@@ -163,9 +201,14 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.machine())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
     mem = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
     return f"{cpu}, {os.cpu_count()} cores, {mem} GiB, Python {platform.python_version()}"
 
@@ -191,11 +234,15 @@ def main() -> int:
     base, base_port, _ = spawn("baseline", state)
     try:
         results = {}
-        for name, port, n in (("ours", ours_port, args.ours_scrapes),
-                              ("baseline", base_port, args.baseline_scrapes)):
+        for name, port, n in (
+            ("ours", ours_port, args.ours_scrapes),
+            ("baseline", base_port, args.baseline_scrapes),
+        ):
             scrape_times(port, GZIP, 2)  # warm up
-            results[name] = {"plain": scrape_times(port, PLAIN, n),
-                             "gzip": scrape_times(port, GZIP, n)}
+            results[name] = {
+                "plain": scrape_times(port, PLAIN, n),
+                "gzip": scrape_times(port, GZIP, n),
+            }
         rss = {"ours": peak_rss_mb(ours.pid), "baseline": peak_rss_mb(base.pid)}
     finally:
         for proc in (ours, base):
@@ -208,18 +255,23 @@ def main() -> int:
     for enc in ("plain", "gzip"):
         for q in (50, 99):
             a, b = p(results["ours"][enc], q), p(results["baseline"][enc], q)
-            print(f"{f'scrape {enc} p{q}':<22}{a * 1000:>10.2f}ms{b * 1000:>10.0f}ms"
-                  f"{b / a:>9.0f}x")
-    print(f"{'peak RSS':<22}{rss['ours']:>10.0f}MB{rss['baseline']:>10.0f}MB"
-          f"{rss['baseline'] / rss['ours']:>9.1f}x")
-    print(f"apply a refreshed snapshot (one view, incl. gzip): "
-          f"{info['apply_one_s'] * 1000:.0f} ms; all {info['series']:,} series at once: "
-          f"{info['apply_all_s'] * 1000:.0f} ms")
+            print(f"{f'scrape {enc} p{q}':<22}{a * 1000:>10.2f}ms{b * 1000:>10.0f}ms{b / a:>9.0f}x")
+    print(
+        f"{'peak RSS':<22}{rss['ours']:>10.0f}MB{rss['baseline']:>10.0f}MB"
+        f"{rss['baseline'] / rss['ours']:>9.1f}x"
+    )
+    print(
+        f"apply a refreshed snapshot (one view, incl. gzip): "
+        f"{info['apply_one_s'] * 1000:.0f} ms; all {info['series']:,} series at once: "
+        f"{info['apply_all_s'] * 1000:.0f} ms"
+    )
     ratio = p(results["baseline"]["gzip"], 50) / p(results["ours"]["gzip"], 50)
-    print(f"target p50 gzip >= 200x baseline: {ratio:.0f}x "
-          f"{'met' if ratio >= 200 else 'NOT met'}; peak RSS <= 100 MB: "
-          f"{'met' if rss['ours'] <= 100 else 'NOT met'}; apply <= 1 s: "
-          f"{'met' if info['apply_one_s'] <= 1 else 'NOT met'}")
+    print(
+        f"target p50 gzip >= 200x baseline: {ratio:.0f}x "
+        f"{'met' if ratio >= 200 else 'NOT met'}; peak RSS <= 100 MB: "
+        f"{'met' if rss['ours'] <= 100 else 'NOT met'}; apply <= 1 s: "
+        f"{'met' if info['apply_one_s'] <= 1 else 'NOT met'}"
+    )
     return 0
 
 

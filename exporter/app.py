@@ -65,14 +65,24 @@ def build(
 ) -> Exporter:
     state = state_dir if state_dir is not None else Path(cfg.state_dir)
     state.mkdir(parents=True, exist_ok=True)
-    budget = Budget(cfg.budget.effective_per_minute, cfg.budget.effective_per_day,
-                    state / "requests.log", clock=clock)
+    budget = Budget(
+        cfg.budget.effective_per_minute,
+        cfg.budget.effective_per_day,
+        state / "requests.log",
+        clock=clock,
+    )
     store = Store(state)
     cache = ExpositionCache(cfg)
     store.on_change(cache.update)
     self_metrics = SelfMetrics()
-    client = Client(cfg, api_key, gate=budget.acquire, observe=self_metrics.observe,
-                    transport=transport, clock=clock)
+    client = Client(
+        cfg,
+        api_key,
+        gate=budget.acquire,
+        observe=self_metrics.observe,
+        transport=transport,
+        clock=clock,
+    )
     scheduler = Scheduler(cfg, client, budget, store, clock=clock, state_dir=state, rng=rng)
     exporter = Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
     self_metrics.views = scheduler.statuses
@@ -112,8 +122,12 @@ def serve_forever(
     host, port = server.server_address[:2]
     scheme = web.scheme if web else "http"
     url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
-    log.info("listening on %s (metrics at %s; %s)", url, exporter.cfg.web.telemetry_path,
-             (web or WebSecurity()).describe())
+    log.info(
+        "listening on %s (metrics at %s; %s)",
+        url,
+        exporter.cfg.web.telemetry_path,
+        (web or WebSecurity()).describe(),
+    )
     if on_ready:
         on_ready(url)
     poll_stop, poller = _start_poller(exporter)
@@ -145,7 +159,8 @@ def serve_forever(
 
 def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
-    poller = threading.Thread(target=exporter.scheduler.run, args=(stop,), name="poller",
-                              daemon=True)
+    poller = threading.Thread(
+        target=exporter.scheduler.run, args=(stop,), name="poller", daemon=True
+    )
     poller.start()
     return stop, poller

@@ -131,8 +131,10 @@ def parse_labels(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
             raise UsageError(f"--label: {name!r} is not a valid label name")
         if name in RESERVED_LABELS:
             # The exporter's own label: a scrape would rename the target's to exported_*.
-            raise UsageError(f"--label: {name!r} is a label of the exporter's metrics; "
-                             "pass target labels such as job and instance")
+            raise UsageError(
+                f"--label: {name!r} is a label of the exporter's metrics; "
+                "pass target labels such as job and instance"
+            )
         if any(n == name for n, _ in labels):
             raise UsageError(f"--label: {name!r} is given twice")
         labels.append((name, label_value))
@@ -151,8 +153,18 @@ class Options:
     wait: bool = False
 
 
-def make_options(*, first: str, last: str | None, output: str | None, labels: Sequence[str],
-                 step: str, apps: bool, dry_run: bool, wait: bool, today: date) -> Options:
+def make_options(
+    *,
+    first: str,
+    last: str | None,
+    output: str | None,
+    labels: Sequence[str],
+    step: str,
+    apps: bool,
+    dry_run: bool,
+    wait: bool,
+    today: date,
+) -> Options:
     """Flag strings → Options, or UsageError naming the flag."""
     start = parse_day(first, "--from")
     yesterday = today - timedelta(days=1)
@@ -160,14 +172,23 @@ def make_options(*, first: str, last: str | None, output: str | None, labels: Se
     if start < FLOOR:
         raise UsageError(f"--from: {start} is before the API's first day, {FLOOR}")
     if end > yesterday:
-        raise UsageError(f"--to: {end} is not served yet: the API's newest day is yesterday "
-                         f"({yesterday}, UTC)")
+        raise UsageError(
+            f"--to: {end} is not served yet: the API's newest day is yesterday ({yesterday}, UTC)"
+        )
     if start > end:
         raise UsageError(f"--from: {start} is after --to {end}")
     if output is None and not dry_run:
         raise UsageError("--output: required (the OpenMetrics file to write), unless --dry-run")
-    return Options(start, end, Path(output) if output else None, parse_labels(labels),
-                   parse_step(step), apps, dry_run, wait)
+    return Options(
+        start,
+        end,
+        Path(output) if output else None,
+        parse_labels(labels),
+        parse_step(step),
+        apps,
+        dry_run,
+        wait,
+    )
 
 
 # --- periods, windows and what the live exporter shows when ---------------------------
@@ -207,8 +228,9 @@ class Window:
         return (self.end - self.start).days + 1
 
 
-def split_windows(start: date, end: date, period: str = "day",
-                  max_days: int = MAX_WINDOW_DAYS) -> list[Window]:
+def split_windows(
+    start: date, end: date, period: str = "day", max_days: int = MAX_WINDOW_DAYS
+) -> list[Window]:
     """[start, end] in as few windows of at most ``max_days`` as fit, cut only at bucket
     boundaries, and of about equal length.
 
@@ -292,8 +314,16 @@ class OpenMetricsWriter:
     increase. The file appears under its name only when complete (write, fsync, rename).
     """
 
-    def __init__(self, path: Path, families: Sequence[Family], *, t0: int, t1: int, step: int,
-                 labels: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        families: Sequence[Family],
+        *,
+        t0: int,
+        t1: int,
+        step: int,
+        labels: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.path = path
         self.families = list(families)
         self.t0, self.t1, self.step = t0, t1, step
@@ -301,9 +331,15 @@ class OpenMetricsWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Closed in close()/abort(); unnamed, so a crash leaves nothing behind.
         self._spools: dict[str, IO[str]] = {
-            f.name: tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n",  # noqa: SIM115
-                                           dir=path.parent, prefix=".backfill-")
-            for f in self.families}
+            f.name: tempfile.TemporaryFile(  # noqa: SIM115
+                "w+",
+                encoding="utf-8",
+                newline="\n",
+                dir=path.parent,
+                prefix=".backfill-",
+            )
+            for f in self.families
+        }
         self.stats = WriteStats()
 
     def add(self, shown: Iterable[tuple[Shown, Fragment]]) -> None:
@@ -368,8 +404,9 @@ class OpenMetricsWriter:
             spool.close()
 
 
-def model_history(cfg: Config, view: ModelView, rows: Iterable[ModelDayRow],
-                  data_end: date) -> Iterator[tuple[Shown, Fragment]]:
+def model_history(
+    cfg: Config, view: ModelView, rows: Iterable[ModelDayRow], data_end: date
+) -> Iterator[tuple[Shown, Fragment]]:
     """Each complete period of a model view, rendered by the live collector."""
     by_bucket: dict[date, list[ModelDayRow]] = {}
     for r in rows:
@@ -378,18 +415,21 @@ def model_history(cfg: Config, view: ModelView, rows: Iterable[ModelDayRow],
     collector = ModelRankingsCollector(cfg)
     for shown in shown_intervals(complete, view.period, view.days):
         end = bucket_end(shown.period, view.period)
-        snap = Snapshot(tx.DATASET_MODELS, view.name, tuple(by_bucket[shown.period]),
-                        Meta(end_date=end), 0.0)
+        snap = Snapshot(
+            tx.DATASET_MODELS, view.name, tuple(by_bucket[shown.period]), Meta(end_date=end), 0.0
+        )
         yield shown, collector.render(snap)
 
 
-def app_history(cfg: Config, view: AppView, days: dict[date, list[AppRow]]
-                ) -> Iterator[tuple[Shown, Fragment]]:
+def app_history(
+    cfg: Config, view: AppView, days: dict[date, list[AppRow]]
+) -> Iterator[tuple[Shown, Fragment]]:
     """Each fetched day of an app view: the window ending D, shown during D+1."""
     collector = AppRankingsCollector(cfg)
     for shown in shown_intervals(days, "day", 1):
-        snap = Snapshot(tx.DATASET_APPS, view.name, tuple(days[shown.period]),
-                        Meta(end_date=shown.period), 0.0)
+        snap = Snapshot(
+            tx.DATASET_APPS, view.name, tuple(days[shown.period]), Meta(end_date=shown.period), 0.0
+        )
         yield shown, collector.render(snap)
 
 
@@ -435,8 +475,11 @@ class AppProgress:
                     entry = json.loads(line)
                 except ValueError:
                     continue  # a line torn by a crash: that day is simply fetched again
-                if (isinstance(entry, dict) and entry.get("view") == view.name
-                        and entry.get("depth", 0) >= view.depth):
+                if (
+                    isinstance(entry, dict)
+                    and entry.get("view") == view.name
+                    and entry.get("depth", 0) >= view.depth
+                ):
                     yield entry
 
     def done_days(self, view: AppView) -> set[date]:
@@ -450,9 +493,14 @@ class AppProgress:
 
     def record(self, view: AppView, day: date, rows: Sequence[AppRow]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        entry = {"view": view.name, "day": day.isoformat(), "depth": view.depth,
-                 "rows": [[r.app_id, r.app_name, r.rank, r.total_requests, r.total_tokens]
-                          for r in rows]}
+        entry = {
+            "view": view.name,
+            "day": day.isoformat(),
+            "depth": view.depth,
+            "rows": [
+                [r.app_id, r.app_name, r.rank, r.total_requests, r.total_tokens] for r in rows
+            ],
+        }
         with open(self.dir / _view_file(view), "a", encoding="utf-8") as f:
             f.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
             f.flush()
@@ -482,8 +530,9 @@ def read_log_usage(path: Path, now: float) -> LogUsage:
     return LogUsage(minute, len(entries), ours)
 
 
-def estimate_finish(remaining: int, now: float, per_minute: int, per_day: int,
-                    usage: LogUsage) -> float:
+def estimate_finish(
+    remaining: int, now: float, per_minute: int, per_day: int, usage: LogUsage
+) -> float:
     """When ``remaining`` requests are done at the current budget: what the last 24 hours
     leave free goes at the per-minute pace, the rest at what other consumers (the running
     exporter) left free over the last 24 hours, per day."""
@@ -542,8 +591,7 @@ class Plan:
     @property
     def app_remaining(self) -> int:
         wanted = set(self.app_days)
-        return sum(v.pages * len(wanted - self.app_done.get(v.name, set()))
-                   for v in self.app_views)
+        return sum(v.pages * len(wanted - self.app_done.get(v.name, set())) for v in self.app_views)
 
 
 def make_plan(cfg: Config, opts: Options, progress: AppProgress | None) -> Plan:
@@ -555,11 +603,18 @@ def make_plan(cfg: Config, opts: Options, progress: AppProgress | None) -> Plan:
 
 
 class Backfill:
-    def __init__(self, cfg: Config, api_key: str | None, opts: Options, *,
-                 transport: httpx.BaseTransport | None = None,
-                 clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep,
-                 out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        api_key: str | None,
+        opts: Options,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
         self.cfg, self.opts = cfg, opts
         self._key = api_key
         self._transport = transport
@@ -605,24 +660,30 @@ class Backfill:
                 f"app views (app-rankings, one request per view, day and 100 rows): "
                 f"{len(plan.app_views)} views{per_day} × {len(plan.app_days)} days = "
                 f"{plan.app_total} requests; {plan.app_total - plan.app_remaining} done in "
-                f"earlier runs, {plan.app_remaining} left")
+                f"earlier runs, {plan.app_remaining} left"
+            )
             app_samples = hours * sum(3 * v.depth for v in plan.app_views)
             est_samples += app_samples
             est_bytes += app_samples * (LINE_BYTES["app"] + extra)
         else:
             total = sum(v.pages for v in self.cfg.app_views) * len(plan.app_days)
-            lines.append(f"app views: not requested (--apps would add up to {total} requests "
-                         f"for {len(self.cfg.app_views)} views)")
+            lines.append(
+                f"app views: not requested (--apps would add up to {total} requests "
+                f"for {len(self.cfg.app_views)} views)"
+            )
         remaining = plan.model_requests + plan.detect_requests + plan.app_remaining
         usage = read_log_usage(self.log_path, self.clock())
         finish = estimate_finish(remaining, self.clock(), self.per_minute, self.per_day, usage)
         lines.append(
             f"total: {remaining} requests; budget {self.per_day}/day and {self.per_minute}/min "
             f"after the reserve, {usage.day} used in the last 24 hours (shared with the "
-            f"exporter via {self.log_path}); estimated finish {_utc(finish)}")
-        lines.append(f"output: about {est_samples / 1e6:.1f} million samples, about "
-                     f"{_size(est_bytes)} (promtool 2.42 needs about as much memory; "
-                     "narrower --from/--to make smaller files)")
+            f"exporter via {self.log_path}); estimated finish {_utc(finish)}"
+        )
+        lines.append(
+            f"output: about {est_samples / 1e6:.1f} million samples, about "
+            f"{_size(est_bytes)} (promtool 2.42 needs about as much memory; "
+            "narrower --from/--to make smaller files)"
+        )
         return "\n".join(lines)
 
     # --- requests --------------------------------------------------------------------
@@ -634,8 +695,7 @@ class Backfill:
             budget.acquire(LOG_TAG + endpoint)
             self.sent += 1
 
-        return Client(self.cfg, self._key, gate=gate, transport=self._transport,
-                      clock=self.clock)
+        return Client(self.cfg, self._key, gate=gate, transport=self._transport, clock=self.clock)
 
     def _call(self, fn: Callable[[], T], what: str) -> T:
         """One API call, sitting out short budget waits (and long ones with --wait)."""
@@ -643,17 +703,22 @@ class Backfill:
             try:
                 return fn()
             except BudgetExhausted as e:
-                self._wait_or_stop(e.wait, f"the request budget for the last {e.window} "
-                                           "is used up (shared with the running exporter)")
+                self._wait_or_stop(
+                    e.wait,
+                    f"the request budget for the last {e.window} "
+                    "is used up (shared with the running exporter)",
+                )
             except RateLimited as e:
                 wait = e.retry_after
                 if wait is None:
                     wait = RATE_LIMITED_RETRY if self.opts.wait else math.inf
-                self._wait_or_stop(wait, f"OpenRouter answered 429 to {what} ({e.message}); "
-                                         "something else is using the account's budget")
+                self._wait_or_stop(
+                    wait,
+                    f"OpenRouter answered 429 to {what} ({e.message}); "
+                    "something else is using the account's budget",
+                )
             except Unauthorized as e:
-                raise Stop(f"OpenRouter rejected the API key ({e.message})",
-                           EXIT_FAILED) from None
+                raise Stop(f"OpenRouter rejected the API key ({e.message})", EXIT_FAILED) from None
             except ApiError as e:
                 raise Stop(f"{what} failed: {e.code} {e.message}", EXIT_FAILED) from None
 
@@ -669,12 +734,10 @@ class Backfill:
         when = f" after {_utc(now + wait)}" if math.isfinite(wait) else " later"
         again = f"Run the same command again{when} to continue, or add --wait to keep going"
         if self.opts.apps:
-            again = (f"App rankings fetched so far are saved in {self.progress.dir}. "
-                     f"{again}")
+            again = f"App rankings fetched so far are saved in {self.progress.dir}. {again}"
         raise Stop(f"{why}. {again}")
 
-    def fetch_models(self, client: Client, plan: Plan
-                     ) -> dict[str, tuple[list[ModelDayRow], date]]:
+    def fetch_models(self, client: Client, plan: Plan) -> dict[str, tuple[list[ModelDayRow], date]]:
         """Every model view's rows and data end; also learns the newest published day."""
         got: dict[str, tuple[list[ModelDayRow], date]] = {}
         n = 0
@@ -682,7 +745,8 @@ class Backfill:
             start = max(FLOOR, self.opts.last - timedelta(days=6))
             _rows, meta = self._call(
                 lambda: client.rankings_daily(ModelView("detect"), start, self.opts.last),
-                "rankings-daily (newest published day)")
+                "rankings-daily (newest published day)",
+            )
             self._saw_end(meta.end_date)
         for view in self.cfg.model_views:
             rows: list[ModelDayRow] = []
@@ -692,7 +756,8 @@ class Backfill:
                 self.say(f"models: {view.name} {w.start} … {w.end} ({n}/{plan.model_requests})")
                 page, meta = self._call(
                     lambda v=view, w=w: client.rankings_daily(v, w.start, w.end),
-                    f"rankings-daily {view.name}")
+                    f"rankings-daily {view.name}",
+                )
                 rows.extend(page)
                 if meta.end_date is not None:
                     data_end = min(self.opts.last, meta.end_date)
@@ -711,8 +776,9 @@ class Backfill:
         total = plan.app_total
         done = total - plan.app_remaining
         # A 1-day window on an unpublished day is a 400 (its start is after the clamped end).
-        unpublished = {d for d in plan.app_days
-                       if self.published is not None and d > self.published}
+        unpublished = {
+            d for d in plan.app_days if self.published is not None and d > self.published
+        }
         for day in reversed(plan.app_days):
             for view in plan.app_views:
                 if day in plan.app_done.get(view.name, set()) or day in unpublished:
@@ -721,7 +787,8 @@ class Backfill:
                 before = self.sent
                 rows, meta, _pages = self._call(
                     lambda v=view, d=day: client.app_rankings(v, d),
-                    f"app-rankings {view.name} {day}")
+                    f"app-rankings {view.name} {day}",
+                )
                 done += self.sent - before
                 if meta.end_date is not None and meta.end_date < day:
                     # Not published yet (the API clamped end_date): fetched again next run.
@@ -741,9 +808,11 @@ class Backfill:
         remaining = max(0, total - done)
         usage = read_log_usage(self.log_path, now)
         finish = estimate_finish(remaining, now, self.per_minute, self.per_day, usage)
-        self.say(f"apps: {done}/{total} requests done, {remaining} remaining; "
-                 f"{usage.day}/{self.per_day} used in the last 24 hours; estimated finish "
-                 f"{_utc(finish)}")
+        self.say(
+            f"apps: {done}/{total} requests done, {remaining} remaining; "
+            f"{usage.day}/{self.per_day} used in the last 24 hours; estimated finish "
+            f"{_utc(finish)}"
+        )
 
     # --- write -----------------------------------------------------------------------
 
@@ -751,16 +820,20 @@ class Backfill:
         assert self.opts.output is not None
         t0, t1 = sample_range(self.opts, self.clock())
         families = [*MODEL_FAMILIES, *(APP_FAMILIES if self.opts.apps else ())]
-        writer = OpenMetricsWriter(self.opts.output, families, t0=t0, t1=t1,
-                                   step=self.opts.step, labels=self.opts.labels)
+        writer = OpenMetricsWriter(
+            self.opts.output, families, t0=t0, t1=t1, step=self.opts.step, labels=self.opts.labels
+        )
         try:
             for view in self.cfg.model_views:
                 rows, data_end = models[view.name]
                 writer.add(model_history(self.cfg, view, rows, data_end))
             if self.opts.apps:
                 for app_view in self.cfg.app_views:
-                    days = {d: r for d, r in self.progress.load(app_view).items()
-                            if self.opts.first <= d <= self.opts.last}
+                    days = {
+                        d: r
+                        for d, r in self.progress.load(app_view).items()
+                        if self.opts.first <= d <= self.opts.last
+                    }
                     writer.add(app_history(self.cfg, app_view, days))
             return writer.close()
         except BaseException:
@@ -777,9 +850,11 @@ class Backfill:
         if not self._key:
             raise UsageError("no API key: set OPENROUTER_API_KEY or openrouter.api_key_file")
         if not o.labels:
-            self.say("warning: no --label given; scraped series carry job and instance, so "
-                     "pass the same ones (--label job=… --label instance=…) or the history "
-                     "will not join them")
+            self.say(
+                "warning: no --label given; scraped series carry job and instance, so "
+                "pass the same ones (--label job=… --label instance=…) or the history "
+                "will not join them"
+            )
         started = time.monotonic()
         self.say(self.describe(plan).replace("\n", "\nbackfill: "))
         stopped: Stop | None = None
@@ -792,8 +867,10 @@ class Backfill:
                 try:
                     late = self.fetch_apps(client, plan)
                     if late:
-                        stopped = Stop(f"{', '.join(map(str, sorted(late)))} not published "
-                                       "yet; run the same command again later to add it")
+                        stopped = Stop(
+                            f"{', '.join(map(str, sorted(late)))} not published "
+                            "yet; run the same command again later to add it"
+                        )
                 except Stop as e:
                     if e.code != EXIT_INCOMPLETE:
                         raise
@@ -805,20 +882,26 @@ class Backfill:
         except Stop as e:
             kept = ""
             if o.apps and e.code == EXIT_FAILED and self.progress.dir.exists():
-                kept = (f" (app rankings fetched so far are kept in {self.progress.dir}; "
-                        "the next run continues from there)")
+                kept = (
+                    f" (app rankings fetched so far are kept in {self.progress.dir}; "
+                    "the next run continues from there)"
+                )
             self.say(f"stopped: {e.message}{kept}")
             return e.code
         finally:
             client.close()
             self.progress.unlock()
         assert o.output is not None
-        self.say(f"wrote {o.output}: {stats.samples} samples in {stats.series} series, "
-                 f"{_size(stats.bytes)}, {self.sent} requests, "
-                 f"{time.monotonic() - started:.1f}s")
-        self.say(f"load it with: promtool tsdb create-blocks-from openmetrics "
-                 f"--max-block-duration=8760h {o.output} DIR (then move DIR's blocks into "
-                 f"Prometheus's data directory)")
+        self.say(
+            f"wrote {o.output}: {stats.samples} samples in {stats.series} series, "
+            f"{_size(stats.bytes)}, {self.sent} requests, "
+            f"{time.monotonic() - started:.1f}s"
+        )
+        self.say(
+            f"load it with: promtool tsdb create-blocks-from openmetrics "
+            f"--max-block-duration=8760h {o.output} DIR (then move DIR's blocks into "
+            f"Prometheus's data directory)"
+        )
         if stopped is not None:
             left = make_plan(self.cfg, o, self.progress).app_remaining
             self.say(f"incomplete: {left} app requests left. {stopped.message}")

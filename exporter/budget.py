@@ -102,8 +102,7 @@ class Budget:
         data = b"".join(chunks)
         entries, bad = parse_log(data, self._clock())
         if bad:
-            log.warning("request log %s: %d unreadable line(s) counted as sent now",
-                        self.path, bad)
+            log.warning("request log %s: %d unreadable line(s) counted as sent now", self.path, bad)
         times = [t for t, _ in entries]
         if data.count(b"\n") > 3 * len(times) + 64:  # mostly expired: keep the file small
             self._compact(times)

@@ -60,15 +60,20 @@ class _LogfmtFormatter(logging.Formatter):
         msg = record.getMessage()
         if record.exc_info:
             msg += " " + self.formatException(record.exc_info).replace("\n", " | ")
-        return (f'ts={ts}.{int(record.msecs):03d}Z level={record.levelname.lower()} '
-                f'logger={record.name} msg={json.dumps(msg, ensure_ascii=False)}')
+        return (
+            f"ts={ts}.{int(record.msecs):03d}Z level={record.levelname.lower()} "
+            f"logger={record.name} msg={json.dumps(msg, ensure_ascii=False)}"
+        )
 
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        out = {"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
-               "level": record.levelname.lower(), "logger": record.name,
-               "msg": record.getMessage()}
+        out = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)
@@ -87,27 +92,44 @@ def setup_logging(level: str, fmt: str, secret: str | None = None) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config.file", dest="config_file", metavar="PATH",
-                   help="YAML config (default: built-in defaults)")
-    p.add_argument("--log.level", dest="log_level", default="info",
-                   choices=["debug", "info", "warn", "error"])
-    p.add_argument("--log.format", dest="log_format", default="logfmt",
-                   choices=["logfmt", "json"])
+    p.add_argument(
+        "--config.file",
+        dest="config_file",
+        metavar="PATH",
+        help="YAML config (default: built-in defaults)",
+    )
+    p.add_argument(
+        "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
+    )
+    p.add_argument("--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"])
 
 
 def _web(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--web.listen-address", dest="listen_address", metavar="ADDR",
-                   help="address to listen on (default :10110, or web.listen_address)")
-    p.add_argument("--web.telemetry-path", dest="telemetry_path", metavar="PATH",
-                   help="path for metrics (default /metrics, or web.telemetry_path)")
-    p.add_argument("--web.config.file", dest="web_config_file", metavar="PATH",
-                   help="TLS and basic auth, in the Prometheus exporter-toolkit format")
+    p.add_argument(
+        "--web.listen-address",
+        dest="listen_address",
+        metavar="ADDR",
+        help="address to listen on (default :10110, or web.listen_address)",
+    )
+    p.add_argument(
+        "--web.telemetry-path",
+        dest="telemetry_path",
+        metavar="PATH",
+        help="path for metrics (default /metrics, or web.telemetry_path)",
+    )
+    p.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        metavar="PATH",
+        help="TLS and basic auth, in the Prometheus exporter-toolkit format",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openrouter-exporter",
-        description="Prometheus exporter for OpenRouter's public Data API.")
+        description="Prometheus exporter for OpenRouter's public Data API.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="poll the Data API and serve /metrics (default)")
@@ -119,49 +141,79 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     check = sub.add_parser("check-config", help="validate the config and print the plan")
     _common(check)
-    check.add_argument("--web.config.file", dest="web_config_file", metavar="PATH",
-                       help="also validate this TLS / basic auth file")
+    check.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        metavar="PATH",
+        help="also validate this TLS / basic auth file",
+    )
     fake = sub.add_parser("fake-api", help="serve the simulated Data API over HTTP")
     fake.add_argument("--listen", default="127.0.0.1:8111", metavar="HOST:PORT")
     fake.add_argument("--seed", type=int, default=42)
     fake.add_argument("--requests-per-minute", type=int, default=30)
     fake.add_argument("--requests-per-day", type=int, default=500)
     backfill = sub.add_parser(
-        "backfill", help="write history as OpenMetrics for promtool",
+        "backfill",
+        help="write history as OpenMetrics for promtool",
         description="Write the history the live exporter would have shown, as OpenMetrics "
-                    "with timestamps for `promtool tsdb create-blocks-from openmetrics "
-                    "--max-block-duration=8760h FILE DIR`. Exit 3: the --apps history is "
-                    "not complete yet (budget); run the same command again to continue.")
+        "with timestamps for `promtool tsdb create-blocks-from openmetrics "
+        "--max-block-duration=8760h FILE DIR`. Exit 3: the --apps history is "
+        "not complete yet (budget); run the same command again to continue.",
+    )
     _common(backfill)
-    backfill.add_argument("--from", dest="from_date", required=True, metavar="DATE",
-                          help="first data day, YYYY-MM-DD (the API starts at 2025-01-01)")
-    backfill.add_argument("--to", dest="to_date", metavar="DATE",
-                          help="last data day (default: yesterday, UTC, the newest the API "
-                               "serves)")
-    backfill.add_argument("--output", metavar="FILE",
-                          help="OpenMetrics file to write (required unless --dry-run)")
-    backfill.add_argument("--label", dest="labels", action="append", default=[],
-                          metavar="NAME=VALUE",
-                          help="target label a scrape adds, e.g. job=openrouter and "
-                               "instance=host:10110 (repeatable); must match the scrape's")
-    backfill.add_argument("--step", default="1h", metavar="DURATION",
-                          help="sample interval, 1m to 1d (default 1h)")
-    backfill.add_argument("--apps", action="store_true",
-                          help="also app rankings: one request per app view and day, on the "
-                               "shared budget, resumable (progress in state_dir)")
-    backfill.add_argument("--wait", action="store_true",
-                          help="when the request budget is used up, wait for it instead of "
-                               "stopping (the --apps history can take days)")
-    backfill.add_argument("--dry-run", dest="dry_run", action="store_true",
-                          help="print the plan and request count; send nothing")
+    backfill.add_argument(
+        "--from",
+        dest="from_date",
+        required=True,
+        metavar="DATE",
+        help="first data day, YYYY-MM-DD (the API starts at 2025-01-01)",
+    )
+    backfill.add_argument(
+        "--to",
+        dest="to_date",
+        metavar="DATE",
+        help="last data day (default: yesterday, UTC, the newest the API serves)",
+    )
+    backfill.add_argument(
+        "--output", metavar="FILE", help="OpenMetrics file to write (required unless --dry-run)"
+    )
+    backfill.add_argument(
+        "--label",
+        dest="labels",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="target label a scrape adds, e.g. job=openrouter and "
+        "instance=host:10110 (repeatable); must match the scrape's",
+    )
+    backfill.add_argument(
+        "--step", default="1h", metavar="DURATION", help="sample interval, 1m to 1d (default 1h)"
+    )
+    backfill.add_argument(
+        "--apps",
+        action="store_true",
+        help="also app rankings: one request per app view and day, on the "
+        "shared budget, resumable (progress in state_dir)",
+    )
+    backfill.add_argument(
+        "--wait",
+        action="store_true",
+        help="when the request budget is used up, wait for it instead of "
+        "stopping (the --apps history can take days)",
+    )
+    backfill.add_argument(
+        "--dry-run",
+        dest="dry_run",
+        action="store_true",
+        help="print the plan and request count; send nothing",
+    )
     return parser
 
 
 def _with_web_flags(cfg: Config, args: argparse.Namespace) -> Config:
     web = cfg.web
     if args.listen_address:
-        web = replace(web, listen_address=check_listen(args.listen_address,
-                                                        "--web.listen-address"))
+        web = replace(web, listen_address=check_listen(args.listen_address, "--web.listen-address"))
     if args.telemetry_path:
         web = replace(web, telemetry_path=args.telemetry_path)
     return replace(cfg, web=web)
@@ -180,8 +232,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = _with_web_flags(cfg, args)
     web = load_web_config(args.web_config_file)
     if not key:
-        log.error("no API key: set OPENROUTER_API_KEY or openrouter.api_key_file "
-                  "(or try `openrouter-exporter demo`, which needs none)")
+        log.error(
+            "no API key: set OPENROUTER_API_KEY or openrouter.api_key_file "
+            "(or try `openrouter-exporter demo`, which needs none)"
+        )
     exporter = build(cfg, key)
     for w in exporter.scheduler.plan.warnings:
         log.warning("plan: %s", w)
@@ -207,15 +261,23 @@ def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
 
     end = sim.latest_day()
     apps = sim.market.app_rankings(end - timedelta(days=29), end)[:2]
-    models = [r.model_permaslug for r in sim.market.rankings_daily(end, end)
-              if r.model_permaslug != "other"][:2]
-    return parse_config({
-        # The simulator is local: a roomier budget fills every view within seconds.
-        "budget": {"requests_per_minute": DEMO_PER_MINUTE, "requests_per_day": 5000,
-                   "reserve": 0},
-        "apps": {**DEFAULTS["apps"], "filters": ["all", "categories", "cli-agent"]},
-        "watch": {"apps": [a.app.id for a in apps], "models": models},
-    })
+    models = [
+        r.model_permaslug
+        for r in sim.market.rankings_daily(end, end)
+        if r.model_permaslug != "other"
+    ][:2]
+    return parse_config(
+        {
+            # The simulator is local: a roomier budget fills every view within seconds.
+            "budget": {
+                "requests_per_minute": DEMO_PER_MINUTE,
+                "requests_per_day": 5000,
+                "reserve": 0,
+            },
+            "apps": {**DEFAULTS["apps"], "filters": ["all", "categories", "cli-agent"]},
+            "watch": {"apps": [a.app.id for a in apps], "models": models},
+        }
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -228,14 +290,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cfg = _with_web_flags(cfg, args)
     web = load_web_config(args.web_config_file)
     state = Path(tempfile.mkdtemp(prefix="openrouter-exporter-demo-"))
-    cfg = replace(cfg, openrouter=replace(cfg.openrouter, base_url="http://simulator/api/v1"),
-                  state_dir=str(state))
+    cfg = replace(
+        cfg,
+        openrouter=replace(cfg.openrouter, base_url="http://simulator/api/v1"),
+        state_dir=str(state),
+    )
     exporter = build(cfg, "demo-key", transport=sim.transport(), state_dir=state)
 
     def ready(url: str) -> None:
-        print(f"openrouter-exporter demo: simulated OpenRouter data, no key needed.\n"
-              f"  open {url} — metrics at {url.rstrip('/')}{cfg.web.telemetry_path}\n"
-              f"  (state in {state}; Ctrl-C to stop)", file=sys.stderr, flush=True)
+        print(
+            f"openrouter-exporter demo: simulated OpenRouter data, no key needed.\n"
+            f"  open {url} — metrics at {url.rstrip('/')}{cfg.web.telemetry_path}\n"
+            f"  (state in {state}; Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     try:
         return serve_forever(exporter, cfg.web.listen_address, on_ready=ready, web=web)
@@ -255,8 +324,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if args.web_config_file:
         print(f"web config ok: {args.web_config_file} ({web.describe()})")
     print(f"API key: {'set, from ' + source if source else 'NOT SET (the exporter will not poll)'}")
-    print(f"views: {len(cfg.model_views)} model, {len(cfg.app_views)} app, session cost "
-          f"{'on' if cfg.session_cost else 'off'}")
+    print(
+        f"views: {len(cfg.model_views)} model, {len(cfg.app_views)} app, session cost "
+        f"{'on' if cfg.session_cost else 'off'}"
+    )
     print(p.describe())
     return 0
 
@@ -265,8 +336,7 @@ def cmd_fake_api(args: argparse.Namespace) -> int:
     from exporter.simulator import main_fake_api
 
     setup_logging("info", "logfmt")
-    return main_fake_api(args.listen, args.seed, args.requests_per_minute,
-                         args.requests_per_day)
+    return main_fake_api(args.listen, args.seed, args.requests_per_minute, args.requests_per_day)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -278,14 +348,22 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     setup_logging(args.log_level, args.log_format, key)
     try:
         opts = backfill.make_options(
-            first=args.from_date, last=args.to_date, output=args.output, labels=args.labels,
-            step=args.step, apps=args.apps, dry_run=args.dry_run, wait=args.wait,
-            today=datetime.now(UTC).date())
+            first=args.from_date,
+            last=args.to_date,
+            output=args.output,
+            labels=args.labels,
+            step=args.step,
+            apps=args.apps,
+            dry_run=args.dry_run,
+            wait=args.wait,
+            today=datetime.now(UTC).date(),
+        )
         return backfill.run(cfg, key, opts)
     except KeyboardInterrupt:
         # Not 0: a script running the backfill must not take a cut-short file as done.
-        print("openrouter-exporter backfill: interrupted; run it again to continue",
-              file=sys.stderr)
+        print(
+            "openrouter-exporter backfill: interrupted; run it again to continue", file=sys.stderr
+        )
         return 130
     except backfill.UsageError as e:
         print(f"openrouter-exporter backfill: error: {e}", file=sys.stderr)
@@ -297,8 +375,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "demo": cmd_demo, "check-config": cmd_check_config,
-                "fake-api": cmd_fake_api, "backfill": cmd_backfill}
+    handlers = {
+        "run": cmd_run,
+        "demo": cmd_demo,
+        "check-config": cmd_check_config,
+        "fake-api": cmd_fake_api,
+        "backfill": cmd_backfill,
+    }
     try:
         return handlers[args.command](args)
     except ConfigError as e:

@@ -90,8 +90,9 @@ class BudgetExhausted(Exception):
     """The gate refused a request; ``wait`` is when one may fit again (seconds)."""
 
     def __init__(self, wait: float, window: str) -> None:
-        super().__init__(f"request budget for the last {window} is used up; next slot in "
-                         f"{wait:.0f}s")
+        super().__init__(
+            f"request budget for the last {window} is used up; next slot in {wait:.0f}s"
+        )
         self.wait = wait
         self.window = window
 
@@ -123,8 +124,11 @@ def _str(value: Any, what: str) -> str:
 
 
 def _num(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-            isinstance(value, int) and abs(value) >= _INT_LIMIT):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, int) and abs(value) >= _INT_LIMIT)
+    ):
         raise MalformedResponse(f"{what}: expected a number, got {_short(value)}")
     return float(value)
 
@@ -192,13 +196,15 @@ def parse_app_rows(body: Any) -> list[AppRow]:
     rows = []
     for i, r in enumerate(_data(body)):
         w = f"data[{i}]"
-        rows.append(AppRow(
-            app_id=_int(_field(r, "app_id", w), f"{w}.app_id"),
-            app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
-            rank=_int(_field(r, "rank", w), f"{w}.rank"),
-            total_requests=_int(_field(r, "total_requests", w), f"{w}.total_requests"),
-            total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
-        ))
+        rows.append(
+            AppRow(
+                app_id=_int(_field(r, "app_id", w), f"{w}.app_id"),
+                app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
+                rank=_int(_field(r, "rank", w), f"{w}.rank"),
+                total_requests=_int(_field(r, "total_requests", w), f"{w}.total_requests"),
+                total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
+            )
+        )
     return rows
 
 
@@ -206,11 +212,13 @@ def parse_model_rows(body: Any) -> list[ModelDayRow]:
     rows = []
     for i, r in enumerate(_data(body)):
         w = f"data[{i}]"
-        rows.append(ModelDayRow(
-            date=_date(_field(r, "date", w), f"{w}.date"),
-            model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-            total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
-        ))
+        rows.append(
+            ModelDayRow(
+                date=_date(_field(r, "date", w), f"{w}.date"),
+                model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
+                total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
+            )
+        )
     return rows
 
 
@@ -218,14 +226,17 @@ def parse_session_rows(body: Any) -> list[SessionCostRow]:
     rows = []
     for i, r in enumerate(_data(body)):
         w = f"data[{i}]"
-        rows.append(SessionCostRow(
-            app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
-            app_slug=_str(_field(r, "app_slug", w), f"{w}.app_slug"),
-            model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-            turn_range=_str(_field(r, "turn_range", w), f"{w}.turn_range"),
-            median_cost_usd=_num(_field(r, "median_session_cost_usd", w),
-                                 f"{w}.median_session_cost_usd"),
-        ))
+        rows.append(
+            SessionCostRow(
+                app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
+                app_slug=_str(_field(r, "app_slug", w), f"{w}.app_slug"),
+                model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
+                turn_range=_str(_field(r, "turn_range", w), f"{w}.turn_range"),
+                median_cost_usd=_num(
+                    _field(r, "median_session_cost_usd", w), f"{w}.median_session_cost_usd"
+                ),
+            )
+        )
     return rows
 
 
@@ -298,8 +309,7 @@ class Client:
         clock: Callable[[], float] = time.time,
     ) -> None:
         o = cfg.openrouter
-        headers = {"User-Agent": f"openrouter-exporter/{__version__}",
-                   "Accept": "application/json"}
+        headers = {"User-Agent": f"openrouter-exporter/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         if o.http_referer:
@@ -352,7 +362,8 @@ class Client:
             if "json" not in ctype:
                 raise UnexpectedContentType(
                     f"expected JSON, got {ctype.split(';')[0] or 'no content type'}",
-                    endpoint=endpoint)
+                    endpoint=endpoint,
+                )
             try:
                 return json.loads(response.content)
             except (ValueError, RecursionError) as e:  # RecursionError: nested too deep
@@ -363,14 +374,18 @@ class Client:
         if status in (401, 403):
             raise Unauthorized(message, endpoint=endpoint)
         if status == 429:
-            raise RateLimited(message, endpoint=endpoint,
-                              retry_after=parse_retry_after(response.headers, self._clock()))
+            raise RateLimited(
+                message,
+                endpoint=endpoint,
+                retry_after=parse_retry_after(response.headers, self._clock()),
+            )
         if status >= 500:
             raise ServerError(message, endpoint=endpoint, status=status)
         raise HttpError(message, endpoint=endpoint, status=status)
 
-    def _parsed(self, endpoint: str, params: dict[str, Any], parse: Callable[[Any], list[Any]]
-                ) -> Page:
+    def _parsed(
+        self, endpoint: str, params: dict[str, Any], parse: Callable[[Any], list[Any]]
+    ) -> Page:
         body = self.get(endpoint, params)
         try:
             return Page(parse(body), parse_meta(body))
@@ -394,8 +409,9 @@ class Client:
         offset = 0
         while offset < view.depth and offset <= APP_MAX_OFFSET:
             limit = min(APP_PAGE, view.depth - offset)
-            page = self._parsed("app-rankings", {**base, "limit": limit, "offset": offset},
-                                parse_app_rows)
+            page = self._parsed(
+                "app-rankings", {**base, "limit": limit, "offset": offset}, parse_app_rows
+            )
             yield page
             if len(page.rows) < limit:
                 return
@@ -411,8 +427,9 @@ class Client:
             pages += 1
         return rows, meta, pages
 
-    def rankings_daily(self, view: ModelView, start: date | None = None,
-                       end: date | None = None) -> tuple[list[ModelDayRow], Meta]:
+    def rankings_daily(
+        self, view: ModelView, start: date | None = None, end: date | None = None
+    ) -> tuple[list[ModelDayRow], Meta]:
         params: dict[str, Any] = dict(view.params())
         if params.get("period") == "day":
             del params["period"]  # the default; keeps the request identical to the docs' form
@@ -428,8 +445,9 @@ class Client:
         meta = Meta()
         offset = pages = 0
         while offset <= SESSION_MAX_OFFSET:
-            page = self._parsed("session-cost", {"limit": SESSION_PAGE, "offset": offset},
-                                parse_session_rows)
+            page = self._parsed(
+                "session-cost", {"limit": SESSION_PAGE, "offset": offset}, parse_session_rows
+            )
             pages += 1
             rows.extend(page.rows)
             meta = page.meta

@@ -51,8 +51,9 @@ def period_end(start: date, period: str) -> date:
     return start
 
 
-def latest_complete_period(rows: Iterable[ModelDayRow], period: str,
-                           end_date: date | None) -> date | None:
+def latest_complete_period(
+    rows: Iterable[ModelDayRow], period: str, end_date: date | None
+) -> date | None:
     """The newest bucket that is complete by ``end_date``.
 
     The API returns a partial trailing week/month without marking it; a bucket is complete
@@ -129,12 +130,13 @@ class AppRankingsCollector:
 
     dataset = tx.DATASET_APPS
     LABELS = ("window", "sort", "category", "subcategory", "app_id", "app")
-    RANK = Family("openrouter_app_rank", f"Rank of the app in the window (1 = top). {CACHED}",
-                  LABELS)
-    TOKENS = Family("openrouter_app_tokens", f"Tokens the app used in the window. {CACHED}",
-                    LABELS)
-    REQUESTS = Family("openrouter_app_requests",
-                      f"Requests the app made in the window. {CACHED}", LABELS)
+    RANK = Family(
+        "openrouter_app_rank", f"Rank of the app in the window (1 = top). {CACHED}", LABELS
+    )
+    TOKENS = Family("openrouter_app_tokens", f"Tokens the app used in the window. {CACHED}", LABELS)
+    REQUESTS = Family(
+        "openrouter_app_requests", f"Requests the app made in the window. {CACHED}", LABELS
+    )
     families = (RANK, TOKENS, REQUESTS)
 
     def __init__(self, cfg: Config) -> None:
@@ -144,8 +146,9 @@ class AppRankingsCollector:
         view = self.views.get(snap.view)
         if view is None:
             return {}
-        base = _labelstr(self.LABELS[:4], [view.window, view.sort, view.category_label,
-                                           view.subcategory_label])
+        base = _labelstr(
+            self.LABELS[:4], [view.window, view.sort, view.category_label, view.subcategory_label]
+        )
         rank, tokens, requests = [], [], []
         seen: set[int] = set()
         for r in snap.rows:
@@ -156,8 +159,11 @@ class AppRankingsCollector:
             rank.append(_line(self.RANK.name, labels, r.rank))
             tokens.append(_line(self.TOKENS.name, labels, float(r.total_tokens)))
             requests.append(_line(self.REQUESTS.name, labels, float(r.total_requests)))
-        return {self.RANK.name: "".join(rank), self.TOKENS.name: "".join(tokens),
-                self.REQUESTS.name: "".join(requests)}
+        return {
+            self.RANK.name: "".join(rank),
+            self.TOKENS.name: "".join(tokens),
+            self.REQUESTS.name: "".join(requests),
+        }
 
 
 class ModelRankingsCollector:
@@ -172,16 +178,25 @@ class ModelRankingsCollector:
 
     dataset = tx.DATASET_MODELS
     LABELS = ("view", "model", "author", "variant")
-    RANK = Family("openrouter_model_rank",
-                  "Rank of the model in the view's latest complete period (1 = top; the other "
-                  f"row has none). {CACHED}", LABELS)
-    TOKENS = Family("openrouter_model_tokens",
-                    "Tokens of the model in the view's latest complete period; the model "
-                    f"named other is the long tail outside the top 50, so the sum is the total. "
-                    f"{CACHED}", LABELS)
-    SHARE = Family("openrouter_model_share",
-                   "Share (0-1) of the period's total tokens. Never sum across modality views: "
-                   f"they overlap. {CACHED}", LABELS)
+    RANK = Family(
+        "openrouter_model_rank",
+        "Rank of the model in the view's latest complete period (1 = top; the other "
+        f"row has none). {CACHED}",
+        LABELS,
+    )
+    TOKENS = Family(
+        "openrouter_model_tokens",
+        "Tokens of the model in the view's latest complete period; the model "
+        f"named other is the long tail outside the top 50, so the sum is the total. "
+        f"{CACHED}",
+        LABELS,
+    )
+    SHARE = Family(
+        "openrouter_model_share",
+        "Share (0-1) of the period's total tokens. Never sum across modality views: "
+        f"they overlap. {CACHED}",
+        LABELS,
+    )
     families = (RANK, TOKENS, SHARE)
 
     def __init__(self, cfg: Config) -> None:
@@ -202,8 +217,11 @@ class ModelRankingsCollector:
             tokens.append(_line(self.TOKENS.name, labels, float(toks)))
             if period.total > 0:
                 share.append(_line(self.SHARE.name, labels, toks / period.total))
-        return {self.RANK.name: "".join(rank), self.TOKENS.name: "".join(tokens),
-                self.SHARE.name: "".join(share)}
+        return {
+            self.RANK.name: "".join(rank),
+            self.TOKENS.name: "".join(tokens),
+            self.SHARE.name: "".join(share),
+        }
 
 
 class SessionCostCollector:
@@ -217,9 +235,11 @@ model="anthropic/claude-sonnet-4",turn_range="1-turn"} 0.42
 
     dataset = tx.DATASET_SESSION_COST
     LABELS = ("app_slug", "app", "model", "turn_range")
-    COST = Family("openrouter_session_median_cost_dollars",
-                  f"Median USD spent per session, by harness, model and turn range. {CACHED}",
-                  LABELS)
+    COST = Family(
+        "openrouter_session_median_cost_dollars",
+        f"Median USD spent per session, by harness, model and turn range. {CACHED}",
+        LABELS,
+    )
     families = (COST,)
 
     def __init__(self, cfg: Config) -> None:
@@ -251,25 +271,40 @@ license="CC-BY-4.0"} 1.0
         openrouter_watched_app_info{app_id="12345"} 1.0
     """
 
-    AS_OF = Family("openrouter_data_as_of_timestamp_seconds",
-                   "meta.as_of of the response behind the view; cite as: Source: OpenRouter "
-                   "(openrouter.ai/...), as of <as_of>.", ("dataset", "view"))
-    END = Family("openrouter_data_end_date_timestamp_seconds",
-                 "Last day the view's data covers (meta.end_date, or window_end_date for "
-                 "session cost), at 00:00 UTC.", ("dataset", "view"))
-    INFO = Family("openrouter_dataset_info",
-                  "Citation facts of each dataset in use: data is CC BY 4.0 and must be "
-                  "credited to OpenRouter.", ("dataset", "source", "license"))
-    WATCHED_APP = Family("openrouter_watched_app_info",
-                         "Apps on the configured watchlist (watch.apps), for scoping alerts "
-                         "by join on app_id.", ("app_id",))
-    WATCHED_MODEL = Family("openrouter_watched_model_info",
-                           "Models on the configured watchlist (watch.models), for scoping "
-                           "alerts by join on model.", ("model",))
-    APP_VIEW = Family("openrouter_app_view_info",
-                      "Each app view's name and its labels on the openrouter_app_* series, to "
-                      "join per-view freshness and status with the rankings.",
-                      ("view", "window", "sort", "category", "subcategory"))
+    AS_OF = Family(
+        "openrouter_data_as_of_timestamp_seconds",
+        "meta.as_of of the response behind the view; cite as: Source: OpenRouter "
+        "(openrouter.ai/...), as of <as_of>.",
+        ("dataset", "view"),
+    )
+    END = Family(
+        "openrouter_data_end_date_timestamp_seconds",
+        "Last day the view's data covers (meta.end_date, or window_end_date for "
+        "session cost), at 00:00 UTC.",
+        ("dataset", "view"),
+    )
+    INFO = Family(
+        "openrouter_dataset_info",
+        "Citation facts of each dataset in use: data is CC BY 4.0 and must be "
+        "credited to OpenRouter.",
+        ("dataset", "source", "license"),
+    )
+    WATCHED_APP = Family(
+        "openrouter_watched_app_info",
+        "Apps on the configured watchlist (watch.apps), for scoping alerts by join on app_id.",
+        ("app_id",),
+    )
+    WATCHED_MODEL = Family(
+        "openrouter_watched_model_info",
+        "Models on the configured watchlist (watch.models), for scoping alerts by join on model.",
+        ("model",),
+    )
+    APP_VIEW = Family(
+        "openrouter_app_view_info",
+        "Each app view's name and its labels on the openrouter_app_* series, to "
+        "join per-view freshness and status with the rankings.",
+        ("view", "window", "sort", "category", "subcategory"),
+    )
     families = (AS_OF, END, INFO, WATCHED_APP, WATCHED_MODEL, APP_VIEW)
 
     def __init__(self, cfg: Config) -> None:
@@ -287,18 +322,36 @@ license="CC-BY-4.0"} 1.0
 
     def static(self, datasets: Iterable[str]) -> Fragment:
         info = "".join(
-            _line(self.INFO.name, _labelstr(self.INFO.labels, [
-                d, tx.DATASET_SOURCES.get(d, "openrouter.ai"), tx.LICENSE]), 1)
-            for d in sorted(set(datasets)))
-        apps = "".join(_line(self.WATCHED_APP.name, f'app_id="{a}"', 1)
-                       for a in self.watch.apps)
-        models = "".join(_line(self.WATCHED_MODEL.name, _labelstr(("model",), [m]), 1)
-                         for m in self.watch.models)
-        views = "".join(_line(self.APP_VIEW.name, _labelstr(self.APP_VIEW.labels, [
-            v.name, v.window, v.sort, v.category_label, v.subcategory_label]), 1)
-            for v in self.app_views)
-        return {self.INFO.name: info, self.WATCHED_APP.name: apps,
-                self.WATCHED_MODEL.name: models, self.APP_VIEW.name: views}
+            _line(
+                self.INFO.name,
+                _labelstr(
+                    self.INFO.labels, [d, tx.DATASET_SOURCES.get(d, "openrouter.ai"), tx.LICENSE]
+                ),
+                1,
+            )
+            for d in sorted(set(datasets))
+        )
+        apps = "".join(_line(self.WATCHED_APP.name, f'app_id="{a}"', 1) for a in self.watch.apps)
+        models = "".join(
+            _line(self.WATCHED_MODEL.name, _labelstr(("model",), [m]), 1) for m in self.watch.models
+        )
+        views = "".join(
+            _line(
+                self.APP_VIEW.name,
+                _labelstr(
+                    self.APP_VIEW.labels,
+                    [v.name, v.window, v.sort, v.category_label, v.subcategory_label],
+                ),
+                1,
+            )
+            for v in self.app_views
+        )
+        return {
+            self.INFO.name: info,
+            self.WATCHED_APP.name: apps,
+            self.WATCHED_MODEL.name: models,
+            self.APP_VIEW.name: views,
+        }
 
 
 class DatasetExposition:
@@ -309,12 +362,21 @@ class DatasetExposition:
     """
 
     def __init__(self, cfg: Config) -> None:
-        self.by_dataset = {c.dataset: c for c in (
-            AppRankingsCollector(cfg), ModelRankingsCollector(cfg), SessionCostCollector(cfg))}
+        self.by_dataset = {
+            c.dataset: c
+            for c in (
+                AppRankingsCollector(cfg),
+                ModelRankingsCollector(cfg),
+                SessionCostCollector(cfg),
+            )
+        }
         self.meta = MetaCollector(cfg)
         self.families: list[Family] = [
-            *AppRankingsCollector.families, *ModelRankingsCollector.families,
-            *SessionCostCollector.families, *MetaCollector.families]
+            *AppRankingsCollector.families,
+            *ModelRankingsCollector.families,
+            *SessionCostCollector.families,
+            *MetaCollector.families,
+        ]
         self._fragments: dict[Key, tuple[Snapshot, dict[str, bytes]]] = {}
 
     def _fragment(self, snap: Snapshot) -> dict[str, bytes]:

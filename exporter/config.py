@@ -166,8 +166,15 @@ DEFAULTS: dict[str, Any] = {
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "empty"}.get(type(value), "?")
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "empty",
+    }.get(type(value), "?")
 
 
 class _Reader:
@@ -202,8 +209,9 @@ class _Reader:
         if value is None and allow_none:
             return None
         if not isinstance(value, str) or not value:
-            raise ConfigError(f"{self.key(name)}: expected a non-empty string, got "
-                              f"{_type_name(value)}")
+            raise ConfigError(
+                f"{self.key(name)}: expected a non-empty string, got {_type_name(value)}"
+            )
         return value
 
     def integer(self, name: str, default: int, lo: int, hi: int) -> int:
@@ -279,8 +287,10 @@ def _resolve_filter(value: Any, key: str) -> list[tuple[str, str | None, str | N
 
 def _parse_apps(r: _Reader) -> tuple[AppView, ...]:
     d = DEFAULTS["apps"]
-    windows = [parse_window(w, f"{r.key('windows')}[{i}]")
-               for i, w in enumerate(r.items("windows", d["windows"]))]
+    windows = [
+        parse_window(w, f"{r.key('windows')}[{i}]")
+        for i, w in enumerate(r.items("windows", d["windows"]))
+    ]
     sorts = r.items("sorts", d["sorts"])
     for i, s in enumerate(sorts):
         if s not in tx.APP_SORTS:
@@ -329,8 +339,10 @@ def _parse_model_view(raw: Any, key: str) -> ModelView:
         # Each of these selects a separate dataset on the API side.
         raise ConfigError(f"{key}: {' and '.join(chosen)} cannot be combined; use one per view")
     if chosen and chosen[0] in ("category", "language_type") and period == "day":
-        raise ConfigError(f"{r.key('period')}: {chosen[0]} views are weekly estimates; "
-                          "use period week or month (the API answers 400 to day)")
+        raise ConfigError(
+            f"{r.key('period')}: {chosen[0]} views are weekly estimates; "
+            "use period week or month (the API answers 400 to day)"
+        )
     min_days = {"day": 1, "week": 14, "month": 62}[period]
     default_days = {"day": 7, "week": 21, "month": 62}[period]
     days = r.integer("days", default_days, min_days, MAX_WINDOW_DAYS)
@@ -367,16 +379,19 @@ def check_listen(value: str, key: str) -> str:
     try:
         parse_listen(value)
     except ValueError:
-        raise ConfigError(f"{key}: {value!r} is not an address like :10110 or "
-                          "127.0.0.1:10110") from None
+        raise ConfigError(
+            f"{key}: {value!r} is not an address like :10110 or 127.0.0.1:10110"
+        ) from None
     return value
 
 
 def _key_file(path: str | None) -> str | None:
     # A key pasted where its file's path belongs would be echoed by every later error.
     if path is not None and path.strip().startswith("sk-"):
-        raise ConfigError("openrouter.api_key_file: this looks like an API key, not a path; "
-                          "write the key to a file and name that file here")
+        raise ConfigError(
+            "openrouter.api_key_file: this looks like an API key, not a path; "
+            "write the key to a file and name that file here"
+        )
     return path
 
 
@@ -418,8 +433,9 @@ def parse_config(data: Any) -> Config:
     rpd = b.integer("requests_per_day", 500, 1, 1_000_000)
     reserve = b.get("reserve", 0.2)
     if isinstance(reserve, bool) or not isinstance(reserve, int | float) or not 0 <= reserve < 1:
-        raise ConfigError(f"budget.reserve: {reserve!r} must be a fraction from 0 up to (not "
-                          "including) 1")
+        raise ConfigError(
+            f"budget.reserve: {reserve!r} must be a fraction from 0 up to (not including) 1"
+        )
     b.finish()
 
     state_dir = root.string("state_dir", "state", allow_none=False)
@@ -442,8 +458,9 @@ def parse_config(data: Any) -> Config:
     w.finish()
 
     web = root.sub("web")
-    listen = check_listen(web.string("listen_address", DEFAULT_LISTEN, allow_none=False),
-                          "web.listen_address")
+    listen = check_listen(
+        web.string("listen_address", DEFAULT_LISTEN, allow_none=False), "web.listen_address"
+    )
     path = web.string("telemetry_path", "/metrics", allow_none=False)
     if not path.startswith("/") or path == "/":
         raise ConfigError(f"web.telemetry_path: {path!r} must start with / and not be /")
@@ -469,8 +486,7 @@ def load_config(path: str | None) -> Config:
     return parse_config(read_yaml(path, "config file", ConfigError))
 
 
-def read_yaml(path: str, what: str, error: type[Exception], *, echo_problem: bool = True
-              ) -> Any:
+def read_yaml(path: str, what: str, error: type[Exception], *, echo_problem: bool = True) -> Any:
     """A YAML file's data, or ``error`` naming the file, the line and the problem.
 
     ``echo_problem=False`` leaves out the parser's words, which quote the offending text
@@ -500,11 +516,14 @@ def load_api_key(cfg: Config, environ: Mapping[str, str] = os.environ) -> str | 
         try:
             key = Path(cfg.openrouter.api_key_file).read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise ConfigError(f"openrouter.api_key_file: cannot read "
-                              f"{cfg.openrouter.api_key_file!r}: {e.strerror}") from None
+            raise ConfigError(
+                f"openrouter.api_key_file: cannot read "
+                f"{cfg.openrouter.api_key_file!r}: {e.strerror}"
+            ) from None
         except UnicodeDecodeError:
-            raise ConfigError(f"openrouter.api_key_file: {cfg.openrouter.api_key_file!r} is "
-                              "not UTF-8 text") from None
+            raise ConfigError(
+                f"openrouter.api_key_file: {cfg.openrouter.api_key_file!r} is not UTF-8 text"
+            ) from None
         if not key:
             raise ConfigError(f"openrouter.api_key_file: {cfg.openrouter.api_key_file!r} is empty")
         return key

@@ -49,10 +49,12 @@ class Plan:
 
     @property
     def requests_per_day(self) -> int:
-        per_round = self.round_cost if self.rotation_days == 1 else math.ceil(
-            self.round_cost / self.rotation_days)
-        return (self.detector_per_day + self.session_cost_per_day
-                + per_round * max(self.rounds, 1))
+        per_round = (
+            self.round_cost
+            if self.rotation_days == 1
+            else math.ceil(self.round_cost / self.rotation_days)
+        )
+        return self.detector_per_day + self.session_cost_per_day + per_round * max(self.rounds, 1)
 
     @property
     def stretched(self) -> bool:
@@ -72,18 +74,24 @@ class Plan:
             elif v.dataset == tx.DATASET_SESSION_COST:
                 when = "about daily, until a new weekly window appears"
             elif self.rotation_days > 1 and v.dataset == tx.DATASET_APPS:
-                when = (f"every {self.rotation_days} published days (group "
-                        f"{v.group + 1}/{self.rotation_days})")
+                when = (
+                    f"every {self.rotation_days} published days (group "
+                    f"{v.group + 1}/{self.rotation_days})"
+                )
             else:
-                when = ("each new day" if self.rounds <= 1 else
-                        f"each new day, then {self.rounds - 1} re-poll(s) while it settles")
+                when = (
+                    "each new day"
+                    if self.rounds <= 1
+                    else f"each new day, then {self.rounds - 1} re-poll(s) while it settles"
+                )
             lines.append(f"{v.dataset:<15} {v.view:<32} {v.requests:>8}  {when}")
         used = self.requests_per_day
         views = used - self.detector_per_day - self.session_cost_per_day
         lines.append(
             f"at most {used} requests/day: detector {self.detector_per_day}, session cost "
             f"{self.session_cost_per_day}, views {views}"
-            f" — {100 * used / self.budget_per_day:.0f}% of the budget")
+            f" — {100 * used / self.budget_per_day:.0f}% of the budget"
+        )
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -91,8 +99,9 @@ class Plan:
 def detector_view(cfg: Config) -> str:
     """The model view whose end_date reveals a new day: a plain daily view if configured."""
     for v in cfg.model_views:
-        if v.period == "day" and not any((v.modality, v.context_bucket, v.category,
-                                          v.language_type)):
+        if v.period == "day" and not any(
+            (v.modality, v.context_bucket, v.category, v.language_type)
+        ):
             return v.name
     return "_detector"  # internal: fetched, never exported
 
@@ -108,8 +117,12 @@ def plan(cfg: Config) -> Plan:
     apps_sorted = sorted(
         enumerate(cfg.app_views),
         # Wide views first: "all" before categories before subcategories, popular first.
-        key=lambda iv: (iv[1].filter != "all", iv[1].subcategory_param is not None,
-                        iv[1].sort != "popular", iv[0]),
+        key=lambda iv: (
+            iv[1].filter != "all",
+            iv[1].subcategory_param is not None,
+            iv[1].sort != "popular",
+            iv[0],
+        ),
     )
     for _, v in apps_sorted:
         views.append(PlannedView(tx.DATASET_APPS, v.name, v.pages, 2))
@@ -139,14 +152,27 @@ def plan(cfg: Config) -> Plan:
             f"the views cost {round_cost} requests a round but only {max(available, 0)} of "
             f"{per_day}/day are left after detection and session cost: app views are "
             f"stretched to one refresh every {rotation} published days. Lower apps.depth, "
-            "or use fewer windows, sorts or filters, to refresh daily.")
+            "or use fewer windows, sorts or filters, to refresh daily."
+        )
     if rotation > 1:
         apps = [i for i, v in enumerate(views) if v.dataset == tx.DATASET_APPS]
         for n, i in enumerate(apps):
             v = views[i]
             views[i] = PlannedView(v.dataset, v.view, v.requests, v.priority, n % rotation)
     if any(v.requests > per_minute for v in views):
-        warnings.append(f"a view needs more requests than the {per_minute}/minute budget "
-                        "allows at once; it will never refresh")
-    return Plan(tuple(views), per_day, per_minute, detect_every, detector_per_day,
-                session_per_day, round_cost, rounds, rotation, tuple(warnings))
+        warnings.append(
+            f"a view needs more requests than the {per_minute}/minute budget "
+            "allows at once; it will never refresh"
+        )
+    return Plan(
+        tuple(views),
+        per_day,
+        per_minute,
+        detect_every,
+        detector_per_day,
+        session_per_day,
+        round_cost,
+        rounds,
+        rotation,
+        tuple(warnings),
+    )

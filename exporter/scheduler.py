@@ -104,12 +104,18 @@ class Scheduler:
             mv = model_views.get(p.view) if p.dataset == tx.DATASET_MODELS else None
             if p.dataset == tx.DATASET_MODELS and mv is None:
                 mv = ModelView(p.view, "day", 7)  # the internal detector
-            self.tasks.append(Task(
-                p.dataset, p.view, p.requests, p.priority, p.group,
-                ViewStatus(p.dataset, p.view),
-                app_view=app_views.get(p.view) if p.dataset == tx.DATASET_APPS else None,
-                model_view=mv,
-            ))
+            self.tasks.append(
+                Task(
+                    p.dataset,
+                    p.view,
+                    p.requests,
+                    p.priority,
+                    p.group,
+                    ViewStatus(p.dataset, p.view),
+                    app_view=app_views.get(p.view) if p.dataset == tx.DATASET_APPS else None,
+                    model_view=mv,
+                )
+            )
         self.detector = self.tasks[0]
         self.latest_day: date | None = None  # newest published day seen
         self.hold_until = 0.0  # after a 429 or a bad key: nothing is sent before this
@@ -170,16 +176,21 @@ class Scheduler:
             data = json.loads(self.state_file.read_text(encoding="utf-8"))
             return data if isinstance(data, dict) else {}
         except (OSError, ValueError) as e:
-            log.warning("scheduler state %s unreadable (%s); starting without it",
-                        self.state_file, e)
+            log.warning(
+                "scheduler state %s unreadable (%s); starting without it", self.state_file, e
+            )
             return {}
 
     def _save_state(self) -> None:
         if self.state_file is None:
             return
-        state = {"misconfigured": {
-            f"{t.dataset}|{t.view}": {"fingerprint": t.fingerprint, "message": t.misconfigured}
-            for t in self.tasks if t.misconfigured}}
+        state = {
+            "misconfigured": {
+                f"{t.dataset}|{t.view}": {"fingerprint": t.fingerprint, "message": t.misconfigured}
+                for t in self.tasks
+                if t.misconfigured
+            }
+        }
         atomic_write(self.state_file, json.dumps(state, indent=1).encode())
 
     # --- timing ---------------------------------------------------------------------
@@ -259,11 +270,14 @@ class Scheduler:
             if t is self.detector or self.latest_day is None:
                 # A week of slack: a start after the (delayed) latest day would be a 400.
                 rows, meta = self.client.rankings_daily(
-                    t.model_view, start=today - timedelta(days=days + 7))
+                    t.model_view, start=today - timedelta(days=days + 7)
+                )
             else:
                 rows, meta = self.client.rankings_daily(
-                    t.model_view, start=self.latest_day - timedelta(days=days - 1),
-                    end=self.latest_day)
+                    t.model_view,
+                    start=self.latest_day - timedelta(days=days - 1),
+                    end=self.latest_day,
+                )
             return Snapshot(t.dataset, t.view, tuple(rows), meta, self.clock(), 1)
         if t.dataset == tx.DATASET_APPS:
             assert t.app_view is not None and self.latest_day is not None
@@ -291,8 +305,13 @@ class Scheduler:
             t.status.up = False
             t.status.error = f"misconfigured: {e.message}"
             t.due = NEVER
-            log.error("view %s/%s is misconfigured, the API answered 400: %s; not retried "
-                      "until the config changes", t.dataset, t.view, e.message)
+            log.error(
+                "view %s/%s is misconfigured, the API answered 400: %s; not retried "
+                "until the config changes",
+                t.dataset,
+                t.view,
+                e.message,
+            )
             self._save_state()
             return
         except ApiError as e:
@@ -302,9 +321,12 @@ class Scheduler:
 
     def _unauthorized(self, t: Task, e: ApiError, now: float) -> None:
         if not self.unauthorized:
-            log.error("OpenRouter rejected the API key (401: %s); polling paused, serving the "
-                      "last good data, retrying every %.0f min", e.message,
-                      UNAUTHORIZED_RETRY / 60)
+            log.error(
+                "OpenRouter rejected the API key (401: %s); polling paused, serving the "
+                "last good data, retrying every %.0f min",
+                e.message,
+                UNAUTHORIZED_RETRY / 60,
+            )
         self.unauthorized = True
         for other in self.tasks:
             other.status.up = False
@@ -324,20 +346,36 @@ class Scheduler:
             self.hold_until = max(self.hold_until, now + wait)
             self.pace_until = now + max(wait, PACE_AFTER_429)
             t.due = now + wait
-            log.warning("rate limited (429) on %s/%s: %s; waiting %.0fs, then half pace",
-                        t.dataset, t.view, e.message, wait)
+            log.warning(
+                "rate limited (429) on %s/%s: %s; waiting %.0fs, then half pace",
+                t.dataset,
+                t.view,
+                e.message,
+                wait,
+            )
             return
         t.due = now + self._backoff(t.failures)
         if isinstance(e, TransportError | ServerError | UnexpectedContentType):
             # An outage fails every view alike: say so once, not once per view.
             if not self.outage:
-                log.warning("OpenRouter API unavailable (%s: %s); retrying with backoff, "
-                            "serving the last good data", type(e).__name__, e.message)
+                log.warning(
+                    "OpenRouter API unavailable (%s: %s); retrying with backoff, "
+                    "serving the last good data",
+                    type(e).__name__,
+                    e.message,
+                )
             self.outage = True
             return
         lvl = logging.WARNING if t.failures == 1 else logging.DEBUG
-        log.log(lvl, "refresh of %s/%s failed (%s: %s); retry in %.0fs", t.dataset, t.view,
-                type(e).__name__, e.message, t.due - now)
+        log.log(
+            lvl,
+            "refresh of %s/%s failed (%s: %s); retry in %.0fs",
+            t.dataset,
+            t.view,
+            type(e).__name__,
+            e.message,
+            t.due - now,
+        )
 
     def _succeeded(self, t: Task, snap: Snapshot, now: float) -> None:
         if self.outage:
@@ -377,10 +415,12 @@ class Scheduler:
                     continue
                 if t.end_date == day:
                     continue  # restored from the store, already current
-                in_turn = (self.plan.rotation_days == 1
-                           or t.dataset != tx.DATASET_APPS
-                           or t.end_date is None
-                           or day.toordinal() % self.plan.rotation_days == t.group)
+                in_turn = (
+                    self.plan.rotation_days == 1
+                    or t.dataset != tx.DATASET_APPS
+                    or t.end_date is None
+                    or day.toordinal() % self.plan.rotation_days == t.group
+                )
                 if in_turn:
                     t.due = min(t.due, now)
                     rounds = self.plan.rounds - 1

@@ -45,17 +45,27 @@ class SelfMetrics:
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
-        build = Gauge("openrouter_exporter_build_info", "Version of the running exporter.",
-                      ["version"], registry=self.registry)
+        build = Gauge(
+            "openrouter_exporter_build_info",
+            "Version of the running exporter.",
+            ["version"],
+            registry=self.registry,
+        )
         build.labels(__version__).set(1)
         self.requests = Counter(
             "openrouter_exporter_api_requests_total",
-            "Requests sent to the Data API, by endpoint and HTTP status (code=\"error\": no "
-            "HTTP answer, e.g. a timeout).", ["endpoint", "code"], registry=self.registry)
+            'Requests sent to the Data API, by endpoint and HTTP status (code="error": no '
+            "HTTP answer, e.g. a timeout).",
+            ["endpoint", "code"],
+            registry=self.registry,
+        )
         self.duration = Histogram(
             "openrouter_exporter_api_request_duration_seconds",
-            "Time for one Data API request, answer or failure.", ["endpoint"],
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=self.registry)
+            "Time for one Data API request, answer or failure.",
+            ["endpoint"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
         # Zero series for the codes alerts watch: increase() cannot see a counter's first
         # increment if the series only appears with it.
         for endpoint in (tx.DATASET_APPS, tx.DATASET_MODELS, tx.DATASET_SESSION_COST):
@@ -79,24 +89,33 @@ class SelfMetrics:
         limit = GaugeMetricFamily(
             "openrouter_exporter_budget_limit_requests",
             "Requests this exporter allows itself per sliding window (the configured limit "
-            "minus the reserve for other users of the account).", labels=["window"])
+            "minus the reserve for other users of the account).",
+            labels=["window"],
+        )
         use = GaugeMetricFamily(
             "openrouter_exporter_budget_used_requests",
             "Requests recorded in the shared request log for the sliding window.",
-            labels=["window"])
+            labels=["window"],
+        )
         for window in sorted(limits):
             limit.add_metric([window], limits[window])
             use.add_metric([window], used.get(window, 0))
-        up = GaugeMetricFamily("openrouter_exporter_view_up",
-                               "1 if the view's last refresh succeeded, 0 if it failed.",
-                               labels=["dataset", "view"])
+        up = GaugeMetricFamily(
+            "openrouter_exporter_view_up",
+            "1 if the view's last refresh succeeded, 0 if it failed.",
+            labels=["dataset", "view"],
+        )
         last = GaugeMetricFamily(
             "openrouter_exporter_view_last_success_timestamp_seconds",
             "When the view last refreshed successfully (stored data keeps its age across "
-            "restarts).", labels=["dataset", "view"])
-        nxt = GaugeMetricFamily("openrouter_exporter_view_next_refresh_timestamp_seconds",
-                                "When the scheduler next plans to refresh the view.",
-                                labels=["dataset", "view"])
+            "restarts).",
+            labels=["dataset", "view"],
+        )
+        nxt = GaugeMetricFamily(
+            "openrouter_exporter_view_next_refresh_timestamp_seconds",
+            "When the scheduler next plans to refresh the view.",
+            labels=["dataset", "view"],
+        )
         for v in self.views():
             labels = [v.dataset, v.view]
             if v.up is not None:

@@ -180,8 +180,10 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False) -> None:
-        if self.headers.get("Content-Length", "0").strip() != "0" \
-                or "Transfer-Encoding" in self.headers:
+        if (
+            self.headers.get("Content-Length", "0").strip() != "0"
+            or "Transfer-Encoding" in self.headers
+        ):
             self.close_connection = True  # a body is never read: never parse it as a request
         if self.auth is not None and not self.auth.check(self.headers.get("Authorization")):
             self._unauthorized(head)
@@ -195,9 +197,12 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/healthz":
             self._send(200, "text/plain; charset=utf-8", b"ok\n", head)
         elif path == "/readyz":
-            missing = [f"{s.dataset}/{s.view}" for s in e.statuses()
-                       if not e.has_data((s.dataset, s.view))
-                       and not (s.error or "").startswith("misconfigured")]
+            missing = [
+                f"{s.dataset}/{s.view}"
+                for s in e.statuses()
+                if not e.has_data((s.dataset, s.view))
+                and not (s.error or "").startswith("misconfigured")
+            ]
             if missing:
                 body = "not ready: no data yet for " + ", ".join(missing) + "\n"
                 self._send(503, "text/plain; charset=utf-8", body.encode(), head)
@@ -230,8 +235,7 @@ class Handler(BaseHTTPRequestHandler):
         gz = wants_gzip(self.headers.get("Accept-Encoding", ""))
         rendered = self.endpoints.cache.current  # one consistent snapshot set
         body = rendered.body(gz, self_exposition(self.endpoints.self_metrics.registry, om))
-        self._send(200, OPENMETRICS_CONTENT_TYPE if om else TEXT_CONTENT_TYPE, body, head,
-                   gzip=gz)
+        self._send(200, OPENMETRICS_CONTENT_TYPE if om else TEXT_CONTENT_TYPE, body, head, gzip=gz)
 
     def _send(self, code: int, ctype: str, body: bytes, head: bool, gzip: bool = False) -> None:
         self.send_response(code)
@@ -256,7 +260,8 @@ class Handler(BaseHTTPRequestHandler):
             state = "ok" if s.up else ("not yet" if s.up is None else "failing")
             rows.append(
                 f"<tr><td>{esc(s.dataset)}</td><td>{esc(s.view)}</td><td>{state}</td>"
-                f"<td>{esc(s.error or '')}</td></tr>")
+                f"<td>{esc(s.error or '')}</td></tr>"
+            )
         budget = ", ".join(f"{esc(w)}: {used.get(w, 0)}/{limits[w]}" for w in sorted(limits))
         return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>OpenRouter exporter</title></head>
@@ -270,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
 <h2>Budget</h2><p>{budget}</p>
 <h2>Views</h2>
 <table border="1" cellpadding="3"><tr><th>dataset</th><th>view</th><th>state</th><th>error</th></tr>
-{''.join(rows)}
+{"".join(rows)}
 </table>
 <h2>Plan</h2><pre>{esc(e.plan_text())}</pre>
 <p>Data: Source: OpenRouter (openrouter.ai/apps, openrouter.ai/rankings), CC BY 4.0.</p>
@@ -291,8 +296,9 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128
     max_connections = MAX_CONNECTIONS
 
-    def __init__(self, address: tuple[str, int], endpoints: Endpoints,
-                 web: WebSecurity | None = None) -> None:
+    def __init__(
+        self, address: tuple[str, int], endpoints: Endpoints, web: WebSecurity | None = None
+    ) -> None:
         web = web or WebSecurity()
         self.ssl_context = web.ssl_context
         auth = BasicAuth(web.users) if web.users else None

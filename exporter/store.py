@@ -75,8 +75,12 @@ class Store:
             except Exception as e:  # any damage: move aside, keep going
                 aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
                 os.replace(path, aside)
-                log.warning("state file %s is unreadable (%s); moved aside to %s",
-                            path, str(e)[:200], aside.name)
+                log.warning(
+                    "state file %s is unreadable (%s); moved aside to %s",
+                    path,
+                    str(e)[:200],
+                    aside.name,
+                )
                 continue
             loaded[key] = snap
         if loaded:
@@ -91,8 +95,10 @@ class Store:
         snaps = list(snaps)
         if self.dir is not None:
             for snap in snaps:
-                atomic_write(self._file(snap.key),
-                             json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"))
+                atomic_write(
+                    self._file(snap.key),
+                    json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"),
+                )
         self._swap(lambda current: {**current, **{s.key: s for s in snaps}})
 
     def retain(self, keys: Iterable[Key]) -> None:

@@ -14,7 +14,11 @@ APP_SORTS = ("popular", "trending")
 # cannot turn a request into a 400.
 APP_CATEGORIES: dict[str, tuple[str, ...]] = {
     "coding": (
-        "cli-agent", "ide-extension", "cloud-agent", "programming-app", "native-app-builder",
+        "cli-agent",
+        "ide-extension",
+        "cloud-agent",
+        "programming-app",
+        "native-app-builder",
     ),
     "creative": ("creative-writing", "video-gen", "image-gen", "audio-gen"),
     "entertainment": ("roleplay", "game"),
@@ -27,8 +31,18 @@ MODEL_PERIODS = ("day", "week", "month")
 MODEL_MODALITIES = ("text", "image", "image_output", "audio", "tool_calling")
 MODEL_CONTEXT_BUCKETS = ("1K", "10K", "100K", "1M", "10M")
 MODEL_CATEGORIES = (
-    "programming", "roleplay", "marketing", "marketing/seo", "technology", "science",
-    "translation", "legal", "finance", "health", "trivia", "academia",
+    "programming",
+    "roleplay",
+    "marketing",
+    "marketing/seo",
+    "technology",
+    "science",
+    "translation",
+    "legal",
+    "finance",
+    "health",
+    "trivia",
+    "academia",
 )
 MODEL_LANGUAGE_TYPES = ("natural", "programming")
 

@@ -48,10 +48,23 @@ CLIENT_AUTH_TYPES = {
     "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
 }
 UNSUPPORTED_CLIENT_AUTH = ("RequestClientCert", "RequireAnyClientCert", "RequireClientCert")
-_TLS_KEYS = ("cert_file", "key_file", "client_ca_file", "client_auth_type", "min_version",
-             "max_version")
-_TLS_UNSUPPORTED = ("cert", "key", "client_ca", "client_allowed_sans", "cipher_suites",
-                    "curve_preferences", "prefer_server_cipher_suites")
+_TLS_KEYS = (
+    "cert_file",
+    "key_file",
+    "client_ca_file",
+    "client_auth_type",
+    "min_version",
+    "max_version",
+)
+_TLS_UNSUPPORTED = (
+    "cert",
+    "key",
+    "client_ca",
+    "client_allowed_sans",
+    "cipher_suites",
+    "curve_preferences",
+    "prefer_server_cipher_suites",
+)
 _BCRYPT_RE = re.compile(r"^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$")
 # A bcrypt hash of a random password nobody knows: unknown users cost the same bcrypt as
 # known ones, so response times do not tell which user names exist.
@@ -78,8 +91,11 @@ class TLSSettings:
         if self.max_version:
             ctx.maximum_version = TLS_VERSIONS[self.max_version]
         ctx.options |= ssl.OP_NO_RENEGOTIATION | ssl.OP_NO_COMPRESSION
-        for key, path in (("cert_file", self.cert_file), ("key_file", self.key_file),
-                          ("client_ca_file", self.client_ca_file)):
+        for key, path in (
+            ("cert_file", self.cert_file),
+            ("key_file", self.key_file),
+            ("client_ca_file", self.client_ca_file),
+        ):
             if path is not None:
                 _readable(path, f"tls_server_config.{key}")
         try:
@@ -88,14 +104,16 @@ class TLSSettings:
             raise WebConfigError(
                 f"tls_server_config.cert_file/key_file: {self.cert_file!r} and "
                 f"{self.key_file!r} are not a PEM certificate and its matching private key "
-                f"({e.reason or e})") from None
+                f"({e.reason or e})"
+            ) from None
         if self.client_ca_file:
             try:
                 ctx.load_verify_locations(cafile=self.client_ca_file)
             except ssl.SSLError as e:
                 raise WebConfigError(
                     f"tls_server_config.client_ca_file: {self.client_ca_file!r} holds no PEM "
-                    f"CA certificate ({e.reason or e})") from None
+                    f"CA certificate ({e.reason or e})"
+                ) from None
         ctx.verify_mode = CLIENT_AUTH_TYPES[self.client_auth_type]
         return ctx
 
@@ -116,8 +134,9 @@ class WebSecurity:
     def describe(self) -> str:
         parts = []
         if self.tls:
-            parts.append(f"TLS (min {self.tls.min_version}, client certs "
-                         f"{self.tls.client_auth_type})")
+            parts.append(
+                f"TLS (min {self.tls.min_version}, client certs {self.tls.client_auth_type})"
+            )
         if self.users:
             parts.append(f"basic auth ({len(self.users)} user{'s' * (len(self.users) != 1)})")
         return ", ".join(parts) or "plain HTTP, no auth"
@@ -174,13 +193,13 @@ def _parse_tls(raw: Any, base: Path) -> TLSSettings | None:
         raise WebConfigError(
             f"{key}.client_auth_type: {auth!r} is not supported (Python's TLS cannot accept "
             "a client certificate without verifying it); use VerifyClientCertIfGiven or "
-            "RequireAndVerifyClientCert with client_ca_file")
+            "RequireAndVerifyClientCert with client_ca_file"
+        )
     auth = _choice(data, "client_auth_type", key, CLIENT_AUTH_TYPES) or "NoClientCert"
     min_version = _choice(data, "min_version", key, TLS_VERSIONS) or "TLS12"
     max_version = _choice(data, "max_version", key, TLS_VERSIONS)
     if cert is None and tls_key is None:
-        if ca or data.get("client_auth_type") or data.get("min_version") \
-                or data.get("max_version"):
+        if ca or data.get("client_auth_type") or data.get("min_version") or data.get("max_version"):
             raise WebConfigError(f"{key}.cert_file: required (with key_file) to serve TLS")
         return None  # an empty tls_server_config: plain HTTP, as in exporter-toolkit
     if cert is None:
@@ -188,14 +207,17 @@ def _parse_tls(raw: Any, base: Path) -> TLSSettings | None:
     if tls_key is None:
         raise WebConfigError(f"{key}.key_file: required when cert_file is set")
     if max_version and TLS_VERSIONS[max_version] < TLS_VERSIONS[min_version]:
-        raise WebConfigError(f"{key}.max_version: {max_version} is older than min_version "
-                             f"{min_version}")
+        raise WebConfigError(
+            f"{key}.max_version: {max_version} is older than min_version {min_version}"
+        )
     if auth != "NoClientCert" and ca is None:
         raise WebConfigError(f"{key}.client_ca_file: required with client_auth_type {auth}")
     if ca is not None and auth == "NoClientCert":
-        raise WebConfigError(f"{key}.client_auth_type: client_ca_file is set but no client "
-                             "certificate is asked for; set VerifyClientCertIfGiven or "
-                             "RequireAndVerifyClientCert")
+        raise WebConfigError(
+            f"{key}.client_auth_type: client_ca_file is set but no client "
+            "certificate is asked for; set VerifyClientCertIfGiven or "
+            "RequireAndVerifyClientCert"
+        )
     return TLSSettings(cert, tls_key, ca, auth, min_version, max_version)
 
 
@@ -211,7 +233,8 @@ def _parse_users(raw: Any) -> dict[bytes, bytes]:
         if not isinstance(hashed, str) or not _BCRYPT_RE.match(hashed.strip()):
             raise WebConfigError(
                 f"{key}.{user}: not a bcrypt hash (expected $2b$..., $2a$... or $2y$...); "
-                "make one with: htpasswd -nBC 10 \"\" | tr -d ':\\n'")
+                "make one with: htpasswd -nBC 10 \"\" | tr -d ':\\n'"
+            )
         users[user.encode("utf-8")] = hashed.strip().encode("ascii")
     return users
 
@@ -230,8 +253,7 @@ def parse_web_config(data: Any, path: str | None = None) -> WebSecurity:
     base = Path(path).parent if path else Path(".")
     tls = _parse_tls(root.get("tls_server_config"), base)
     users = _parse_users(root.get("basic_auth_users"))
-    return WebSecurity(path=path, tls=tls, users=users,
-                       ssl_context=tls.context() if tls else None)
+    return WebSecurity(path=path, tls=tls, users=users, ssl_context=tls.context() if tls else None)
 
 
 def load_web_config(path: str | None) -> WebSecurity:

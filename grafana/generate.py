@@ -232,13 +232,15 @@ def citation_expr(dataset_selector: str, as_of_selector: str) -> str:
 
 def binary_mapping(zero: str, one: str) -> list[dict]:
     """Value mapping for a 0/1 series (up, view_up): red zero, green one."""
-    return [{
-        "type": "value",
-        "options": {
-            "0": {"text": zero, "color": "red", "index": 0},
-            "1": {"text": one, "color": "green", "index": 1},
-        },
-    }]
+    return [
+        {
+            "type": "value",
+            "options": {
+                "0": {"text": zero, "color": "red", "index": 0},
+                "1": {"text": one, "color": "green", "index": 1},
+            },
+        }
+    ]
 
 
 RED_GREEN = {

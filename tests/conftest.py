@@ -27,10 +27,13 @@ FAKE_KEY = "sk-or-v1-TESTKEY-must-never-leak-0123456789abcdef"
 # The config the golden exposition is rendered from.
 GOLDEN_CONFIG: dict[str, Any] = {
     "openrouter": {"base_url": BASE_URL},
-    "apps": {"windows": ["7d"], "sorts": ["popular", "trending"],
-             "filters": ["all", "cli-agent"], "depth": 50},
-    "models": {"views": [{"name": "daily", "period": "day"},
-                         {"name": "weekly", "period": "week"}]},
+    "apps": {
+        "windows": ["7d"],
+        "sorts": ["popular", "trending"],
+        "filters": ["all", "cli-agent"],
+        "depth": 50,
+    },
+    "models": {"views": [{"name": "daily", "period": "day"}, {"name": "weekly", "period": "week"}]},
     "watch": {"apps": [12345], "models": ["openai/gpt-4o-2024-05-13"]},
 }
 
@@ -89,8 +92,9 @@ def golden_api() -> Iterator[respx.MockRouter]:
         yield router
 
 
-def drive(step: Callable[[], float], clock: FakeClock, until: float, max_steps: int = 100_000
-          ) -> int:
+def drive(
+    step: Callable[[], float], clock: FakeClock, until: float, max_steps: int = 100_000
+) -> int:
     """Run a scheduler's step() on a fake clock until ``until``; returns steps taken."""
     steps = 0
     while clock.now < until and steps < max_steps:
@@ -109,8 +113,13 @@ def require_tool(name: str) -> str:
 
 
 def promtool_check_metrics(text: bytes) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([require_tool("promtool"), "check", "metrics"], input=text.decode(),
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [require_tool("promtool"), "check", "metrics"],
+        input=text.decode(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 # --- real processes ---------------------------------------------------------------------
@@ -128,8 +137,12 @@ class Proc:
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self._f = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.p = subprocess.Popen([sys.executable, "-m", "exporter", *args], env=env,
-                                  stdout=self._f, stderr=subprocess.STDOUT)
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", "exporter", *args],
+            env=env,
+            stdout=self._f,
+            stderr=subprocess.STDOUT,
+        )
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -147,8 +160,9 @@ class Proc:
             self._f.close()
 
 
-def wait_for(url: str, predicate: Callable[[httpx.Response], bool], timeout: float = 30
-             ) -> httpx.Response:
+def wait_for(
+    url: str, predicate: Callable[[httpx.Response], bool], timeout: float = 30
+) -> httpx.Response:
     deadline = time.monotonic() + timeout
     last: Exception | str = "no answer"
     while time.monotonic() < deadline:

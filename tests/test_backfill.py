@@ -103,8 +103,10 @@ def ranks_of(rows: list[Any]) -> dict[str, float]:
 
 
 def config(tmp_path: Path, base_url: str = SIM_URL, **extra: Any) -> Config:
-    data: dict[str, Any] = {"openrouter": {"base_url": base_url},
-                            "state_dir": str(tmp_path / "state")}
+    data: dict[str, Any] = {
+        "openrouter": {"base_url": base_url},
+        "state_dir": str(tmp_path / "state"),
+    }
     data.update(extra)
     return parse_config(data)
 
@@ -118,11 +120,26 @@ class Run:
         self.rc, self.err, self.out = rc, err, out
 
 
-def run_inproc(cfg: Config, opts: bf.Options, transport: httpx.BaseTransport,
-               clock: FakeClock, *, key: str = FAKE_KEY, sleep: Any = None) -> Run:
+def run_inproc(
+    cfg: Config,
+    opts: bf.Options,
+    transport: httpx.BaseTransport,
+    clock: FakeClock,
+    *,
+    key: str = FAKE_KEY,
+    sleep: Any = None,
+) -> Run:
     err, out = io.StringIO(), io.StringIO()
-    rc = bf.run(cfg, key, opts, transport=transport, clock=clock,
-                sleep=sleep or (lambda s: pytest.fail(f"unexpected sleep {s}")), out=out, err=err)
+    rc = bf.run(
+        cfg,
+        key,
+        opts,
+        transport=transport,
+        clock=clock,
+        sleep=sleep or (lambda s: pytest.fail(f"unexpected sleep {s}")),
+        out=out,
+        err=err,
+    )
     return Run(rc, err.getvalue(), out.getvalue())
 
 
@@ -186,18 +203,23 @@ def test_latest_complete_period():
 def test_a_held_day_ends_when_it_leaves_the_views_window():
     d = date(2025, 6, 1)
     shown = bf.shown_intervals([d, d + timedelta(days=1), d + timedelta(days=12)], "day", 7)
-    assert (shown[0].start, shown[0].until) == (ts(d + timedelta(days=1)),
-                                                ts(d + timedelta(days=2)))
+    assert (shown[0].start, shown[0].until) == (
+        ts(d + timedelta(days=1)),
+        ts(d + timedelta(days=2)),
+    )
     # Nothing newer for 10 days: the live exporter (7-day window) drops it after 7 days.
-    assert (shown[1].start, shown[1].until) == (ts(d + timedelta(days=2)),
-                                                ts(d + timedelta(days=9)))
+    assert (shown[1].start, shown[1].until) == (
+        ts(d + timedelta(days=2)),
+        ts(d + timedelta(days=9)),
+    )
 
 
 # --- value at t -----------------------------------------------------------------------
 
 
 def test_day_view_shows_day_d_from_midnight_of_d_plus_1_and_holds_over_a_missing_day(
-        tmp_path, sim, clock):
+    tmp_path, sim, clock
+):
     cfg = config(tmp_path, models={"views": [{"name": "daily"}]})
     out = tmp_path / "h.om"
     first, last = date(2025, 6, 10), date(2025, 6, 20)
@@ -205,20 +227,24 @@ def test_day_view_shows_day_d_from_midnight_of_d_plus_1_and_holds_over_a_missing
     assert r.rc == 0, r.err
     s = read_samples(out)
     d = date(2025, 6, 12)
-    assert at(s, "openrouter_model_tokens", ts(d + timedelta(days=1))) == \
-        tokens_of(market_day(sim, d, d))
+    assert at(s, "openrouter_model_tokens", ts(d + timedelta(days=1))) == tokens_of(
+        market_day(sim, d, d)
+    )
     # 23:00 on day D itself: D is not published yet, D-1 is what the exporter showed.
-    assert at(s, "openrouter_model_tokens", ts(d, 23)) == \
-        tokens_of(market_day(sim, d - timedelta(days=1), d - timedelta(days=1)))
-    assert at(s, "openrouter_model_rank", ts(d + timedelta(days=1), 5)) == \
-        ranks_of(market_day(sim, d, d))
+    assert at(s, "openrouter_model_tokens", ts(d, 23)) == tokens_of(
+        market_day(sim, d - timedelta(days=1), d - timedelta(days=1))
+    )
+    assert at(s, "openrouter_model_rank", ts(d + timedelta(days=1), 5)) == ranks_of(
+        market_day(sim, d, d)
+    )
     # 2025-06-15 is missing from the API: the 14th stays (no zero, no invented value).
     missing, before = date(2025, 6, 15), date(2025, 6, 14)
     assert market_day(sim, missing, missing) == []
     held = at(s, "openrouter_model_tokens", ts(missing + timedelta(days=1), 12))
     assert held == tokens_of(market_day(sim, before, before))
-    assert at(s, "openrouter_model_tokens", ts(date(2025, 6, 17))) == \
-        tokens_of(market_day(sim, date(2025, 6, 16), date(2025, 6, 16)))
+    assert at(s, "openrouter_model_tokens", ts(date(2025, 6, 17))) == tokens_of(
+        market_day(sim, date(2025, 6, 16), date(2025, 6, 16))
+    )
     # Shares are of that period's total, as live.
     shares = at(s, "openrouter_model_share", ts(d + timedelta(days=1)))
     total = sum(tokens_of(market_day(sim, d, d)).values())
@@ -231,33 +257,41 @@ def test_day_view_shows_day_d_from_midnight_of_d_plus_1_and_holds_over_a_missing
 
 
 def test_week_and_month_views_show_the_latest_complete_bucket(tmp_path, sim, clock):
-    cfg = config(tmp_path, models={"views": [{"name": "weekly", "period": "week"},
-                                             {"name": "monthly", "period": "month"}]})
+    cfg = config(
+        tmp_path,
+        models={
+            "views": [{"name": "weekly", "period": "week"}, {"name": "monthly", "period": "month"}]
+        },
+    )
     out = tmp_path / "h.om"
-    r = run_inproc(cfg, options(date(2025, 9, 20), date(2026, 1, 14), out), sim.transport(),
-                   clock)
+    r = run_inproc(cfg, options(date(2025, 9, 20), date(2026, 1, 14), out), sim.transport(), clock)
     assert r.rc == 0, r.err
     s = read_samples_fast(out)
     # Sunday 2025-11-16 23:00: the week of 11-10 is still open; the week of 11-03 shows.
     w_prev, w = date(2025, 11, 3), date(2025, 11, 10)
     sunday = w + timedelta(days=6)
-    assert at(s, "openrouter_model_tokens", ts(sunday, 23), view="weekly") == \
-        tokens_of(market_day(sim, w_prev, w_prev + timedelta(days=6), "week"))
-    assert at(s, "openrouter_model_tokens", ts(sunday + timedelta(days=1)), view="weekly") == \
-        tokens_of(market_day(sim, w, sunday, "week"))
+    assert at(s, "openrouter_model_tokens", ts(sunday, 23), view="weekly") == tokens_of(
+        market_day(sim, w_prev, w_prev + timedelta(days=6), "week")
+    )
+    assert at(
+        s, "openrouter_model_tokens", ts(sunday + timedelta(days=1)), view="weekly"
+    ) == tokens_of(market_day(sim, w, sunday, "week"))
     # October shows from 1 November 00:00 until 1 December 00:00.
     oct1, oct31 = date(2025, 10, 1), date(2025, 10, 31)
     for t in (ts(date(2025, 11, 1)), ts(date(2025, 11, 30), 23)):
-        assert at(s, "openrouter_model_rank", t, view="monthly") == \
-            ranks_of(market_day(sim, oct1, oct31, "month"))
-    assert at(s, "openrouter_model_rank", ts(oct31, 23), view="monthly") == \
-        ranks_of(market_day(sim, date(2025, 9, 1), date(2025, 9, 30), "month"))
+        assert at(s, "openrouter_model_rank", t, view="monthly") == ranks_of(
+            market_day(sim, oct1, oct31, "month")
+        )
+    assert at(s, "openrouter_model_rank", ts(oct31, 23), view="monthly") == ranks_of(
+        market_day(sim, date(2025, 9, 1), date(2025, 9, 30), "month")
+    )
     # The first instant already has a complete week (fetched from before --from) ...
     assert at(s, "openrouter_model_rank", ts(date(2025, 9, 21)), view="weekly")
     # ... and the trailing partial January (to 01-14) is never shown: December holds.
     last = ts(date(2026, 1, 16)) - H
-    assert at(s, "openrouter_model_tokens", last, view="monthly") == \
-        tokens_of(market_day(sim, date(2025, 12, 1), date(2025, 12, 31), "month"))
+    assert at(s, "openrouter_model_tokens", last, view="monthly") == tokens_of(
+        market_day(sim, date(2025, 12, 1), date(2025, 12, 31), "month")
+    )
 
 
 # --- format, labels, escaping ---------------------------------------------------------
@@ -270,61 +304,96 @@ NASTY_MODEL = 'evil/"quoted"\\model:free'
 def _nasty_api(request: httpx.Request) -> httpx.Response:
     params = request.url.params
     day = params["end_date"]
-    meta = {"as_of": f"{day}T02:00:00Z", "start_date": params.get("start_date", day),
-            "end_date": day, "version": "v1"}
+    meta = {
+        "as_of": f"{day}T02:00:00Z",
+        "start_date": params.get("start_date", day),
+        "end_date": day,
+        "version": "v1",
+    }
     if request.url.path.endswith("/rankings-daily"):
         start = date.fromisoformat(params["start_date"])
         days = (date.fromisoformat(day) - start).days + 1
         data = []
         for i in range(days):
             d = (start + timedelta(days=i)).isoformat()
-            data += [{"date": d, "model_permaslug": NASTY_MODEL, "total_tokens": "300"},
-                     {"date": d, "model_permaslug": "a/b", "total_tokens": "100"}]
+            data += [
+                {"date": d, "model_permaslug": NASTY_MODEL, "total_tokens": "300"},
+                {"date": d, "model_permaslug": "a/b", "total_tokens": "100"},
+            ]
         return httpx.Response(200, json={"data": data, "meta": meta})
-    data = [{"app_id": 7, "app_name": NASTY_APP, "rank": 1, "total_requests": 5,
-             "total_tokens": "123456789012345"}]
+    data = [
+        {
+            "app_id": 7,
+            "app_name": NASTY_APP,
+            "rank": 1,
+            "total_requests": 5,
+            "total_tokens": "123456789012345",
+        }
+    ]
     return httpx.Response(200, json={"data": data, "meta": meta})
 
 
 def test_label_values_are_escaped_and_target_labels_added(tmp_path, clock):
-    cfg = config(tmp_path, models={"views": [{"name": "daily"}]},
-                 apps={"windows": ["7d"], "sorts": ["popular"], "filters": ["all"]})
+    cfg = config(
+        tmp_path,
+        models={"views": [{"name": "daily"}]},
+        apps={"windows": ["7d"], "sorts": ["popular"], "filters": ["all"]},
+    )
     out = tmp_path / "h.om"
     instance = 'host "a"\\b'
-    opts = options(date(2025, 3, 1), date(2025, 3, 3), out, apps=True,
-                   labels=(("job", "openrouter"), ("instance", instance)))
+    opts = options(
+        date(2025, 3, 1),
+        date(2025, 3, 3),
+        out,
+        apps=True,
+        labels=(("job", "openrouter"), ("instance", instance)),
+    )
     r = run_inproc(cfg, opts, httpx.MockTransport(_nasty_api), clock)
     assert r.rc == 0, r.err
     s = read_samples(out)  # the strict parser unescapes: values must come back intact
     app = {dict(lab)["app"] for (n, lab) in s if n == "openrouter_app_tokens"}
     assert app == {NASTY_APP}
-    model_series = {dict(lab)["model"]: dict(lab) for (n, lab) in s
-                    if n == "openrouter_model_rank"}
+    model_series = {dict(lab)["model"]: dict(lab) for (n, lab) in s if n == "openrouter_model_rank"}
     assert model_series[NASTY_MODEL]["author"] == "evil"
     assert model_series[NASTY_MODEL]["variant"] == "free"
-    assert all(dict(lab)["instance"] == instance and dict(lab)["job"] == "openrouter"
-               for (_, lab) in s)
+    assert all(
+        dict(lab)["instance"] == instance and dict(lab)["job"] == "openrouter" for (_, lab) in s
+    )
     assert at(s, "openrouter_app_tokens", ts(date(2025, 3, 3))) == {"7": 123456789012345.0}
     # promtool reads the same bytes.
     blocks = tmp_path / "blocks"
-    p = subprocess.run([require_tool("promtool"), "tsdb", "create-blocks-from", "openmetrics",
-                        "--max-block-duration=8760h", str(out), str(blocks)],
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [
+            require_tool("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=8760h",
+            str(out),
+            str(blocks),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
 
 
-@pytest.mark.parametrize(("argv", "flag"), [
-    (["--from", "2025-13-01"], "--from"),
-    (["--from", "2024-12-31"], "--from"),
-    (["--from", "2025-03-01", "--to", "2025-02-01"], "--from"),
-    (["--from", "2025-03-01", "--to", "2999-01-01"], "--to"),
-    (["--from", "2025-03-01", "--to", "yesterday"], "--to"),
-    (["--from", "2025-03-01", "--step", "1y"], "--step"),
-    (["--from", "2025-03-01", "--step", "10s"], "--step"),
-    (["--from", "2025-03-01", "--label", "job"], "--label"),
-    (["--from", "2025-03-01", "--label", "view=x"], "--label"),
-    (["--from", "2025-03-01", "--label", "2x=y"], "--label"),
-])
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--from", "2025-13-01"], "--from"),
+        (["--from", "2024-12-31"], "--from"),
+        (["--from", "2025-03-01", "--to", "2025-02-01"], "--from"),
+        (["--from", "2025-03-01", "--to", "2999-01-01"], "--to"),
+        (["--from", "2025-03-01", "--to", "yesterday"], "--to"),
+        (["--from", "2025-03-01", "--step", "1y"], "--step"),
+        (["--from", "2025-03-01", "--step", "10s"], "--step"),
+        (["--from", "2025-03-01", "--label", "job"], "--label"),
+        (["--from", "2025-03-01", "--label", "view=x"], "--label"),
+        (["--from", "2025-03-01", "--label", "2x=y"], "--label"),
+    ],
+)
 def test_bad_flags_exit_2_naming_the_flag(tmp_path, capsys, argv, flag):
     rc = main(["backfill", *argv, "--output", str(tmp_path / "x.om"), "--dry-run"])
     err = capsys.readouterr().err
@@ -389,7 +458,7 @@ def test_apps_resume_and_fetch_only_what_is_left(tmp_path, sim, clock):
     clock.advance(86400 + 1)  # a day later the budget is free again
     second = run_inproc(cfg, opts, sim.transport(), clock)
     assert second.rc == 0, second.err
-    run2 = app_requests(sim)[len(run1):]
+    run2 = app_requests(sim)[len(run1) :]
     assert len(run2) == 4 and not set(run1) & set(run2)
     assert len(set(run1) | set(run2)) == 10
     assert "apps: 10/10 requests done, 0 remaining" in second.err
@@ -417,8 +486,13 @@ def test_wait_sits_out_the_budget_and_says_when_it_resumes(tmp_path, sim, clock)
         slept.append(seconds)
         clock.advance(seconds)
 
-    r = run_inproc(cfg, options(FIRST, LAST, tmp_path / "h.om", apps=True, wait=True),
-                   sim.transport(), clock, sleep=sleep)
+    r = run_inproc(
+        cfg,
+        options(FIRST, LAST, tmp_path / "h.om", apps=True, wait=True),
+        sim.transport(),
+        clock,
+        sleep=sleep,
+    )
     assert r.rc == 0, r.err
     assert len(app_requests(sim)) == 10
     assert len(slept) == 1 and slept[0] == pytest.approx(86400, abs=1)
@@ -474,18 +548,31 @@ def sim_http() -> Iterator[tuple[Simulator, str]]:
         server.shutdown()
 
 
-def cli(tmp_path: Path, base_url: str, args: list[str], key: str | None = FAKE_KEY,
-        extra: dict[str, Any] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    cfg = {"openrouter": {"base_url": base_url}, "state_dir": str(tmp_path / "state"),
-           **(extra or {})}
+def cli(
+    tmp_path: Path,
+    base_url: str,
+    args: list[str],
+    key: str | None = FAKE_KEY,
+    extra: dict[str, Any] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
+    cfg = {
+        "openrouter": {"base_url": base_url},
+        "state_dir": str(tmp_path / "state"),
+        **(extra or {}),
+    }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg))
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
     if key:
         env["OPENROUTER_API_KEY"] = key
-    return subprocess.run([sys.executable, "-m", "exporter", "backfill", "--config.file",
-                           str(path), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "exporter", "backfill", "--config.file", str(path), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.e2e
@@ -528,7 +615,6 @@ def test_api_key_is_never_printed_or_written(tmp_path, sim_http):
     assert missing.returncode == 2 and "no API key" in missing.stderr
 
 
-
 class Prom:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -555,10 +641,17 @@ def prometheus_on(tmp_path) -> Iterator[Any]:
         keep = max(1000, (datetime.now(UTC).date() - oldest).days + 60)
         log = open(tmp_path / "prometheus.log", "wb")  # noqa: SIM115 - closed with the process
         p = subprocess.Popen(
-            [require_tool("prometheus"), f"--config.file={cfg}",
-             f"--storage.tsdb.path={data_dir}", f"--storage.tsdb.retention.time={keep}d",
-             f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                require_tool("prometheus"),
+                f"--config.file={cfg}",
+                f"--storage.tsdb.path={data_dir}",
+                f"--storage.tsdb.retention.time={keep}d",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         p.log = log  # type: ignore[attr-defined]
         procs.append(p)
         url = f"http://127.0.0.1:{port}"
@@ -586,16 +679,28 @@ def prometheus_on(tmp_path) -> Iterator[Any]:
 
 
 @pytest.mark.e2e
-def test_400_days_load_into_prometheus_with_the_simulators_values(tmp_path, sim_http,
-                                                                    prometheus_on):
+def test_400_days_load_into_prometheus_with_the_simulators_values(
+    tmp_path, sim_http, prometheus_on
+):
     sim, url = sim_http
     last = SIM_NOW.date() - timedelta(days=1)
     first = last - timedelta(days=399)
     out = tmp_path / "history.om"
     labels = {"job": "openrouter", "instance": "127.0.0.1:10110"}
     started = time.monotonic()
-    r = cli(tmp_path, url, ["--from", str(first), "--to", str(last), "--output", str(out),
-                            *[f"--label={k}={v}" for k, v in labels.items()]])
+    r = cli(
+        tmp_path,
+        url,
+        [
+            "--from",
+            str(first),
+            "--to",
+            str(last),
+            "--output",
+            str(out),
+            *[f"--label={k}={v}" for k, v in labels.items()],
+        ],
+    )
     elapsed = time.monotonic() - started
     assert r.returncode == 0, r.stderr
     assert elapsed < 60, f"backfill took {elapsed:.0f}s"
@@ -615,9 +720,20 @@ def test_400_days_load_into_prometheus_with_the_simulators_values(tmp_path, sim_
         f.seek(-6, os.SEEK_END)
         assert f.read() == b"# EOF\n"
     blocks = tmp_path / "data"
-    conv = subprocess.run([require_tool("promtool"), "tsdb", "create-blocks-from",
-                           "openmetrics", "--max-block-duration=8760h", str(out), str(blocks)],
-                          capture_output=True, text=True, timeout=120)
+    conv = subprocess.run(
+        [
+            require_tool("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=8760h",
+            str(out),
+            str(blocks),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert conv.returncode == 0, conv.stderr
     prom = prometheus_on(blocks, first)
 
@@ -628,23 +744,29 @@ def test_400_days_load_into_prometheus_with_the_simulators_values(tmp_path, sim_
     assert prom.by_model(f'openrouter_model_tokens{{view="daily",{sel}}}', t) == tokens_of(rows)
     assert prom.by_model(f'openrouter_model_rank{{view="daily",{sel}}}', t) == ranks_of(rows)
     # A missing day holds the day before it.
-    held = prom.by_model(f'openrouter_model_tokens{{view="daily",{sel}}}',
-                         ts(date(2025, 6, 16), 12))
+    held = prom.by_model(
+        f'openrouter_model_tokens{{view="daily",{sel}}}', ts(date(2025, 6, 16), 12)
+    )
     assert held == tokens_of(market_day(sim, date(2025, 6, 14), date(2025, 6, 14)))
     week = bf.latest_complete(day, "week")
-    assert prom.by_model(f'openrouter_model_tokens{{view="weekly",{sel}}}', t) == \
-        tokens_of(market_day(sim, week, week + timedelta(days=6), "week"))
+    assert prom.by_model(f'openrouter_model_tokens{{view="weekly",{sel}}}', t) == tokens_of(
+        market_day(sim, week, week + timedelta(days=6), "week")
+    )
 
     # offset 30d at the last backfilled hour: the same ranks as a plain query 30 days back.
     end = ts(last + timedelta(days=2)) - H
     offset = prom.query("openrouter_model_rank offset 30d", end)
     assert len(offset) >= 3 * 50
     assert all(s["metric"]["job"] == "openrouter" for s in offset)
-    then = {(s["metric"]["view"], s["metric"]["model"]): s["value"][1]
-            for s in prom.query("openrouter_model_rank", end - 30 * 86400)}
+    then = {
+        (s["metric"]["view"], s["metric"]["model"]): s["value"][1]
+        for s in prom.query("openrouter_model_rank", end - 30 * 86400)
+    }
     assert {(s["metric"]["view"], s["metric"]["model"]): s["value"][1] for s in offset} == then
     # Between hourly samples, the shipped rules' last_over_time(x[1h] offset 1d) finds one.
     recent = prom.query("last_over_time(openrouter_model_rank[1h] offset 1d)", end - 1234)
     assert len(recent) >= 3 * 50
-    print(f"\n400 days x 3 views: {elapsed:.1f}s, {out.stat().st_size / 1e6:.0f} MB, "
-          f"{len(sim.log)} requests")
+    print(
+        f"\n400 days x 3 views: {elapsed:.1f}s, {out.stat().st_size / 1e6:.0f} MB, "
+        f"{len(sim.log)} requests"
+    )

@@ -14,10 +14,12 @@ from exporter.collector import ExpositionCache, latest_complete_period, model_la
 from exporter.config import parse_config
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
 
-CFG = parse_config({
-    "apps": {"windows": ["30d"], "sorts": ["popular"], "filters": ["all", "image-gen"]},
-    "models": {"views": [{"name": "daily"}, {"name": "monthly", "period": "month"}]},
-})
+CFG = parse_config(
+    {
+        "apps": {"windows": ["30d"], "sorts": ["popular"], "filters": ["all", "image-gen"]},
+        "models": {"views": [{"name": "daily"}, {"name": "monthly", "period": "month"}]},
+    }
+)
 META = Meta(as_of=datetime(2026, 5, 12, 2, tzinfo=UTC), end_date=date(2026, 5, 11))
 
 
@@ -58,23 +60,30 @@ HOSTILE = [
 def test_hostile_app_names_round_trip_through_the_parser():
     rows = [AppRow(i + 1, name, i + 1, 10, 100) for i, name in enumerate(HOSTILE)]
     text = render(apps_snapshot(rows))
-    parsed = {ls_dict["app_id"]: ls_dict["app"]
-              for (n, ls), _ in samples(text).items() if n == "openrouter_app_rank"
-              for ls_dict in [dict(ls)]}
+    parsed = {
+        ls_dict["app_id"]: ls_dict["app"]
+        for (n, ls), _ in samples(text).items()
+        if n == "openrouter_app_rank"
+        for ls_dict in [dict(ls)]
+    }
     assert parsed == {str(i + 1): name for i, name in enumerate(HOSTILE)}
 
 
 def test_app_values_and_labels_equal_the_api_rows():
-    text = render(apps_snapshot([AppRow(12345, "Cline", 1, 4321, 2**60 + 1)]),
-                  apps_snapshot([AppRow(9, "Img", 1, 5, 50)], "30d/popular/image-gen"))
-    labels = dict(window="30d", sort="popular", category="all", subcategory="all",
-                  app_id="12345", app="Cline")
+    text = render(
+        apps_snapshot([AppRow(12345, "Cline", 1, 4321, 2**60 + 1)]),
+        apps_snapshot([AppRow(9, "Img", 1, 5, 50)], "30d/popular/image-gen"),
+    )
+    labels = dict(
+        window="30d", sort="popular", category="all", subcategory="all", app_id="12345", app="Cline"
+    )
     assert find(text, "openrouter_app_rank", **labels) == [1]
     assert find(text, "openrouter_app_requests", **labels) == [4321]
     assert find(text, "openrouter_app_tokens", **labels) == [float(2**60 + 1)]
     # A subcategory view carries its parent category.
-    assert find(text, "openrouter_app_rank", category="creative", subcategory="image-gen",
-                app_id="9") == [1]
+    assert find(
+        text, "openrouter_app_rank", category="creative", subcategory="image-gen", app_id="9"
+    ) == [1]
 
 
 def test_rows_that_leave_the_api_leave_the_metrics():
@@ -95,12 +104,15 @@ def test_a_repeated_app_across_pages_is_exported_once():
 
 def test_model_rank_excludes_other_and_shares_sum_to_one():
     d = date(2026, 5, 11)
-    rows = [ModelDayRow(d, "b/x:free", 30), ModelDayRow(d, "a/y", 60),
-            ModelDayRow(d, "other", 10), ModelDayRow(date(2026, 5, 10), "c/z", 999)]
+    rows = [
+        ModelDayRow(d, "b/x:free", 30),
+        ModelDayRow(d, "a/y", 60),
+        ModelDayRow(d, "other", 10),
+        ModelDayRow(date(2026, 5, 10), "c/z", 999),
+    ]
     text = render(Snapshot("rankings-daily", "daily", tuple(rows), META, 0.0))
     assert find(text, "openrouter_model_rank", model="a/y", author="a", variant="") == [1]
-    assert find(text, "openrouter_model_rank", model="b/x:free", author="b",
-                variant="free") == [2]
+    assert find(text, "openrouter_model_rank", model="b/x:free", author="b", variant="free") == [2]
     assert find(text, "openrouter_model_rank", model="other") == []
     assert find(text, "openrouter_model_tokens", model="other", view="daily") == [10]
     assert find(text, "openrouter_model_tokens", model="c/z") == []  # an older day
@@ -109,8 +121,10 @@ def test_model_rank_excludes_other_and_shares_sum_to_one():
 
 
 def test_monthly_view_shows_the_latest_complete_month_not_the_partial_one():
-    rows = [ModelDayRow(date(2026, 4, 1), "a/old", 100),
-            ModelDayRow(date(2026, 5, 1), "a/partial", 5)]
+    rows = [
+        ModelDayRow(date(2026, 4, 1), "a/old", 100),
+        ModelDayRow(date(2026, 5, 1), "a/partial", 5),
+    ]
     text = render(Snapshot("rankings-daily", "monthly", tuple(rows), META, 0.0))
     assert find(text, "openrouter_model_tokens", model="a/old", view="monthly") == [100]
     assert find(text, "openrouter_model_tokens", model="a/partial") == []
@@ -133,20 +147,32 @@ def test_model_labels():
 
 
 def test_session_cost_and_meta_metrics():
-    sc_meta = Meta(as_of=datetime(2026, 5, 11, 9, tzinfo=UTC), end_date=date(2026, 5, 10),
-                   window_days=30)
-    snap = Snapshot("session-cost", "default",
-                    (SessionCostRow("Claude Code", "claude-code", "a/b", "1-turn", 0.25),),
-                    sc_meta, 0.0)
+    sc_meta = Meta(
+        as_of=datetime(2026, 5, 11, 9, tzinfo=UTC), end_date=date(2026, 5, 10), window_days=30
+    )
+    snap = Snapshot(
+        "session-cost",
+        "default",
+        (SessionCostRow("Claude Code", "claude-code", "a/b", "1-turn", 0.25),),
+        sc_meta,
+        0.0,
+    )
     text = render(snap)
-    assert find(text, "openrouter_session_median_cost_dollars", app_slug="claude-code",
-                app="Claude Code", model="a/b", turn_range="1-turn") == [0.25]
+    assert find(
+        text,
+        "openrouter_session_median_cost_dollars",
+        app_slug="claude-code",
+        app="Claude Code",
+        model="a/b",
+        turn_range="1-turn",
+    ) == [0.25]
     assert find(text, "openrouter_data_as_of_timestamp_seconds", dataset="session-cost") == [
-        datetime(2026, 5, 11, 9, tzinfo=UTC).timestamp()]
+        datetime(2026, 5, 11, 9, tzinfo=UTC).timestamp()
+    ]
     assert find(text, "openrouter_data_end_date_timestamp_seconds", dataset="session-cost") == [
-        datetime(2026, 5, 10, tzinfo=UTC).timestamp()]
-    assert find(text, "openrouter_dataset_info", dataset="session-cost",
-                license="CC-BY-4.0") == [1]
+        datetime(2026, 5, 10, tzinfo=UTC).timestamp()
+    ]
+    assert find(text, "openrouter_dataset_info", dataset="session-cost", license="CC-BY-4.0") == [1]
 
 
 def test_gzip_and_openmetrics_variants_carry_the_same_samples():

@@ -20,8 +20,16 @@ from exporter.server import Endpoints, start
 from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
 from exporter.store import Store
 
-CFG = parse_config({"apps": {"windows": ["1d", "7d"], "sorts": ["popular", "trending"],
-                             "filters": ["all", "categories"], "depth": 20}})
+CFG = parse_config(
+    {
+        "apps": {
+            "windows": ["1d", "7d"],
+            "sorts": ["popular", "trending"],
+            "filters": ["all", "categories"],
+            "depth": 20,
+        }
+    }
+)
 BASE = datetime(2026, 5, 12, 2, tzinfo=UTC).timestamp()
 SCRAPERS, SECONDS = 20, 30.0
 
@@ -29,12 +37,25 @@ SCRAPERS, SECONDS = 20, 30.0
 def generation(g: int) -> list[Snapshot]:
     """Every value of generation g carries g, so a response can tell which it came from."""
     meta = Meta(as_of=datetime.fromtimestamp(BASE + g, UTC), end_date=date(2026, 5, 11))
-    snaps = [Snapshot("app-rankings", v.name,
-                      tuple(AppRow(i, f'App "{i}" \\ 🚀', i, 1, 1000 * i + g)
-                            for i in range(1, 21)), meta, 0.0) for v in CFG.app_views]
-    snaps.append(Snapshot("rankings-daily", "daily",
-                          tuple(ModelDayRow(date(2026, 5, 11), f"a/m{i}", 1000 * i + g)
-                                for i in range(1, 30)), meta, 0.0))
+    snaps = [
+        Snapshot(
+            "app-rankings",
+            v.name,
+            tuple(AppRow(i, f'App "{i}" \\ 🚀', i, 1, 1000 * i + g) for i in range(1, 21)),
+            meta,
+            0.0,
+        )
+        for v in CFG.app_views
+    ]
+    snaps.append(
+        Snapshot(
+            "rankings-daily",
+            "daily",
+            tuple(ModelDayRow(date(2026, 5, 11), f"a/m{i}", 1000 * i + g) for i in range(1, 30)),
+            meta,
+            0.0,
+        )
+    )
     return snaps
 
 
@@ -55,9 +76,16 @@ def test_concurrent_scrapes_during_snapshot_replacement():
     cache = ExpositionCache(CFG)
     store.on_change(cache.update)
     store.put_many(generation(0))
-    endpoints = Endpoints(telemetry_path="/metrics", cache=cache, self_metrics=SelfMetrics(),
-                          statuses=list, has_data=lambda key: True, plan_text=str,
-                          budget=lambda: ({}, {}), upstream="test")
+    endpoints = Endpoints(
+        telemetry_path="/metrics",
+        cache=cache,
+        self_metrics=SelfMetrics(),
+        statuses=list,
+        has_data=lambda key: True,
+        plan_text=str,
+        budget=lambda: ({}, {}),
+        upstream="test",
+    )
     server = start("127.0.0.1:0", endpoints)
     url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
     stop = threading.Event()
@@ -95,7 +123,8 @@ def test_concurrent_scrapes_during_snapshot_replacement():
                     errors.append(f"{type(e).__name__}: {e}")
 
     threads = [threading.Thread(target=replace)] + [
-        threading.Thread(target=scrape, args=(n,)) for n in range(SCRAPERS)]
+        threading.Thread(target=scrape, args=(n,)) for n in range(SCRAPERS)
+    ]
     for t in threads:
         t.start()
     time.sleep(SECONDS)

@@ -15,9 +15,21 @@ REPO = Path(__file__).resolve().parent.parent
 
 CATEGORIES = ["coding", "creative", "entertainment", "productivity"]
 SUBCATEGORIES = [
-    "cli-agent", "ide-extension", "cloud-agent", "programming-app", "native-app-builder",
-    "creative-writing", "video-gen", "image-gen", "audio-gen", "roleplay", "game",
-    "writing-assistant", "general-chat", "personal-agent", "legal",
+    "cli-agent",
+    "ide-extension",
+    "cloud-agent",
+    "programming-app",
+    "native-app-builder",
+    "creative-writing",
+    "video-gen",
+    "image-gen",
+    "audio-gen",
+    "roleplay",
+    "game",
+    "writing-assistant",
+    "general-chat",
+    "personal-agent",
+    "legal",
 ]
 
 
@@ -47,7 +59,9 @@ def test_no_file_means_documented_defaults() -> None:
     assert "30d/trending/coding" in {v.name for v in views}
 
     assert [(m.name, m.period) for m in cfg.model_views] == [
-        ("daily", "day"), ("weekly", "week"), ("monthly", "month"),
+        ("daily", "day"),
+        ("weekly", "week"),
+        ("monthly", "month"),
     ]
     assert cfg.session_cost is True
     assert cfg.web.listen_address == ":10110"
@@ -123,14 +137,21 @@ def test_bad_filter_lists_the_known_filters() -> None:
 
 
 def test_category_and_subcategory_escape_hatch_for_new_api_values() -> None:
-    cfg = parse_config(apps(windows=["7d"], sorts=["popular"],
-                            filters=["category:science", "subcategory:music-gen"]))
+    cfg = parse_config(
+        apps(
+            windows=["7d"], sorts=["popular"], filters=["category:science", "subcategory:music-gen"]
+        )
+    )
     by_filter = {v.filter: v for v in cfg.app_views}
     assert set(by_filter) == {"science", "music-gen"}
     assert (by_filter["science"].category_param, by_filter["science"].subcategory_param) == (
-        "science", None)
-    assert (by_filter["music-gen"].category_param,
-            by_filter["music-gen"].subcategory_param) == (None, "music-gen")
+        "science",
+        None,
+    )
+    assert (by_filter["music-gen"].category_param, by_filter["music-gen"].subcategory_param) == (
+        None,
+        "music-gen",
+    )
 
 
 @pytest.mark.parametrize("bad", ["category:", "category:Has Space", "genre:music"])
@@ -155,15 +176,17 @@ def test_every_expands_to_all_categories_and_subcategories() -> None:
 
 
 def test_every_with_three_windows_and_two_sorts_is_120_views() -> None:
-    cfg = parse_config(apps(windows=["1d", "7d", "30d"], sorts=["popular", "trending"],
-                            filters=["every"]))
+    cfg = parse_config(
+        apps(windows=["1d", "7d", "30d"], sorts=["popular", "trending"], filters=["every"])
+    )
     assert len(cfg.app_views) == 120
     assert len({v.name for v in cfg.app_views}) == 120
 
 
 def test_overlapping_filters_do_not_duplicate_views() -> None:
-    cfg = parse_config(apps(windows=["7d"], sorts=["popular"],
-                            filters=["every", "coding", "all", "categories"]))
+    cfg = parse_config(
+        apps(windows=["7d"], sorts=["popular"], filters=["every", "coding", "all", "categories"])
+    )
     assert len(cfg.app_views) == 20
 
 
@@ -193,61 +216,80 @@ def test_depth_must_be_a_whole_number(bad: object) -> None:
 # --- unknown keys and wrong types ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("data, path", [
-    ({"apps": {"depht": 50}}, "apps.depht"),
-    ({"aps": {}}, "aps"),
-    ({"openrouter": {"tiemout": "5s"}}, "openrouter.tiemout"),
-    ({"budget": {"requests_per_hour": 5}}, "budget.requests_per_hour"),
-    ({"web": {"listen": ":1"}}, "web.listen"),
-    ({"session_cost": {"enable": False}}, "session_cost.enable"),
-    ({"watch": {"app": [1]}}, "watch.app"),
-    ({"models": {"view": []}}, "models.view"),
-    ({"models": {"views": [{"name": "x", "perod": "week"}]}}, "models.views[0].perod"),
-])
+@pytest.mark.parametrize(
+    "data, path",
+    [
+        ({"apps": {"depht": 50}}, "apps.depht"),
+        ({"aps": {}}, "aps"),
+        ({"openrouter": {"tiemout": "5s"}}, "openrouter.tiemout"),
+        ({"budget": {"requests_per_hour": 5}}, "budget.requests_per_hour"),
+        ({"web": {"listen": ":1"}}, "web.listen"),
+        ({"session_cost": {"enable": False}}, "session_cost.enable"),
+        ({"watch": {"app": [1]}}, "watch.app"),
+        ({"models": {"view": []}}, "models.view"),
+        ({"models": {"views": [{"name": "x", "perod": "week"}]}}, "models.views[0].perod"),
+    ],
+)
 def test_unknown_key_is_named_with_its_path(data: dict[str, object], path: str) -> None:
     msg = error_of(data)
     assert msg.startswith(f"{path}:")
     assert "unknown key" in msg
 
 
-@pytest.mark.parametrize("data, path", [
-    ({"apps": ["7d"]}, "apps"),
-    ({"apps": {"windows": {"a": 1}}}, "apps.windows"),
-    ({"apps": {"sorts": 5}}, "apps.sorts"),
-    ({"budget": {"requests_per_minute": "30"}}, "budget.requests_per_minute"),
-    ({"budget": {"requests_per_day": 0}}, "budget.requests_per_day"),
-    ({"session_cost": {"enabled": "yes"}}, "session_cost.enabled"),
-    ({"state_dir": 5}, "state_dir"),
-    ({"state_dir": ""}, "state_dir"),
-    ({"openrouter": {"timeout": "fast"}}, "openrouter.timeout"),
-    ({"openrouter": {"timeout": "0s"}}, "openrouter.timeout"),
-    ({"openrouter": {"timeout": "11m"}}, "openrouter.timeout"),
-    ({"openrouter": {"base_url": "openrouter.ai/api/v1"}}, "openrouter.base_url"),
-    ({"openrouter": {"title": 7}}, "openrouter.title"),
-    ({"openrouter": {"categories": [1, 2]}}, "openrouter.categories"),
-    ({"watch": {"apps": ["cline"]}}, "watch.apps[0]"),
-    ({"watch": {"models": ["gpt-4o"]}}, "watch.models[0]"),
-    ({"models": {"views": {"name": "daily"}}}, "models.views"),
-    ({"models": {"views": ["daily"]}}, "models.views[0]"),
-    ("just a string", "config"),
-])
+@pytest.mark.parametrize(
+    "data, path",
+    [
+        ({"apps": ["7d"]}, "apps"),
+        ({"apps": {"windows": {"a": 1}}}, "apps.windows"),
+        ({"apps": {"sorts": 5}}, "apps.sorts"),
+        ({"budget": {"requests_per_minute": "30"}}, "budget.requests_per_minute"),
+        ({"budget": {"requests_per_day": 0}}, "budget.requests_per_day"),
+        ({"session_cost": {"enabled": "yes"}}, "session_cost.enabled"),
+        ({"state_dir": 5}, "state_dir"),
+        ({"state_dir": ""}, "state_dir"),
+        ({"openrouter": {"timeout": "fast"}}, "openrouter.timeout"),
+        ({"openrouter": {"timeout": "0s"}}, "openrouter.timeout"),
+        ({"openrouter": {"timeout": "11m"}}, "openrouter.timeout"),
+        ({"openrouter": {"base_url": "openrouter.ai/api/v1"}}, "openrouter.base_url"),
+        ({"openrouter": {"title": 7}}, "openrouter.title"),
+        ({"openrouter": {"categories": [1, 2]}}, "openrouter.categories"),
+        ({"watch": {"apps": ["cline"]}}, "watch.apps[0]"),
+        ({"watch": {"models": ["gpt-4o"]}}, "watch.models[0]"),
+        ({"models": {"views": {"name": "daily"}}}, "models.views"),
+        ({"models": {"views": ["daily"]}}, "models.views[0]"),
+        ("just a string", "config"),
+    ],
+)
 def test_wrong_type_or_value_is_named_with_its_path(data: object, path: str) -> None:
     assert error_of(data).startswith(f"{path}:")
 
 
-@pytest.mark.parametrize("text, seconds", [
-    (30, 30.0), ("45s", 45.0), ("1.5s", 1.5), ("500ms", 0.5), ("2m", 120.0),
-])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        (30, 30.0),
+        ("45s", 45.0),
+        ("1.5s", 1.5),
+        ("500ms", 0.5),
+        ("2m", 120.0),
+    ],
+)
 def test_timeout_durations(text: object, seconds: float) -> None:
     assert parse_config({"openrouter": {"timeout": text}}).openrouter.timeout == seconds
 
 
 def test_openrouter_settings_are_kept() -> None:
-    cfg = parse_config({"openrouter": {
-        "base_url": "http://localhost:8111/api/v1/", "api_key_file": "/run/secrets/key",
-        "http_referer": "https://example.org", "title": "My dashboards",
-        "categories": "cli-agent, ide-extension",
-    }})
+    cfg = parse_config(
+        {
+            "openrouter": {
+                "base_url": "http://localhost:8111/api/v1/",
+                "api_key_file": "/run/secrets/key",
+                "http_referer": "https://example.org",
+                "title": "My dashboards",
+                "categories": "cli-agent, ide-extension",
+            }
+        }
+    )
     o = cfg.openrouter
     assert o.base_url == "http://localhost:8111/api/v1"
     assert o.api_key_file == "/run/secrets/key"
@@ -263,12 +305,14 @@ def models(*views: dict[str, object]) -> dict[str, object]:
 
 
 def test_model_views_are_parsed_with_their_slice() -> None:
-    cfg = parse_config(models(
-        {"name": "daily"},
-        {"name": "tools", "modality": "tool_calling", "days": 30},
-        {"name": "coding-weekly", "period": "week", "category": "programming"},
-        {"name": "seo", "period": "month", "category": "marketing/seo"},
-    ))
+    cfg = parse_config(
+        models(
+            {"name": "daily"},
+            {"name": "tools", "modality": "tool_calling", "days": 30},
+            {"name": "coding-weekly", "period": "week", "category": "programming"},
+            {"name": "seo", "period": "month", "category": "marketing/seo"},
+        )
+    )
     daily, tools, coding, seo = cfg.model_views
     assert daily.params() == {"period": "day"}
     assert tools.params() == {"period": "day", "modality": "tool_calling"}
@@ -282,8 +326,9 @@ def test_empty_model_view_list_turns_model_views_off() -> None:
 
 
 def test_duplicate_model_view_names_are_refused() -> None:
-    msg = error_of(models({"name": "daily"}, {"name": "other"}, {"name": "daily",
-                                                                 "period": "week"}))
+    msg = error_of(
+        models({"name": "daily"}, {"name": "other"}, {"name": "daily", "period": "week"})
+    )
     assert msg.startswith("models.views[2].name:")
     assert "daily" in msg and "twice" in msg
 
@@ -323,10 +368,15 @@ def test_two_slices_cannot_be_combined() -> None:
     assert "modality" in msg and "context_bucket" in msg
 
 
-@pytest.mark.parametrize("key, bad", [
-    ("modality", "video"), ("context_bucket", "1k"), ("category", "sports"),
-    ("language_type", "english"),
-])
+@pytest.mark.parametrize(
+    "key, bad",
+    [
+        ("modality", "video"),
+        ("context_bucket", "1k"),
+        ("category", "sports"),
+        ("language_type", "english"),
+    ],
+)
 def test_unknown_slice_value_is_refused_with_choices(key: str, bad: str) -> None:
     msg = error_of(models({"name": "x", "period": "week", key: bad}))
     assert msg.startswith(f"models.views[0].{key}:")
@@ -389,26 +439,32 @@ def test_budget_reserve_out_of_range(bad: object) -> None:
 
 
 def test_budget_reserve_zero_keeps_the_whole_budget() -> None:
-    b = parse_config({"budget": {"requests_per_minute": 20, "requests_per_day": 300,
-                                 "reserve": 0}}).budget
+    b = parse_config(
+        {"budget": {"requests_per_minute": 20, "requests_per_day": 300, "reserve": 0}}
+    ).budget
     assert (b.effective_per_minute, b.effective_per_day) == (20, 300)
 
 
-@pytest.mark.parametrize("per_day, reserve, expected", [
-    (1000, 0.9, 100),  # 1000 * (1 - 0.9) is 99.99999999999997 in floating point
-    (100, 0.55, 45),   # 44.99999999999999
-    (500, 0.5, 250),
-    (500, 0.25, 375),
-])
+@pytest.mark.parametrize(
+    "per_day, reserve, expected",
+    [
+        (1000, 0.9, 100),  # 1000 * (1 - 0.9) is 99.99999999999997 in floating point
+        (100, 0.55, 45),  # 44.99999999999999
+        (500, 0.5, 250),
+        (500, 0.25, 375),
+    ],
+)
 def test_budget_after_reserve_is_not_lost_to_float_rounding(
-        per_day: int, reserve: float, expected: int) -> None:
+    per_day: int, reserve: float, expected: int
+) -> None:
     b = parse_config({"budget": {"requests_per_day": per_day, "reserve": reserve}}).budget
     assert b.effective_per_day == expected
 
 
 def test_budget_after_reserve_is_at_least_one_request() -> None:
-    b = parse_config({"budget": {"requests_per_minute": 1, "requests_per_day": 1,
-                                 "reserve": 0.99}}).budget
+    b = parse_config(
+        {"budget": {"requests_per_minute": 1, "requests_per_day": 1, "reserve": 0.99}}
+    ).budget
     assert (b.effective_per_minute, b.effective_per_day) == (1, 1)
 
 
@@ -548,12 +604,18 @@ def test_no_key_anywhere_is_none() -> None:
 # --- check-config ------------------------------------------------------------------------
 
 
-def check_config(*args: str, env: dict[str, str] | None = None,
-                 ) -> subprocess.CompletedProcess[str]:
+def check_config(
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
     return subprocess.run(
         [sys.executable, "-m", "exporter", "check-config", *args],
-        cwd=REPO, env={**base, **(env or {})}, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -577,7 +639,8 @@ def test_check_config_unknown_key_exits_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("content", [b"\xff\xfe\x00", b"apps:\n\tdepth: 5\n"])
 def test_check_config_unparsable_file_exits_2_without_traceback(
-        tmp_path: Path, content: bytes) -> None:
+    tmp_path: Path, content: bytes
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_bytes(content)
     result = check_config("--config.file", str(path))

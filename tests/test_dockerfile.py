@@ -56,8 +56,9 @@ def test_pinned_version_is_the_package_version():
 
 def test_install_steps_work_in_a_clean_virtualenv(tmp_path):
     runs = [rest for word, rest in instructions() if word == "RUN"]
-    pip_steps = [part.strip() for run in runs for part in run.split("&&")
-                 if part.strip().startswith("pip ")]
+    pip_steps = [
+        part.strip() for run in runs for part in run.split("&&") if part.strip().startswith("pip ")
+    ]
     assert [s.split()[1] for s in pip_steps] == ["wheel", "install"]
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
@@ -71,9 +72,12 @@ def test_install_steps_work_in_a_clean_virtualenv(tmp_path):
     exe = env_dir / "bin" / "openrouter-exporter"
     r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and exporter.__version__ in r.stdout
-    r = subprocess.run([str(exe), "check-config", "--config.file",
-                        str(ROOT / "config.example.yaml")], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [str(exe), "check-config", "--config.file", str(ROOT / "config.example.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     # Only the three runtime dependencies (and their own) were installed.
     r = subprocess.run([pip, "list", "--format=freeze"], capture_output=True, text=True)

@@ -45,7 +45,6 @@ BUILTINS = {
 pytestmark = pytest.mark.e2e
 
 
-
 def _exporter_binary() -> Path:
     for candidate in (
         Path(sys.executable).with_name("openrouter-exporter"),

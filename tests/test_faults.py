@@ -17,15 +17,19 @@ from exporter.config import parse_config
 from exporter.simulator import Fault, Simulator
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
-CFG = {"apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
-       "models": {"views": [{"name": "daily"}]}, "session_cost": {"enabled": False}}
+CFG = {
+    "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
+    "models": {"views": [{"name": "daily"}]},
+    "session_cost": {"enabled": False},
+}
 
 
 class Rig:
     def __init__(self, tmp_path, cfg: dict | None = None, **sim_kw) -> None:
         self.clock = FakeClock(START)
-        self.sim = Simulator(seed=5, now=lambda: datetime.fromtimestamp(self.clock.now, UTC),
-                             **sim_kw)
+        self.sim = Simulator(
+            seed=5, now=lambda: datetime.fromtimestamp(self.clock.now, UTC), **sim_kw
+        )
         self.sent: list[tuple[float, str]] = []
         self.tmp_path = tmp_path
         self.cfg = parse_config(cfg or CFG)
@@ -36,15 +40,23 @@ class Rig:
         return self.sim.handle(request)
 
     def build(self, key: str = FAKE_KEY) -> Exporter:
-        return build(self.cfg, key, transport=httpx.MockTransport(self.handler),
-                     clock=self.clock, state_dir=self.tmp_path, rng=random.Random(1))
+        return build(
+            self.cfg,
+            key,
+            transport=httpx.MockTransport(self.handler),
+            clock=self.clock,
+            state_dir=self.tmp_path,
+            rng=random.Random(1),
+        )
 
     def run(self, seconds: float) -> None:
         drive(self.exporter.scheduler.step, self.clock, self.clock.now + seconds)
 
     def metrics(self) -> str:
-        return (self.exporter.cache.current.text
-                + self_exposition(self.exporter.self_metrics.registry, False)).decode()
+        return (
+            self.exporter.cache.current.text
+            + self_exposition(self.exporter.self_metrics.registry, False)
+        ).decode()
 
 
 def up_line(view: str, value: int, dataset: str = "app-rankings") -> str:
@@ -60,8 +72,10 @@ def test_429_with_retry_after_is_honoured_and_pace_lowered(tmp_path, caplog):
     assert len(app_times) >= 2
     assert app_times[1] - app_times[0] >= 120  # nothing sent before Retry-After passed
     assert "rate limited (429)" in caplog.text and "waiting 120s" in caplog.text
-    assert 'openrouter_exporter_api_requests_total{code="429",endpoint="app-rankings"} 1.0' \
+    assert (
+        'openrouter_exporter_api_requests_total{code="429",endpoint="app-rankings"} 1.0'
         in rig.metrics()
+    )
     assert up_line("7d/popular/all", 1) in rig.metrics()
 
 
@@ -78,8 +92,11 @@ def test_429_without_retry_after_backs_off(tmp_path, caplog):
     assert up_line("7d/popular/all", 1) in rig.metrics()
 
 
-@pytest.mark.parametrize("fault", [Fault.server_error(503), Fault.html(502), "timeout"],
-                         ids=["5xx", "html-proxy-page", "timeout"])
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.server_error(503), Fault.html(502), "timeout"],
+    ids=["5xx", "html-proxy-page", "timeout"],
+)
 def test_server_errors_and_timeouts_retry_with_backoff(tmp_path, caplog, fault):
     rig = Rig(tmp_path)
     if fault == "timeout":
@@ -93,8 +110,14 @@ def test_server_errors_and_timeouts_retry_with_backoff(tmp_path, caplog, fault):
                 raise httpx.ReadTimeout("simulated", request=request)
             return inner(request)
 
-        rig.exporter = build(rig.cfg, FAKE_KEY, transport=httpx.MockTransport(flaky),
-                             clock=rig.clock, state_dir=tmp_path / "t", rng=random.Random(1))
+        rig.exporter = build(
+            rig.cfg,
+            FAKE_KEY,
+            transport=httpx.MockTransport(flaky),
+            clock=rig.clock,
+            state_dir=tmp_path / "t",
+            rng=random.Random(1),
+        )
     else:
         rig.sim.faults.add(fault, times=2, path="/datasets/app-rankings")
     with caplog.at_level(logging.WARNING):
@@ -129,8 +152,9 @@ def test_401_stops_polling_keeps_data_and_retries_rarely(tmp_path, caplog):
 
 def test_400_marks_view_misconfigured_not_retried_until_config_changes(tmp_path, caplog):
     rig = Rig(tmp_path)
-    rig.sim.faults.add(Fault.server_error(400, message="Invalid subcategory"),
-                       path="/datasets/app-rankings")
+    rig.sim.faults.add(
+        Fault.server_error(400, message="Invalid subcategory"), path="/datasets/app-rankings"
+    )
     with caplog.at_level(logging.ERROR):
         rig.run(3 * 86400)
     app = [t for t, ep in rig.sent if ep == "app-rankings"]
@@ -150,9 +174,11 @@ def test_400_marks_view_misconfigured_not_retried_until_config_changes(tmp_path,
     assert up_line("7d/popular/all", 1) in rig.metrics()
 
 
-@pytest.mark.parametrize("fault", [Fault.malformed_json(), Fault.truncated(),
-                                   Fault.missing_field("rank")],
-                         ids=["malformed-json", "truncated", "missing-field"])
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.malformed_json(), Fault.truncated(), Fault.missing_field("rank")],
+    ids=["malformed-json", "truncated", "missing-field"],
+)
 def test_malformed_body_is_a_failed_refresh(tmp_path, caplog, fault):
     rig = Rig(tmp_path)
     rig.sim.faults.add(fault, path="/datasets/app-rankings")
@@ -172,8 +198,13 @@ def test_stored_data_served_at_once_after_restart_with_its_age(tmp_path):
     rig.exporter = rig.build()  # no step taken yet: nothing sent
     m = rig.metrics()
     assert "openrouter_app_rank{" in m and "openrouter_model_rank{" in m
-    line = next(x for x in m.splitlines() if x.startswith(
-        'openrouter_exporter_view_last_success_timestamp_seconds{dataset="app-rankings"'))
+    line = next(
+        x
+        for x in m.splitlines()
+        if x.startswith(
+            'openrouter_exporter_view_last_success_timestamp_seconds{dataset="app-rankings"'
+        )
+    )
     assert fetched <= float(line.split()[-1]) <= fetched + 120
 
 

@@ -46,8 +46,7 @@ def status(response: bytes) -> int:
     return int(response.split(b" ", 2)[1])
 
 
-def request(path: str = "/metrics", method: str = "GET", headers: list[str] | None = None
-            ) -> bytes:
+def request(path: str = "/metrics", method: str = "GET", headers: list[str] | None = None) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", "Host: x", "Connection: close", *(headers or [])]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
@@ -59,8 +58,9 @@ def handler_threads() -> int:
 # --- methods --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
-                                    "CONNECT", "PROPFIND", "FOO"])
+@pytest.mark.parametrize(
+    "method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "FOO"]
+)
 def test_only_get_and_head(running, method):
     server, _url = running
     r = raw(server, request("/metrics", method))
@@ -80,8 +80,12 @@ def test_get_and_head(running):
 def test_a_body_on_get_is_never_read_as_the_next_request(running):
     server, _ = running
     smuggled = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-    data = (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-            str(len(smuggled)).encode() + b"\r\n\r\n" + smuggled)
+    data = (
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: "
+        + str(len(smuggled)).encode()
+        + b"\r\n\r\n"
+        + smuggled
+    )
     r = raw(server, data)
     assert r.count(b"HTTP/1.1 ") == 1 and status(r) == 200
     assert b"Connection: close" in r.split(b"\r\n\r\n")[0]
@@ -192,8 +196,10 @@ def test_a_crowded_server_does_not_keep_connections_alive(running):
     server.RequestHandlerClass.read_timeout = 2.0  # type: ignore[attr-defined]
     with httpx.Client() as c:
         assert "close" not in c.get(f"{url}/healthz").headers.get("connection", "")
-    idle = [socket.create_connection(server.server_address[:2])
-            for _ in range(server.max_connections // 2)]
+    idle = [
+        socket.create_connection(server.server_address[:2])
+        for _ in range(server.max_connections // 2)
+    ]
     try:
         deadline = time.monotonic() + 2
         while not server.crowded and time.monotonic() < deadline:

@@ -8,8 +8,14 @@ import sys
 from exporter.config import parse_config
 from exporter.planner import plan
 
-MAXIMAL = {"apps": {"windows": ["1d", "7d", "30d"], "sorts": ["popular", "trending"],
-                    "filters": ["every"], "depth": 200}}
+MAXIMAL = {
+    "apps": {
+        "windows": ["1d", "7d", "30d"],
+        "sorts": ["popular", "trending"],
+        "filters": ["every"],
+        "depth": 200,
+    }
+}
 
 
 def test_default_plan_fits_with_settling_repolls():
@@ -47,8 +53,12 @@ def test_app_views_ordered_wide_first():
 def test_check_config_prints_the_plan_and_the_warning(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("budget:\n  requests_per_day: 100\napps:\n  filters: [every]\n  depth: 200\n")
-    r = subprocess.run([sys.executable, "-m", "exporter", "check-config", "--config.file",
-                        str(path)], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "exporter", "check-config", "--config.file", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert "app-rankings" in r.stdout and "requests/day" in r.stdout
     assert "warning:" in r.stdout and "stretched" in r.stdout

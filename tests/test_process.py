@@ -30,22 +30,36 @@ def sim_server() -> Iterator:
         server.shutdown()
 
 
-SMALL = {"apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
-         "models": {"views": [{"name": "daily"}]}}
+SMALL = {
+    "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
+    "models": {"views": [{"name": "daily"}]},
+}
 
 
-def start(tmp_path: Path, base_url: str, key: str | None, extra: dict | None = None,
-          name: str = "exporter") -> tuple[Proc, str, Path]:
+def start(
+    tmp_path: Path,
+    base_url: str,
+    key: str | None,
+    extra: dict | None = None,
+    name: str = "exporter",
+) -> tuple[Proc, str, Path]:
     port = free_port()
-    cfg = {**SMALL, **(extra or {}), "openrouter": {"base_url": base_url, "timeout": "2s"},
-           "state_dir": str(tmp_path / "state")}
+    cfg = {
+        **SMALL,
+        **(extra or {}),
+        "openrouter": {"base_url": base_url, "timeout": "2s"},
+        "state_dir": str(tmp_path / "state"),
+    }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg))
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
     if key:
         env["OPENROUTER_API_KEY"] = key
-    proc = Proc(["--config.file", str(path), f"--web.listen-address=127.0.0.1:{port}"], env,
-                tmp_path / f"{name}.log")
+    proc = Proc(
+        ["--config.file", str(path), f"--web.listen-address=127.0.0.1:{port}"],
+        env,
+        tmp_path / f"{name}.log",
+    )
     return proc, f"http://127.0.0.1:{port}", path
 
 
@@ -53,10 +67,17 @@ def test_serves_the_simulators_numbers(tmp_path, sim_server):
     _, server = sim_server
     proc, url, _ = start(tmp_path, server.url, FAKE_KEY)
     try:
-        r = wait_for(f"{url}/metrics", lambda r: "openrouter_app_rank{" in r.text
-                     and "openrouter_session_median_cost_dollars{" in r.text)
-        assert 'openrouter_exporter_view_up{dataset="app-rankings",view="7d/popular/all"} 1.0' \
+        r = wait_for(
+            f"{url}/metrics",
+            lambda r: (
+                "openrouter_app_rank{" in r.text
+                and "openrouter_session_median_cost_dollars{" in r.text
+            ),
+        )
+        assert (
+            'openrouter_exporter_view_up{dataset="app-rankings",view="7d/popular/all"} 1.0'
             in r.text
+        )
         assert wait_for(f"{url}/readyz", lambda r: r.status_code == 200)
     finally:
         assert proc.stop() == 0
@@ -68,9 +89,11 @@ def test_bad_key_one_log_line_and_keeps_serving(tmp_path, sim_server):
     bad = "sk-or-v1-WRONG-key-that-must-not-appear-0000"
     proc, url, _ = start(tmp_path, server.url, bad)
     try:
-        r = wait_for(f"{url}/metrics", lambda r: "openrouter_exporter_view_up{" in r.text
-                     and 'code="401"' in r.text)
-        assert "view_up{dataset=\"rankings-daily\",view=\"daily\"} 0.0" in r.text
+        r = wait_for(
+            f"{url}/metrics",
+            lambda r: "openrouter_exporter_view_up{" in r.text and 'code="401"' in r.text,
+        )
+        assert 'view_up{dataset="rankings-daily",view="daily"} 0.0' in r.text
         time.sleep(1)
         assert httpx.get(f"{url}/healthz").status_code == 200
     finally:
@@ -114,8 +137,12 @@ def test_bad_config_on_reload_one_log_line_and_keeps_serving(tmp_path, sim_serve
 def test_bad_config_at_start_exits_2(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("budget:\n  reserve: 2\n")
-    r = subprocess.run([sys.executable, "-m", "exporter", "--config.file", str(path)],
-                       capture_output=True, text=True, timeout=30)
+    r = subprocess.run(
+        [sys.executable, "-m", "exporter", "--config.file", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert r.returncode == 2
     assert "budget.reserve" in r.stderr
 
@@ -133,10 +160,16 @@ def test_budget_holds_across_sigkill_restarts(tmp_path, sim_server):
     """5/minute and 12/day, killed with SIGKILL twice: the API never sees more, and every
     restart serves the stored metrics at once."""
     sim, server = sim_server
-    extra = {"budget": {"requests_per_minute": 5, "requests_per_day": 12, "reserve": 0},
-             "apps": {"windows": ["1d", "7d", "30d"], "sorts": ["popular", "trending"],
-                      "filters": ["all", "coding"], "depth": 20},
-             "models": {"views": [{"name": "daily"}, {"name": "weekly", "period": "week"}]}}
+    extra = {
+        "budget": {"requests_per_minute": 5, "requests_per_day": 12, "reserve": 0},
+        "apps": {
+            "windows": ["1d", "7d", "30d"],
+            "sorts": ["popular", "trending"],
+            "filters": ["all", "coding"],
+            "depth": 20,
+        },
+        "models": {"views": [{"name": "daily"}, {"name": "weekly", "period": "week"}]},
+    }
     for i in range(3):
         proc, url, _ = start(tmp_path, server.url, FAKE_KEY, extra, name=f"run{i}")
         try:
@@ -146,8 +179,11 @@ def test_budget_holds_across_sigkill_restarts(tmp_path, sim_server):
             if i < 2:
                 time.sleep(8)
             else:  # run until the day cap is spent, and a little past it
-                wait_for(f"{url}/metrics", lambda r: 'budget_used_requests{window="24h"} 12.0'
-                         in r.text, timeout=200)
+                wait_for(
+                    f"{url}/metrics",
+                    lambda r: 'budget_used_requests{window="24h"} 12.0' in r.text,
+                    timeout=200,
+                )
                 time.sleep(5)
         finally:
             proc.p.kill()  # SIGKILL: no chance to flush anything
@@ -164,14 +200,27 @@ def test_make_run_without_a_key_serves_the_demo_within_30_seconds(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
     log = open(tmp_path / "make-run.log", "wb")  # noqa: SIM115
-    p = subprocess.Popen(["make", "--no-print-directory", "run",
-                          f"ARGS=--web.listen-address=127.0.0.1:{port}"], cwd=root, env=env,
-                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    p = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"ARGS=--web.listen-address=127.0.0.1:{port}"],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        r = wait_for(f"http://127.0.0.1:{port}/metrics",
-                     lambda r: all(f"{name}{{" in r.text for name in (
-                         "openrouter_app_rank", "openrouter_model_rank",
-                         "openrouter_session_median_cost_dollars")), timeout=30)
+        r = wait_for(
+            f"http://127.0.0.1:{port}/metrics",
+            lambda r: all(
+                f"{name}{{" in r.text
+                for name in (
+                    "openrouter_app_rank",
+                    "openrouter_model_rank",
+                    "openrouter_session_median_cost_dollars",
+                )
+            ),
+            timeout=30,
+        )
         assert r.status_code == 200
     finally:
         os.killpg(p.pid, signal.SIGTERM)
@@ -182,8 +231,12 @@ def test_make_run_without_a_key_serves_the_demo_within_30_seconds(tmp_path):
 
 
 def test_bad_listen_flag_exits_2_with_a_clear_message():
-    r = subprocess.run([sys.executable, "-m", "exporter", "--web.listen-address=localhost:http"],
-                       capture_output=True, text=True, timeout=30)
+    r = subprocess.run(
+        [sys.executable, "-m", "exporter", "--web.listen-address=localhost:http"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert r.returncode == 2
     assert "--web.listen-address: 'localhost:http' is not an address" in r.stderr
     assert "Traceback" not in r.stderr

@@ -28,26 +28,42 @@ from exporter.collector import ExpositionCache
 from exporter.config import parse_config
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
 
-CFG = parse_config({"apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"],
-                             "depth": 20},
-                    "models": {"views": [{"name": "daily"}]},
-                    "openrouter": {"base_url": "https://openrouter.test/api/v1"}})
+CFG = parse_config(
+    {
+        "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
+        "models": {"views": [{"name": "daily"}]},
+        "openrouter": {"base_url": "https://openrouter.test/api/v1"},
+    }
+)
 APP_VIEW = CFG.app_views[0]
 MODEL_VIEW = CFG.model_views[0]
 END = date(2026, 5, 11)
 META = Meta(as_of=datetime(2026, 5, 12, 2, tzinfo=UTC), end_date=END)
 ENDPOINTS = ("app-rankings", "rankings-daily", "session-cost")
 
-PROPS = settings(max_examples=300, deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPS = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # --- bodies -------------------------------------------------------------------------------
 
-scalars = (st.none() | st.booleans() | st.integers() | st.integers(-(10**400), 10**400)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.text())
-any_json = st.recursive(scalars, lambda kids: st.lists(kids, max_size=5)
-                        | st.dictionaries(st.text(max_size=20), kids, max_size=5),
-                        max_leaves=30)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-(10**400), 10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+)
+any_json = st.recursive(
+    scalars,
+    lambda kids: (
+        st.lists(kids, max_size=5) | st.dictionaries(st.text(max_size=20), kids, max_size=5)
+    ),
+    max_leaves=30,
+)
 
 
 def _field_value(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -55,39 +71,73 @@ def _field_value(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(valid, valid, valid, valid, valid, any_json)
 
 
-ints = (st.integers(-(10**50), 10**50) | st.integers(10**300, 10**400)
-        | st.integers(0, 10**12).map(str))
+ints = (
+    st.integers(-(10**50), 10**50) | st.integers(10**300, 10**400) | st.integers(0, 10**12).map(str)
+)
 dates = st.dates().map(date.isoformat)
-timestamps = (st.datetimes().map(lambda d: d.isoformat() + "Z")
-              | st.datetimes().map(datetime.isoformat)
-              | st.sampled_from(["0001-01-01T00:00:00", "9999-12-31T23:59:59.999999",
-                                 "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"]))
+timestamps = (
+    st.datetimes().map(lambda d: d.isoformat() + "Z")
+    | st.datetimes().map(datetime.isoformat)
+    | st.sampled_from(
+        [
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59.999999",
+            "0001-01-01T00:00:00+23:59",
+            "9999-12-31T23:59:59-23:59",
+        ]
+    )
+)
 
-app_row = st.fixed_dictionaries({
-    "app_id": _field_value(ints), "app_name": _field_value(st.text()),
-    "rank": _field_value(ints), "total_requests": _field_value(ints),
-    "total_tokens": _field_value(ints)})
-model_row = st.fixed_dictionaries({
-    "date": _field_value(dates), "model_permaslug": _field_value(st.text()),
-    "total_tokens": _field_value(ints)})
-session_row = st.fixed_dictionaries({
-    "app_name": _field_value(st.text()), "app_slug": _field_value(st.text()),
-    "model_permaslug": _field_value(st.text()), "turn_range": _field_value(st.text()),
-    "median_session_cost_usd": _field_value(st.floats() | st.integers())})
-meta = st.fixed_dictionaries({}, optional={
-    "as_of": _field_value(timestamps), "start_date": _field_value(dates),
-    "end_date": _field_value(dates), "window_end_date": _field_value(dates),
-    "window_days": _field_value(ints), "version": any_json})
+app_row = st.fixed_dictionaries(
+    {
+        "app_id": _field_value(ints),
+        "app_name": _field_value(st.text()),
+        "rank": _field_value(ints),
+        "total_requests": _field_value(ints),
+        "total_tokens": _field_value(ints),
+    }
+)
+model_row = st.fixed_dictionaries(
+    {
+        "date": _field_value(dates),
+        "model_permaslug": _field_value(st.text()),
+        "total_tokens": _field_value(ints),
+    }
+)
+session_row = st.fixed_dictionaries(
+    {
+        "app_name": _field_value(st.text()),
+        "app_slug": _field_value(st.text()),
+        "model_permaslug": _field_value(st.text()),
+        "turn_range": _field_value(st.text()),
+        "median_session_cost_usd": _field_value(st.floats() | st.integers()),
+    }
+)
+meta = st.fixed_dictionaries(
+    {},
+    optional={
+        "as_of": _field_value(timestamps),
+        "start_date": _field_value(dates),
+        "end_date": _field_value(dates),
+        "window_end_date": _field_value(dates),
+        "window_days": _field_value(ints),
+        "version": any_json,
+    },
+)
 
 
 def shaped(row: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """The documented shape with hostile values inside: reaches the deep parsing code."""
-    return st.fixed_dictionaries({"data": st.lists(row, max_size=4) | any_json,
-                                  "meta": meta | meta | meta | any_json})
+    return st.fixed_dictionaries(
+        {"data": st.lists(row, max_size=4) | any_json, "meta": meta | meta | meta | any_json}
+    )
 
 
-BODIES = {"app-rankings": shaped(app_row), "rankings-daily": shaped(model_row),
-          "session-cost": shaped(session_row)}
+BODIES = {
+    "app-rankings": shaped(app_row),
+    "rankings-daily": shaped(model_row),
+    "session-cost": shaped(session_row),
+}
 
 
 def client_for(content: bytes, content_type: str = "application/json") -> Client:
@@ -97,8 +147,9 @@ def client_for(content: bytes, content_type: str = "application/json") -> Client
     return Client(CFG, "sk-test", transport=httpx.MockTransport(handler))
 
 
-def fetch(endpoint: str, content: bytes, content_type: str = "application/json"
-          ) -> tuple[list[Any], Meta] | ApiError:
+def fetch(
+    endpoint: str, content: bytes, content_type: str = "application/json"
+) -> tuple[list[Any], Meta] | ApiError:
     """One endpoint through the real client: (rows, meta) or the typed error it raised."""
     client = client_for(content, content_type)
     try:
@@ -121,8 +172,11 @@ def encode(value: Any) -> bytes:
 
 def render_parses(endpoint: str, rows: list[Any], meta: Meta) -> None:
     """Rows the parser accepted always make an exposition both parsers read."""
-    view = {"app-rankings": APP_VIEW.name, "rankings-daily": MODEL_VIEW.name,
-            "session-cost": "weekly"}[endpoint]
+    view = {
+        "app-rankings": APP_VIEW.name,
+        "rankings-daily": MODEL_VIEW.name,
+        "session-cost": "weekly",
+    }[endpoint]
     cache = ExpositionCache(CFG)
     cache.update({(endpoint, view): Snapshot(endpoint, view, tuple(rows), meta, 0.0)})
     text = cache.current.text.decode("utf-8")
@@ -158,21 +212,28 @@ def test_any_meta_gives_a_typed_error_or_renders(endpoint, m):
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @PROPS
-@given(body=st.binary(max_size=200), ctype=st.sampled_from(
-    ["application/json", "application/json; charset=utf-16", "text/html", ""]))
+@given(
+    body=st.binary(max_size=200),
+    ctype=st.sampled_from(
+        ["application/json", "application/json; charset=utf-16", "text/html", ""]
+    ),
+)
 def test_any_bytes_give_rows_or_a_typed_error(endpoint, body, ctype):
     fetch(endpoint, body, ctype)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-@pytest.mark.parametrize("body", [
-    b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON parser's recursion limit
-    b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
-    b'{"data": [], "meta": {"window_days": ' + b"9" * 5000 + b"}}",  # > int_max_str_digits
-    b'{"data": [{"total_tokens": 1e999}]}',
-    b"\xff\xfe\x00{",
-    b"",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON parser's recursion limit
+        b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        b'{"data": [], "meta": {"window_days": ' + b"9" * 5000 + b"}}",  # > int_max_str_digits
+        b'{"data": [{"total_tokens": 1e999}]}',
+        b"\xff\xfe\x00{",
+        b"",
+    ],
+)
 def test_pathological_bodies(endpoint, body):
     assert isinstance(fetch(endpoint, body), ApiError)
 
@@ -180,8 +241,12 @@ def test_pathological_bodies(endpoint, body):
 def test_huge_numbers_are_refused_not_rendered():
     """A 400-digit integer is valid JSON and a valid Python int, but no float: it would
     crash the renderer, so the parser refuses it."""
-    body = {"data": [{"app_id": 1, "app_name": "a", "rank": 1, "total_requests": 1,
-                      "total_tokens": 10**400}], "meta": {}}
+    body = {
+        "data": [
+            {"app_id": 1, "app_name": "a", "rank": 1, "total_requests": 1, "total_tokens": 10**400}
+        ],
+        "meta": {},
+    }
     assert isinstance(fetch("app-rankings", encode(body)), ApiError)
     body["data"][0]["total_tokens"] = 10**30  # large but representable: accepted
     rows, m = fetch("app-rankings", encode(body))  # type: ignore[misc]
@@ -191,9 +256,31 @@ def test_huge_numbers_are_refused_not_rendered():
 # --- names survive the exposition ---------------------------------------------------------
 
 NAMES = st.text()  # any unicode without surrogates: quotes, backslashes, newlines, NUL…
-TRICKY = st.sampled_from(['"', "\\", "\n", '\\"', "\\n", "\r", "\r\n", "\x00", "\t", " ",
-                          "# EOF", "}", "{", ",", "=", "\u2028", "\x85", "🚀", "ä\u0301",
-                          '"} 1\nfake_metric{a="', ""])
+TRICKY = st.sampled_from(
+    [
+        '"',
+        "\\",
+        "\n",
+        '\\"',
+        "\\n",
+        "\r",
+        "\r\n",
+        "\x00",
+        "\t",
+        " ",
+        "# EOF",
+        "}",
+        "{",
+        ",",
+        "=",
+        "\u2028",
+        "\x85",
+        "🚀",
+        "ä\u0301",
+        '"} 1\nfake_metric{a="',
+        "",
+    ]
+)
 NAME = NAMES | st.lists(TRICKY | NAMES, min_size=1, max_size=6).map("".join)
 
 
@@ -206,24 +293,34 @@ def _samples(text: str, openmetrics: bool) -> list[tuple[str, dict[str, str], fl
 @PROPS
 @given(app=NAME, model=NAME, slug=NAME, turn=NAME)
 def test_any_name_survives_the_exposition(openmetrics, app, model, slug, turn):
-    cfg = parse_config({"apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"],
-                                 "depth": 20}, "models": {"views": [{"name": "daily"}]}})
+    cfg = parse_config(
+        {
+            "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
+            "models": {"views": [{"name": "daily"}]},
+        }
+    )
     snaps = {
         ("app-rankings", "7d/popular/all"): Snapshot(
-            "app-rankings", "7d/popular/all", (AppRow(42, app, 1, 10, 100),), META, 0.0),
+            "app-rankings", "7d/popular/all", (AppRow(42, app, 1, 10, 100),), META, 0.0
+        ),
         ("rankings-daily", "daily"): Snapshot(
-            "rankings-daily", "daily", (ModelDayRow(END, model, 1000),), META, 0.0),
+            "rankings-daily", "daily", (ModelDayRow(END, model, 1000),), META, 0.0
+        ),
         ("session-cost", "weekly"): Snapshot(
-            "session-cost", "weekly", (SessionCostRow(app, slug, model, turn, 0.5),), META,
-            0.0),
+            "session-cost", "weekly", (SessionCostRow(app, slug, model, turn, 0.5),), META, 0.0
+        ),
     }
     cache = ExpositionCache(cfg)
     cache.update(snaps)
     samples = _samples(cache.current.text.decode("utf-8"), openmetrics)
     # No name can forge or swallow a series: the same samples as with a plain name.
     plain = ExpositionCache(cfg)
-    plain.update({k: Snapshot(s.dataset, s.view, tuple(
-        _plain(r) for r in s.rows), s.meta, 0.0) for k, s in snaps.items()})
+    plain.update(
+        {
+            k: Snapshot(s.dataset, s.view, tuple(_plain(r) for r in s.rows), s.meta, 0.0)
+            for k, s in snaps.items()
+        }
+    )
     plain_samples = _samples(plain.current.text.decode("utf-8"), openmetrics)
     assert sorted(n for n, _, _ in samples) == sorted(n for n, _, _ in plain_samples)
     by_name: dict[str, list[dict[str, str]]] = {}
@@ -242,7 +339,7 @@ def _plain(row: Any) -> Any:
     if isinstance(row, AppRow):
         return AppRow(row.app_id, "app", row.rank, row.total_requests, row.total_tokens)
     if isinstance(row, ModelDayRow):
-        return ModelDayRow(row.date, "other" if row.model == "other" else "a/m",
-                           row.total_tokens)
-    return SessionCostRow("app", "slug", "other" if row.model == "other" else "a/m", "turn",
-                          row.median_cost_usd)
+        return ModelDayRow(row.date, "other" if row.model == "other" else "a/m", row.total_tokens)
+    return SessionCostRow(
+        "app", "slug", "other" if row.model == "other" else "a/m", "turn", row.median_cost_usd
+    )

@@ -23,8 +23,14 @@ from exporter.snapshot import Snapshot
 DAY = 86400.0
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 
-MAXIMAL = {"apps": {"windows": ["1d", "7d", "30d"], "sorts": ["popular", "trending"],
-                    "filters": ["every"], "depth": 200}}
+MAXIMAL = {
+    "apps": {
+        "windows": ["1d", "7d", "30d"],
+        "sorts": ["popular", "trending"],
+        "filters": ["every"],
+        "depth": 200,
+    }
+}
 
 
 @dataclass
@@ -35,8 +41,15 @@ class Run:
     sim_log_len: int = 0
 
 
-def run_week(cfg_dict: dict, state: Path, *, faults: bool, days: int = 7,
-             restarts: tuple[float, ...] = (1.4, 3.3, 5.8), seed: int = 3) -> Run:
+def run_week(
+    cfg_dict: dict,
+    state: Path,
+    *,
+    faults: bool,
+    days: int = 7,
+    restarts: tuple[float, ...] = (1.4, 3.3, 5.8),
+    seed: int = 3,
+) -> Run:
     cfg = parse_config(cfg_dict)
     clock = FakeClock(START)
     sim = Simulator(seed=1, now=lambda: datetime.fromtimestamp(clock.now, UTC))
@@ -59,8 +72,14 @@ def run_week(cfg_dict: dict, state: Path, *, faults: bool, days: int = 7,
     end = START.timestamp() + days * DAY
     stops = [START.timestamp() + r * DAY for r in restarts] + [end]
     for stop in stops:
-        exporter = build(cfg, FAKE_KEY, transport=httpx.MockTransport(handler), clock=clock,
-                         state_dir=state, rng=random.Random(seed))
+        exporter = build(
+            cfg,
+            FAKE_KEY,
+            transport=httpx.MockTransport(handler),
+            clock=clock,
+            state_dir=state,
+            rng=random.Random(seed),
+        )
         original_put = exporter.store.put
 
         def put(snap: Snapshot, _put=original_put) -> None:
@@ -79,8 +98,9 @@ def run_week(cfg_dict: dict, state: Path, *, faults: bool, days: int = 7,
 
 def max_in_window(times: list[float], span: float) -> int:
     times = sorted(times)
-    return max((i + 1 - bisect.bisect_right(times, t - span) for i, t in enumerate(times)),
-               default=0)
+    return max(
+        (i + 1 - bisect.bisect_right(times, t - span) for i, t in enumerate(times)), default=0
+    )
 
 
 def view_keys(cfg: Config) -> set[tuple[str, str]]:
@@ -145,8 +165,9 @@ def test_restart_serves_stored_data_without_refetching(tmp_path):
             sent.append(clock.now)
         return sim.handle(request)
 
-    exporter = build(run.cfg, FAKE_KEY, transport=httpx.MockTransport(handler), clock=clock,
-                     state_dir=tmp_path)
+    exporter = build(
+        run.cfg, FAKE_KEY, transport=httpx.MockTransport(handler), clock=clock, state_dir=tmp_path
+    )
     assert "openrouter_app_rank{" in exporter.cache.current.text.decode()
     drive(exporter.scheduler.step, clock, clock.now + 3600)
     assert before > 30 and len(sent) == 0, "a restart within the day re-fetched data"
@@ -164,6 +185,9 @@ def test_stretched_config_rotates_views_and_never_overspends(tmp_path):
     refreshed = {k for _, k, _ in run.refreshed}
     assert view_keys(run.cfg) <= refreshed, "a view was starved"
     # After the first fill, each app view refreshes about once per rotation.
-    counts = [sum(1 for _, k, _ in run.refreshed if k == key)
-              for key in view_keys(run.cfg) if key[0] == "app-rankings"]
+    counts = [
+        sum(1 for _, k, _ in run.refreshed if k == key)
+        for key in view_keys(run.cfg)
+        if key[0] == "app-rankings"
+    ]
     assert max(counts) <= 1 + 7 // plan.rotation_days + 1

@@ -37,9 +37,10 @@ from exporter.simulator import Simulator, serve
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_KEY = "sk-or-v1-the-only-key-the-simulator-accepts"
 PAGES = ("/", "/metrics", "/healthz", "/readyz", "/nope")
-SMALL = {"apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
-         "models": {"views": [{"name": "daily"}]}}
-
+SMALL = {
+    "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
+    "models": {"views": [{"name": "daily"}]},
+}
 
 
 def _env(key: str | None = None, **extra: str) -> dict[str, str]:
@@ -50,25 +51,35 @@ def _env(key: str | None = None, **extra: str) -> dict[str, str]:
 
 
 def _cli(*args: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
-    r = subprocess.run([sys.executable, "-m", "exporter", *args], env=env,
-                       capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run(
+        [sys.executable, "-m", "exporter", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return r.returncode, r.stdout + r.stderr
 
 
 # --- a literal key is refused -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("config", [
-    {"openrouter": {"api_key": FAKE_KEY}},
-    {"api_key": FAKE_KEY},
-    {"openrouter": {"api_key_file": FAKE_KEY}},  # the key where its path belongs
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"openrouter": {"api_key": FAKE_KEY}},
+        {"api_key": FAKE_KEY},
+        {"openrouter": {"api_key_file": FAKE_KEY}},  # the key where its path belongs
+    ],
+)
 @pytest.mark.parametrize("command", ["check-config", "run", "demo", "backfill"])
 def test_a_literal_key_in_the_config_is_refused_and_not_echoed(tmp_path, config, command):
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
-    extra = {"backfill": ["--from", "2026-01-01", "--dry-run"], "check-config": [],
-             }.get(command, ["--web.listen-address=127.0.0.1:0"])
+    extra = {
+        "backfill": ["--from", "2026-01-01", "--dry-run"],
+        "check-config": [],
+    }.get(command, ["--web.listen-address=127.0.0.1:0"])
     code, out = _cli(command, f"--config.file={path}", *extra, env=_env())
     assert code == 2, out
     assert "openrouter.api_key" in out
@@ -99,8 +110,7 @@ def sims() -> Iterator[dict[str, str]]:
     good = serve(Simulator(seed=7, api_keys={FAKE_KEY}), "127.0.0.1", 0)
     bad = serve(Simulator(seed=7, api_keys={OTHER_KEY}), "127.0.0.1", 0)
     try:
-        yield {"good": good.url, "bad": bad.url,
-               "dead": f"http://127.0.0.1:{free_port()}/api/v1"}
+        yield {"good": good.url, "bad": bad.url, "dead": f"http://127.0.0.1:{free_port()}/api/v1"}
     finally:
         good.shutdown()
         bad.shutdown()
@@ -108,8 +118,11 @@ def sims() -> Iterator[dict[str, str]]:
 
 def _config(tmp: Path, name: str, base_url: str, key_in: str) -> tuple[Path, dict[str, str]]:
     """A config for ``base_url``; the key in the environment or in api_key_file."""
-    cfg: dict[str, Any] = {**SMALL, "state_dir": str(tmp / f"state-{name}"),
-                           "openrouter": {"base_url": base_url, "timeout": "2s"}}
+    cfg: dict[str, Any] = {
+        **SMALL,
+        "state_dir": str(tmp / f"state-{name}"),
+        "openrouter": {"base_url": base_url, "timeout": "2s"},
+    }
     env = _env(FAKE_KEY)
     if key_in == "file":
         key_file = tmp / "secrets" / "openrouter-key"
@@ -122,8 +135,14 @@ def _config(tmp: Path, name: str, base_url: str, key_in: str) -> tuple[Path, dic
     return path, env
 
 
-def _serve_and_scrape(tmp: Path, seen: Seen, name: str, args: list[str], env: dict[str, str],
-                      ready: Callable[[httpx.Response], bool]) -> None:
+def _serve_and_scrape(
+    tmp: Path,
+    seen: Seen,
+    name: str,
+    args: list[str],
+    env: dict[str, str],
+    ready: Callable[[httpx.Response], bool],
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = Proc([*args, f"--web.listen-address=127.0.0.1:{port}"], env, tmp / f"{name}.log")
@@ -149,16 +168,17 @@ def test_the_key_appears_in_no_output_of_any_subcommand(tmp_path, sims, key_in):
 
     # run: happy path (with debug logging), the key rejected (401), the API unreachable.
     for name, api, ready, extra in (
-            ("run-ok", "good", has("openrouter_app_rank{"), ["--log.level=debug"]),
-            ("run-401", "bad", has('code="401"'), []),
-            ("run-dead", "dead", has('code="error"'), ["--log.format=json"])):
+        ("run-ok", "good", has("openrouter_app_rank{"), ["--log.level=debug"]),
+        ("run-401", "bad", has('code="401"'), []),
+        ("run-dead", "dead", has('code="error"'), ["--log.format=json"]),
+    ):
         cfg, env = _config(tmp_path, name, sims[api], key_in)
-        _serve_and_scrape(tmp_path, seen, name, ["run", f"--config.file={cfg}", *extra], env,
-                          ready)
+        _serve_and_scrape(tmp_path, seen, name, ["run", f"--config.file={cfg}", *extra], env, ready)
     # demo: needs no key, but must not print one it was given.
     cfg, env = _config(tmp_path, "demo", sims["good"], key_in)
-    _serve_and_scrape(tmp_path, seen, "demo", ["demo", f"--config.file={cfg}"], env,
-                      has("openrouter_model_rank{"))
+    _serve_and_scrape(
+        tmp_path, seen, "demo", ["demo", f"--config.file={cfg}"], env, has("openrouter_model_rank{")
+    )
 
     # check-config, good and bad; run with a bad config.
     for name, api in (("check-ok", "good"), ("check-401", "bad")):
@@ -180,8 +200,16 @@ def test_the_key_appears_in_no_output_of_any_subcommand(tmp_path, sims, key_in):
         out_file = tmp_path / f"backfill-{api}.om"
         for extra in (["--dry-run"], ["--output", str(out_file)]):
             try:
-                _, out = _cli("backfill", f"--config.file={cfg}", "--from", start_day,
-                              "--log.level=debug", *extra, env=env, timeout=90)
+                _, out = _cli(
+                    "backfill",
+                    f"--config.file={cfg}",
+                    "--from",
+                    start_day,
+                    "--log.level=debug",
+                    *extra,
+                    env=env,
+                    timeout=90,
+                )
             except subprocess.TimeoutExpired as e:
                 out = f"{e.stdout or ''}{e.stderr or ''}"
             seen.add(f"backfill {api} {extra[0]}", out)
@@ -190,14 +218,20 @@ def test_the_key_appears_in_no_output_of_any_subcommand(tmp_path, sims, key_in):
 
     # fake-api, even when a client sends it the key.
     port = free_port()
-    proc = Proc(["fake-api", f"--listen=127.0.0.1:{port}"], _env(FAKE_KEY),
-                tmp_path / "fake-api.log")
+    proc = Proc(
+        ["fake-api", f"--listen=127.0.0.1:{port}"], _env(FAKE_KEY), tmp_path / "fake-api.log"
+    )
     try:
-        wait_for(f"http://127.0.0.1:{port}/api/v1/datasets/rankings-daily",
-              lambda r: r.status_code == 401)  # up (it wants a key)
+        wait_for(
+            f"http://127.0.0.1:{port}/api/v1/datasets/rankings-daily",
+            lambda r: r.status_code == 401,
+        )  # up (it wants a key)
         for key in (FAKE_KEY, "bad key " + FAKE_KEY):
-            r = httpx.get(f"http://127.0.0.1:{port}/api/v1/datasets/rankings-daily",
-                          headers={"Authorization": f"Bearer {key}"}, timeout=5)
+            r = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/datasets/rankings-daily",
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=5,
+            )
             seen.add(f"fake-api answer {r.status_code}", r.text)
     finally:
         proc.stop()
@@ -229,8 +263,9 @@ def test_the_log_filter_is_the_last_line_of_defence(fmt):
             log.exception("refresh failed")
         logging.getLogger("httpcore").debug("headers %r", [(b"Authorization", key)])
     """)
-    r = subprocess.run([sys.executable, "-c", code, FAKE_KEY], capture_output=True,
-                       text=True, timeout=30)
+    r = subprocess.run(
+        [sys.executable, "-c", code, FAKE_KEY], capture_output=True, text=True, timeout=30
+    )
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("[REDACTED]") >= 3 and "refresh failed" in r.stderr
     assert FAKE_KEY not in r.stdout + r.stderr
@@ -244,19 +279,26 @@ def _echo_api(status: int) -> httpx.MockTransport:
 
     def handler(request: httpx.Request) -> httpx.Response:
         auth = request.headers.get("authorization", "")
-        return httpx.Response(status, json={"error": {
-            "code": status, "message": f"rejected {auth} (key {auth.removeprefix('Bearer ')})"}},
-            headers={"retry-after": "1"})
+        return httpx.Response(
+            status,
+            json={
+                "error": {
+                    "code": status,
+                    "message": f"rejected {auth} (key {auth.removeprefix('Bearer ')})",
+                }
+            },
+            headers={"retry-after": "1"},
+        )
 
     return httpx.MockTransport(handler)
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 503])
-def test_an_api_that_echoes_the_key_does_not_make_us_publish_it(tmp_path, clock, status,
-                                                                   caplog):
+def test_an_api_that_echoes_the_key_does_not_make_us_publish_it(tmp_path, clock, status, caplog):
     cfg = parse_config({**SMALL, "openrouter": {"base_url": "https://openrouter.test/api/v1"}})
-    exporter = build(cfg, FAKE_KEY, transport=_echo_api(status), clock=clock,
-                     state_dir=tmp_path / "state")
+    exporter = build(
+        cfg, FAKE_KEY, transport=_echo_api(status), clock=clock, state_dir=tmp_path / "state"
+    )
     caplog.set_level("DEBUG")
     drive(exporter.scheduler.step, clock, clock.now + 600)
     errors = [s.error or "" for s in exporter.scheduler.statuses()]
@@ -322,8 +364,9 @@ def test_compose_runs_the_exporter_read_only_with_state_on_a_volume():
     assert state[0][0] in compose.get("volumes", {})
     assert "security_opt" in svc and "no-new-privileges:true" in svc["security_opt"]
     assert svc.get("cap_drop") == ["ALL"]
-    assert not any("KEY=" in str(e) and "${" not in str(e)
-                   for e in (svc.get("environment") or {}).items())
+    assert not any(
+        "KEY=" in str(e) and "${" not in str(e) for e in (svc.get("environment") or {}).items()
+    )
 
 
 AUDIT = textwrap.dedent("""
@@ -378,19 +421,38 @@ def test_the_exporter_writes_only_to_its_state(tmp_path, sims, command):
     state, tmp = tmp_path / "state", tmp_path / "tmp"
     tmp.mkdir()
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(yaml.safe_dump({**SMALL, "state_dir": str(state), "openrouter": {
-        "base_url": sims["good"], "timeout": "2s"}}))
-    env = {k: v for k, v in _env(FAKE_KEY, TMPDIR=str(tmp), HOME=str(tmp_path / "home"),
-                                 PYTHONPYCACHEPREFIX=str(tmp_path / "pycache"),
-                                 PYTHONPATH=str(ROOT)).items()
-           if k != "PYTHONDONTWRITEBYTECODE"}
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                **SMALL,
+                "state_dir": str(state),
+                "openrouter": {"base_url": sims["good"], "timeout": "2s"},
+            }
+        )
+    )
+    env = {
+        k: v
+        for k, v in _env(
+            FAKE_KEY,
+            TMPDIR=str(tmp),
+            HOME=str(tmp_path / "home"),
+            PYTHONPYCACHEPREFIX=str(tmp_path / "pycache"),
+            PYTHONPATH=str(ROOT),
+        ).items()
+        if k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(_dockerfile_env())
     port = free_port()
     args = [command, f"--web.listen-address=127.0.0.1:{port}"]
     if command == "run":
         args.append(f"--config.file={cfg}")
-    p = subprocess.Popen([sys.executable, str(runner), str(log), *args], env=env, cwd=ROOT,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [sys.executable, str(runner), str(log), *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/metrics", lambda r: "openrouter_model_rank{" in r.text)
         for page in PAGES:

@@ -50,8 +50,12 @@ def test_metrics_values_equal_the_api_numbers(running):
     ranks = {}
     for fam in text_string_to_metric_families(text):
         for s in fam.samples:
-            if s.name.startswith("openrouter_app_") and s.labels.get("sort") == "popular" \
-                    and s.labels.get("subcategory") == "all" and "app_id" in s.labels:
+            if (
+                s.name.startswith("openrouter_app_")
+                and s.labels.get("sort") == "popular"
+                and s.labels.get("subcategory") == "all"
+                and "app_id" in s.labels
+            ):
                 ranks.setdefault(s.labels["app_id"], {})[s.name] = s.value
     assert set(ranks) == set(api)
     for app_id, row in api.items():
@@ -85,8 +89,10 @@ def _names(text: str) -> set[str]:
 
 def test_openmetrics_when_prometheus_asks(running):
     _, url = running
-    accept = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
-              "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+    accept = (
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+        "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+    )
     r = httpx.get(f"{url}/metrics", headers={"Accept": accept})
     assert r.headers["content-type"].startswith("application/openmetrics-text")
     assert r.text.endswith("# EOF\n") and r.text.count("# EOF") == 1

@@ -59,28 +59,74 @@ class PKI:
 
 
 def _openssl(*args: str, cwd: Path) -> None:
-    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, f"openssl {' '.join(args)}\n{r.stderr}"
 
 
 def _ca(d: Path, name: str) -> None:
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.crt", "-days", "2",
-             "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.crt",
+        "-days",
+        "2",
+        "-subj",
+        f"/CN={name}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=d,
+    )
 
 
 def _leaf(d: Path, name: str, ca: str, usage: str, san: str) -> None:
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=d)
+    _openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.csr",
+        "-subj",
+        f"/CN={name}",
+        cwd=d,
+    )
     (d / f"{name}.ext").write_text(
         f"basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
         f"extendedKeyUsage={usage}\nsubjectAltName={san}\n"
-        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
-    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key",
-             "-CAcreateserial", "-out", f"{name}.crt", "-days", "2", "-extfile",
-             f"{name}.ext", cwd=d)
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        f"{name}.csr",
+        "-CA",
+        f"{ca}.crt",
+        "-CAkey",
+        f"{ca}.key",
+        "-CAcreateserial",
+        "-out",
+        f"{name}.crt",
+        "-days",
+        "2",
+        "-extfile",
+        f"{name}.ext",
+        cwd=d,
+    )
 
 
 def make_pki(d: Path) -> PKI:
@@ -90,8 +136,16 @@ def make_pki(d: Path) -> PKI:
     _leaf(d, "server", "ca", "serverAuth", "IP:127.0.0.1,DNS:localhost")
     _leaf(d, "client", "ca", "clientAuth", "DNS:prometheus")
     _leaf(d, "rogue", "rogue-ca", "clientAuth", "DNS:prometheus")
-    return PKI(d, d / "ca.crt", d / "server.crt", d / "server.key", d / "client.crt",
-               d / "client.key", d / "rogue.crt", d / "rogue.key")
+    return PKI(
+        d,
+        d / "ca.crt",
+        d / "server.crt",
+        d / "server.key",
+        d / "client.crt",
+        d / "client.key",
+        d / "rogue.crt",
+        d / "rogue.key",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +153,13 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     return make_pki(tmp_path_factory.mktemp("pki"))
 
 
-def client_context(pki: PKI, cert: str | None = None, *,
-                   max_version: ssl.TLSVersion | None = None,
-                   min_version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+def client_context(
+    pki: PKI,
+    cert: str | None = None,
+    *,
+    max_version: ssl.TLSVersion | None = None,
+    min_version: ssl.TLSVersion | None = None,
+) -> ssl.SSLContext:
     ctx = ssl.create_default_context(cafile=str(pki.ca))
     if cert == "client":
         ctx.load_cert_chain(pki.client_crt, pki.client_key)
@@ -135,8 +193,13 @@ def serve_with(tmp_path: Path) -> Iterator[Any]:
 
 
 def tls_config(pki: PKI, **extra: Any) -> dict[str, Any]:
-    return {"tls_server_config": {"cert_file": str(pki.server_crt),
-                                  "key_file": str(pki.server_key), **extra}}
+    return {
+        "tls_server_config": {
+            "cert_file": str(pki.server_crt),
+            "key_file": str(pki.server_key),
+            **extra,
+        }
+    }
 
 
 def get(url: str, ctx: ssl.SSLContext | bool = True, **kw: Any) -> httpx.Response:
@@ -148,12 +211,18 @@ def get(url: str, ctx: ssl.SSLContext | bool = True, **kw: Any) -> httpx.Respons
 
 
 def test_full_config_parses(pki):
-    web = parse_web_config({
-        **tls_config(pki, client_ca_file=str(pki.ca),
-                     client_auth_type="RequireAndVerifyClientCert", min_version="TLS13"),
-        "basic_auth_users": {"prometheus": HASH},
-        "http_server_config": {"http2": True},
-    })
+    web = parse_web_config(
+        {
+            **tls_config(
+                pki,
+                client_ca_file=str(pki.ca),
+                client_auth_type="RequireAndVerifyClientCert",
+                min_version="TLS13",
+            ),
+            "basic_auth_users": {"prometheus": HASH},
+            "http_server_config": {"http2": True},
+        }
+    )
     assert web.tls is not None and web.tls.min_version == "TLS13"
     assert web.ssl_context is not None
     assert web.ssl_context.verify_mode == ssl.CERT_REQUIRED
@@ -170,32 +239,59 @@ def test_paths_are_relative_to_the_web_config_file(pki):
     assert load_web_config(str(path)).ssl_context is not None
 
 
-@pytest.mark.parametrize(("tls", "users", "other", "expected"), [
-    ({"min_version": "TLS14"}, None, None, "tls_server_config.min_version: 'TLS14'"),
-    ({"max_version": "TLS12", "min_version": "TLS13"}, None, None,
-     "tls_server_config.max_version"),
-    ({"client_auth_type": "Sometimes"}, None, None, "tls_server_config.client_auth_type"),
-    ({"client_auth_type": "RequireAnyClientCert", "client_ca_file": "CA"}, None, None,
-     "tls_server_config.client_auth_type: 'RequireAnyClientCert' is not supported"),
-    ({"client_auth_type": "RequireAndVerifyClientCert"}, None, None,
-     "tls_server_config.client_ca_file: required"),
-    ({"client_ca_file": "CA"}, None, None, "tls_server_config.client_auth_type"),
-    ({"cert_file": "/nonexistent/server.crt"}, None, None,
-     "tls_server_config.cert_file: cannot read"),
-    ({"key_file": None}, None, None, "tls_server_config.key_file: required"),
-    ({"cert_file": None}, None, None, "tls_server_config.cert_file: required"),
-    ({"key_file": "CA"}, None, None, "tls_server_config.cert_file/key_file"),
-    ({"cipher_suites": ["TLS_AES_128_GCM_SHA256"]}, None, None,
-     "tls_server_config.cipher_suites: not supported"),
-    ({"cert_flie": "x"}, None, None, "tls_server_config.cert_flie: unknown key"),
-    (None, {"alice": "hunter2-plaintext"}, None, "basic_auth_users.alice: not a bcrypt hash"),
-    (None, {"alice": 12}, None, "basic_auth_users.alice: not a bcrypt hash"),
-    (None, {"al:ice": HASH}, None, "basic_auth_users.al:ice: a user name cannot contain"),
-    (None, ["alice"], None, "basic_auth_users: expected a mapping"),
-    (None, None, {"basic_auth_user": {}}, "basic_auth_user: unknown key"),
-    (None, None, {"http_server_config": {"headers": {"X-A": "b"}}},
-     "http_server_config.headers: not supported"),
-])
+@pytest.mark.parametrize(
+    ("tls", "users", "other", "expected"),
+    [
+        ({"min_version": "TLS14"}, None, None, "tls_server_config.min_version: 'TLS14'"),
+        (
+            {"max_version": "TLS12", "min_version": "TLS13"},
+            None,
+            None,
+            "tls_server_config.max_version",
+        ),
+        ({"client_auth_type": "Sometimes"}, None, None, "tls_server_config.client_auth_type"),
+        (
+            {"client_auth_type": "RequireAnyClientCert", "client_ca_file": "CA"},
+            None,
+            None,
+            "tls_server_config.client_auth_type: 'RequireAnyClientCert' is not supported",
+        ),
+        (
+            {"client_auth_type": "RequireAndVerifyClientCert"},
+            None,
+            None,
+            "tls_server_config.client_ca_file: required",
+        ),
+        ({"client_ca_file": "CA"}, None, None, "tls_server_config.client_auth_type"),
+        (
+            {"cert_file": "/nonexistent/server.crt"},
+            None,
+            None,
+            "tls_server_config.cert_file: cannot read",
+        ),
+        ({"key_file": None}, None, None, "tls_server_config.key_file: required"),
+        ({"cert_file": None}, None, None, "tls_server_config.cert_file: required"),
+        ({"key_file": "CA"}, None, None, "tls_server_config.cert_file/key_file"),
+        (
+            {"cipher_suites": ["TLS_AES_128_GCM_SHA256"]},
+            None,
+            None,
+            "tls_server_config.cipher_suites: not supported",
+        ),
+        ({"cert_flie": "x"}, None, None, "tls_server_config.cert_flie: unknown key"),
+        (None, {"alice": "hunter2-plaintext"}, None, "basic_auth_users.alice: not a bcrypt hash"),
+        (None, {"alice": 12}, None, "basic_auth_users.alice: not a bcrypt hash"),
+        (None, {"al:ice": HASH}, None, "basic_auth_users.al:ice: a user name cannot contain"),
+        (None, ["alice"], None, "basic_auth_users: expected a mapping"),
+        (None, None, {"basic_auth_user": {}}, "basic_auth_user: unknown key"),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"X-A": "b"}}},
+            "http_server_config.headers: not supported",
+        ),
+    ],
+)
 def test_errors_name_the_key(pki, tls, users, other, expected):
     data: dict[str, Any] = dict(other or {})
     if tls is not None:
@@ -217,18 +313,32 @@ def test_errors_name_the_key(pki, tls, users, other, expected):
 
 def test_cli_refuses_a_bad_web_config_with_exit_2(tmp_path, pki):
     bad = tmp_path / "web.yml"
-    bad.write_text("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
-                   "  min_version: TLS9\n")
+    bad.write_text(
+        "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS9\n"
+    )
     for command in ("run", "demo"):
-        r = subprocess.run([sys.executable, "-m", "exporter", command,
-                            f"--web.config.file={bad}", "--web.listen-address=127.0.0.1:0"],
-                           capture_output=True, text=True, timeout=60,
-                           env={**os.environ, "OPENROUTER_API_KEY": FAKE_KEY})
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "exporter",
+                command,
+                f"--web.config.file={bad}",
+                "--web.listen-address=127.0.0.1:0",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "OPENROUTER_API_KEY": FAKE_KEY},
+        )
         assert r.returncode == 2, (command, r.stderr)
         assert "tls_server_config.min_version: 'TLS9'" in r.stderr and str(bad) in r.stderr
-    r = subprocess.run([sys.executable, "-m", "exporter", "run",
-                        f"--web.config.file={tmp_path / 'missing.yml'}"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "exporter", "run", f"--web.config.file={tmp_path / 'missing.yml'}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "cannot read web config file" in r.stderr
 
 
@@ -243,8 +353,14 @@ def test_basic_auth_right_wrong_and_no_password(serve_with, pki, tls):
     for path in ("/metrics", "/", "/healthz", "/readyz"):  # everything needs the password
         r = get(url + path, ctx, auth=("prometheus", PASSWORD))
         assert r.status_code in (200, 503), (path, r.status_code)
-        for auth in (None, ("prometheus", "wrong"), ("nobody", PASSWORD), ("prometheus", ""),
-                     ("prometheus", PASSWORD + "x"), ("prometheus", "x" * 100)):
+        for auth in (
+            None,
+            ("prometheus", "wrong"),
+            ("nobody", PASSWORD),
+            ("prometheus", ""),
+            ("prometheus", PASSWORD + "x"),
+            ("prometheus", "x" * 100),
+        ):
             r = get(url + path, ctx, auth=auth)
             assert r.status_code == 401, (path, auth)
             assert r.headers["www-authenticate"].startswith("Basic")
@@ -253,8 +369,12 @@ def test_basic_auth_right_wrong_and_no_password(serve_with, pki, tls):
     assert "openrouter_exporter_build_info" in r.text
     with httpx.Client(verify=ctx) as c:
         assert c.head(url + "/metrics").status_code == 401
-        for header in ("Bearer abc", "Basic !!notbase64!!", "Basic " + "YWxpY2U=",  # no colon
-                       "Digest x"):
+        for header in (
+            "Bearer abc",
+            "Basic !!notbase64!!",
+            "Basic " + "YWxpY2U=",  # no colon
+            "Digest x",
+        ):
             assert c.get(url + "/metrics", headers={"Authorization": header}).status_code == 401
 
 
@@ -283,6 +403,7 @@ def test_cache_holds_no_password_material():
     stored = next(iter(auth._good.values()))
     assert PASSWORD.encode() not in stored
     import hashlib
+
     assert stored != hashlib.sha256(PASSWORD.encode()).digest()  # keyed, not a plain hash
     assert BasicAuth({b"u": HASH.encode()})._secret != auth._secret
 
@@ -300,8 +421,9 @@ def test_tls_serves_metrics_and_refuses_plain_http(serve_with, pki):
 
 
 def test_client_certificate_required(serve_with, pki):
-    _server, url = serve_with(tls_config(pki, client_ca_file=str(pki.ca),
-                                        client_auth_type="RequireAndVerifyClientCert"))
+    _server, url = serve_with(
+        tls_config(pki, client_ca_file=str(pki.ca), client_auth_type="RequireAndVerifyClientCert")
+    )
     r = get(url + "/metrics", client_context(pki, "client"))
     assert r.status_code == 200 and "openrouter_exporter_build_info" in r.text
     for cert in (None, "rogue"):  # missing, or from a CA the server does not trust
@@ -312,8 +434,9 @@ def test_client_certificate_required(serve_with, pki):
 
 
 def test_client_certificate_verified_if_given(serve_with, pki):
-    _server, url = serve_with(tls_config(pki, client_ca_file=str(pki.ca),
-                                        client_auth_type="VerifyClientCertIfGiven"))
+    _server, url = serve_with(
+        tls_config(pki, client_ca_file=str(pki.ca), client_auth_type="VerifyClientCertIfGiven")
+    )
     assert get(url + "/metrics", client_context(pki)).status_code == 200
     assert get(url + "/metrics", client_context(pki, "client")).status_code == 200
     with pytest.raises(httpx.TransportError):
@@ -321,9 +444,14 @@ def test_client_certificate_verified_if_given(serve_with, pki):
 
 
 def test_client_certificate_and_basic_auth_together(serve_with, pki):
-    _server, url = serve_with({**tls_config(pki, client_ca_file=str(pki.ca),
-                                           client_auth_type="RequireAndVerifyClientCert"),
-                              "basic_auth_users": {"prometheus": HASH}})
+    _server, url = serve_with(
+        {
+            **tls_config(
+                pki, client_ca_file=str(pki.ca), client_auth_type="RequireAndVerifyClientCert"
+            ),
+            "basic_auth_users": {"prometheus": HASH},
+        }
+    )
     ctx = client_context(pki, "client")
     assert get(url + "/metrics", ctx).status_code == 401
     assert get(url + "/metrics", ctx, auth=("prometheus", PASSWORD)).status_code == 200
@@ -337,8 +465,10 @@ def test_min_version_tls13_refuses_tls12(serve_with, pki):
     assert r.status_code == 200
     # The default (TLS12) accepts a TLS 1.2 client: the refusal above is the setting's.
     _server, url = serve_with(tls_config(pki))
-    assert get(url + "/metrics", client_context(pki, max_version=ssl.TLSVersion.TLSv1_2)
-               ).status_code == 200
+    assert (
+        get(url + "/metrics", client_context(pki, max_version=ssl.TLSVersion.TLSv1_2)).status_code
+        == 200
+    )
 
 
 def test_max_version_tls12_refuses_tls13_only_clients(serve_with, pki):
@@ -372,28 +502,51 @@ def test_a_stalled_handshake_blocks_nobody_and_times_out(serve_with, pki, monkey
 # --- the real process -------------------------------------------------------------------
 
 
-
 @pytest.mark.e2e
 def test_exporter_process_with_tls_and_basic_auth(tmp_path, pki):
     sim = Simulator(seed=7, api_keys={FAKE_KEY})
     api = serve(sim, "127.0.0.1", 0)
     port = free_port()
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
-        "models": {"views": [{"name": "daily"}]}, "state_dir": str(tmp_path / "state"),
-        "openrouter": {"base_url": api.url, "timeout": "2s"}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"], "depth": 20},
+                "models": {"views": [{"name": "daily"}]},
+                "state_dir": str(tmp_path / "state"),
+                "openrouter": {"base_url": api.url, "timeout": "2s"},
+            }
+        )
+    )
     web = tmp_path / "web.yml"
-    web.write_text(yaml.safe_dump({
-        "tls_server_config": {"cert_file": str(pki.server_crt), "key_file": str(pki.server_key),
-                              "min_version": "TLS12"},
-        "basic_auth_users": {"prometheus": HASH}}))
+    web.write_text(
+        yaml.safe_dump(
+            {
+                "tls_server_config": {
+                    "cert_file": str(pki.server_crt),
+                    "key_file": str(pki.server_key),
+                    "min_version": "TLS12",
+                },
+                "basic_auth_users": {"prometheus": HASH},
+            }
+        )
+    )
     log = tmp_path / "exporter.log"
     with open(log, "wb") as out:
-        p = subprocess.Popen([sys.executable, "-m", "exporter", "run", f"--config.file={cfg}",
-                              f"--web.config.file={web}", f"--web.listen-address=127.0.0.1:{port}"],
-                             env={**os.environ, "OPENROUTER_API_KEY": FAKE_KEY}, stdout=out,
-                             stderr=subprocess.STDOUT)
+        p = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "exporter",
+                "run",
+                f"--config.file={cfg}",
+                f"--web.config.file={web}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            env={**os.environ, "OPENROUTER_API_KEY": FAKE_KEY},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             url = f"https://127.0.0.1:{port}/metrics"
             ctx = client_context(pki)
