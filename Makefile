@@ -30,7 +30,8 @@ run: $(STAMP)
 		exec $(VENV)/bin/openrouter-exporter demo $(ARGS); \
 	fi
 
-LINT_PATHS := .  # every Python file in the repository (ruff skips .venv and .gitignored paths)
+# Every Python file in the repository (ruff skips .venv and .gitignored paths).
+LINT_PATHS := .
 
 test: lint prometheus-tools
 	$(PY) -m pytest
