@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench prometheus-tools clean
+.PHONY: run test lint bench generate prometheus-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Debian's prometheus package brings both `prometheus` and `promtool` (2.42).
+# Debian's prometheus package brings both `prometheus` and `promtool` (2.42);
+# prometheus-alertmanager brings `amtool`, which checks the compose stack's Alertmanager config.
 prometheus-tools:
-	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then \
-		echo "installing Debian's prometheus package (prometheus, promtool)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1 \
+			|| ! command -v amtool >/dev/null 2>&1; then \
+		echo "installing Debian's prometheus and prometheus-alertmanager packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			prometheus prometheus-alertmanager >/dev/null; \
 	fi
 
 # With OPENROUTER_API_KEY set: the real API with config.example.yaml's defaults.
@@ -40,6 +43,10 @@ test: lint prometheus-tools
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+# Dashboards, rule files and Kubernetes manifests, from mixin/ (one config).
+generate: $(STAMP)
+	$(PY) -m mixin
 
 bench: $(STAMP)
 	$(PY) -m bench.run

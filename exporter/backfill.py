@@ -57,6 +57,7 @@ from exporter.collector import (
     AppRankingsCollector,
     Family,
     Fragment,
+    MetaCollector,
     ModelRankingsCollector,
     escape_label,
     period_end,
@@ -75,8 +76,11 @@ PROGRESS_DIR = "backfill-apps"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 LINE_BYTES = {"model": 128, "app": 140}  # typical sample line without --label, for estimates
 
-MODEL_FAMILIES = ModelRankingsCollector.families
-APP_FAMILIES = AppRankingsCollector.families
+# The view's freshness and the citation facts go with the rankings, as on /metrics: the
+# dashboards' citation lines and data-age panels read them over the history too.
+META_FAMILIES = (MetaCollector.AS_OF, MetaCollector.END, MetaCollector.INFO)
+MODEL_FAMILIES = (*ModelRankingsCollector.families, *META_FAMILIES)
+APP_FAMILIES = (*AppRankingsCollector.families, MetaCollector.APP_VIEW)
 TARGET_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 RESERVED_LABELS = frozenset(ModelRankingsCollector.LABELS + AppRankingsCollector.LABELS)
 
@@ -264,6 +268,23 @@ def model_windows(view: ModelView, first: date, last: date) -> list[Window]:
 
 
 @dataclass(frozen=True)
+class ModelHistory:
+    """A model view's fetched rows, the last day they cover, and the newest meta.as_of."""
+
+    rows: list[ModelDayRow]
+    data_end: date
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class AppDay:
+    """One fetched day of an app view: its rows and the response's meta.as_of."""
+
+    rows: list[AppRow]
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
 class Shown:
     """A period and the instants [start, until) at which the live exporter showed it."""
 
@@ -405,32 +426,53 @@ class OpenMetricsWriter:
 
 
 def model_history(
-    cfg: Config, view: ModelView, rows: Iterable[ModelDayRow], data_end: date
+    cfg: Config,
+    view: ModelView,
+    rows: Iterable[ModelDayRow],
+    data_end: date,
+    as_of: datetime | None = None,
 ) -> Iterator[tuple[Shown, Fragment]]:
-    """Each complete period of a model view, rendered by the live collector."""
+    """Each complete period of a model view, rendered by the live collectors (rankings and
+    the view's end date and as_of, which the dashboards' citation and age panels read)."""
     by_bucket: dict[date, list[ModelDayRow]] = {}
     for r in rows:
         by_bucket.setdefault(r.date, []).append(r)
     complete = [b for b in by_bucket if bucket_end(b, view.period) <= data_end]
-    collector = ModelRankingsCollector(cfg)
+    collector, meta = ModelRankingsCollector(cfg), MetaCollector(cfg)
     for shown in shown_intervals(complete, view.period, view.days):
         end = bucket_end(shown.period, view.period)
         snap = Snapshot(
-            tx.DATASET_MODELS, view.name, tuple(by_bucket[shown.period]), Meta(end_date=end), 0.0
+            tx.DATASET_MODELS,
+            view.name,
+            tuple(by_bucket[shown.period]),
+            Meta(end_date=end, as_of=as_of),
+            0.0,
         )
-        yield shown, collector.render(snap)
+        yield shown, collector.render(snap) | meta.render(snap)
 
 
 def app_history(
-    cfg: Config, view: AppView, days: dict[date, list[AppRow]]
+    cfg: Config, view: AppView, days: dict[date, AppDay]
 ) -> Iterator[tuple[Shown, Fragment]]:
     """Each fetched day of an app view: the window ending D, shown during D+1."""
-    collector = AppRankingsCollector(cfg)
+    collector, meta = AppRankingsCollector(cfg), MetaCollector(cfg)
     for shown in shown_intervals(days, "day", 1):
+        day = days[shown.period]
         snap = Snapshot(
-            tx.DATASET_APPS, view.name, tuple(days[shown.period]), Meta(end_date=shown.period), 0.0
+            tx.DATASET_APPS,
+            view.name,
+            tuple(day.rows),
+            Meta(end_date=shown.period, as_of=day.as_of),
+            0.0,
         )
-        yield shown, collector.render(snap)
+        yield shown, collector.render(snap) | meta.render(snap)
+
+
+def static_history(
+    cfg: Config, datasets: Iterable[str], t0: int, t1: int
+) -> list[tuple[Shown, Fragment]]:
+    """Citation facts and the app views' labels over the whole file, as live."""
+    return [(Shown(date.min, t0, t1), MetaCollector(cfg).static(datasets))]
 
 
 # --- app progress (resumable across runs) ----------------------------------------------
@@ -485,18 +527,25 @@ class AppProgress:
     def done_days(self, view: AppView) -> set[date]:
         return {date.fromisoformat(e["day"]) for e in self._entries(view)}
 
-    def load(self, view: AppView) -> dict[date, list[AppRow]]:
-        days: dict[date, list[AppRow]] = {}
+    def load(self, view: AppView) -> dict[date, AppDay]:
+        days: dict[date, AppDay] = {}
         for e in self._entries(view):
-            days[date.fromisoformat(e["day"])] = [AppRow(*r) for r in e["rows"]]
+            as_of = e.get("as_of")  # absent in progress files of earlier versions
+            days[date.fromisoformat(e["day"])] = AppDay(
+                [AppRow(*r) for r in e["rows"]],
+                datetime.fromisoformat(as_of) if isinstance(as_of, str) else None,
+            )
         return days
 
-    def record(self, view: AppView, day: date, rows: Sequence[AppRow]) -> None:
+    def record(
+        self, view: AppView, day: date, rows: Sequence[AppRow], as_of: datetime | None = None
+    ) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         entry = {
             "view": view.name,
             "day": day.isoformat(),
             "depth": view.depth,
+            "as_of": as_of.isoformat() if as_of else None,
             "rows": [
                 [r.app_id, r.app_name, r.rank, r.total_requests, r.total_tokens] for r in rows
             ],
@@ -737,9 +786,9 @@ class Backfill:
             again = f"App rankings fetched so far are saved in {self.progress.dir}. {again}"
         raise Stop(f"{why}. {again}")
 
-    def fetch_models(self, client: Client, plan: Plan) -> dict[str, tuple[list[ModelDayRow], date]]:
+    def fetch_models(self, client: Client, plan: Plan) -> dict[str, ModelHistory]:
         """Every model view's rows and data end; also learns the newest published day."""
-        got: dict[str, tuple[list[ModelDayRow], date]] = {}
+        got: dict[str, ModelHistory] = {}
         n = 0
         if plan.detect_requests:
             start = max(FLOOR, self.opts.last - timedelta(days=6))
@@ -751,6 +800,7 @@ class Backfill:
         for view in self.cfg.model_views:
             rows: list[ModelDayRow] = []
             data_end = self.opts.last
+            as_of = None
             for w in plan.model_windows[view.name]:
                 n += 1
                 self.say(f"models: {view.name} {w.start} … {w.end} ({n}/{plan.model_requests})")
@@ -759,10 +809,11 @@ class Backfill:
                     f"rankings-daily {view.name}",
                 )
                 rows.extend(page)
+                as_of = meta.as_of or as_of
                 if meta.end_date is not None:
                     data_end = min(self.opts.last, meta.end_date)
                 self._saw_end(meta.end_date)
-            got[view.name] = (rows, data_end)
+            got[view.name] = ModelHistory(rows, data_end, as_of)
         return got
 
     def _saw_end(self, end: date | None) -> None:
@@ -795,7 +846,7 @@ class Backfill:
                     unpublished.add(day)
                     self.say(f"apps: {day} is not published yet; skipped")
                     continue
-                self.progress.record(view, day, rows)
+                self.progress.record(view, day, rows, meta.as_of)
                 plan.app_done.setdefault(view.name, set()).add(day)
         self._report(done, total, force=True)
         return unpublished
@@ -816,7 +867,7 @@ class Backfill:
 
     # --- write -----------------------------------------------------------------------
 
-    def write(self, models: dict[str, tuple[list[ModelDayRow], date]]) -> WriteStats:
+    def write(self, models: dict[str, ModelHistory]) -> WriteStats:
         assert self.opts.output is not None
         t0, t1 = sample_range(self.opts, self.clock())
         families = [*MODEL_FAMILIES, *(APP_FAMILIES if self.opts.apps else ())]
@@ -824,9 +875,11 @@ class Backfill:
             self.opts.output, families, t0=t0, t1=t1, step=self.opts.step, labels=self.opts.labels
         )
         try:
+            datasets = [tx.DATASET_MODELS, *([tx.DATASET_APPS] if self.opts.apps else [])]
+            writer.add(static_history(self.cfg, datasets, t0, t1))
             for view in self.cfg.model_views:
-                rows, data_end = models[view.name]
-                writer.add(model_history(self.cfg, view, rows, data_end))
+                h = models[view.name]
+                writer.add(model_history(self.cfg, view, h.rows, h.data_end, h.as_of))
             if self.opts.apps:
                 for app_view in self.cfg.app_views:
                     days = {

@@ -254,10 +254,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
     """Without a config file the demo shows every dashboard panel: a subcategory view and
-    a watchlist of apps and models that are in the simulated rankings."""
+    a watchlist of apps and models that are in the simulated rankings. With one, its views
+    are used; either way the budget is the demo's, since the simulator is local."""
+    from exporter.config import DEFAULTS, BudgetConfig, parse_config
+
     if explicit:
-        return cfg
-    from exporter.config import DEFAULTS, parse_config
+        budget = BudgetConfig(
+            requests_per_minute=DEMO_PER_MINUTE, requests_per_day=5000, reserve=0.0
+        )
+        return replace(cfg, budget=budget)
 
     end = sim.latest_day()
     apps = sim.market.app_rankings(end - timedelta(days=29), end)[:2]

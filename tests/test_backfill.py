@@ -7,12 +7,12 @@ simulator's transport with a settable clock.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -24,8 +24,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, FakeClock, free_port, require_tool
+from conftest import FAKE_KEY, FakeClock, require_tool
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from promserver import running_prometheus
 
 from exporter import backfill as bf
 from exporter.cli import main
@@ -631,51 +632,18 @@ class Prom:
 
 @pytest.fixture
 def prometheus_on(tmp_path) -> Iterator[Any]:
-    procs: list[subprocess.Popen] = []
+    """Start a Prometheus (the shared helper, tests/promserver.py) on a data directory."""
+    with contextlib.ExitStack() as stack:
 
-    def start(data_dir: Path, oldest: date) -> Prom:
-        port = free_port()
-        cfg = tmp_path / "prometheus.yml"
-        cfg.write_text("global:\n  scrape_interval: 1m\n")
-        # Retention counts from now: keep the backfilled days, however old they are by then.
-        keep = max(1000, (datetime.now(UTC).date() - oldest).days + 60)
-        log = open(tmp_path / "prometheus.log", "wb")  # noqa: SIM115 - closed with the process
-        p = subprocess.Popen(
-            [
-                require_tool("prometheus"),
-                f"--config.file={cfg}",
-                f"--storage.tsdb.path={data_dir}",
-                f"--storage.tsdb.retention.time={keep}d",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        p.log = log  # type: ignore[attr-defined]
-        procs.append(p)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert p.poll() is None, (tmp_path / "prometheus.log").read_text()
-            try:
-                if httpx.get(f"{url}/-/ready", timeout=2).status_code == 200:
-                    return Prom(url)
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        pytest.fail("prometheus did not become ready")
+        def start(data_dir: Path, oldest: date) -> Prom:
+            # Retention counts from now: keep the backfilled days, however old they are.
+            keep = max(1000, (datetime.now(UTC).date() - oldest).days + 60)
+            server = stack.enter_context(
+                running_prometheus(tmp_path, data_dir=data_dir, retention_days=keep)
+            )
+            return Prom(server.url)
 
-    yield start
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        p.log.close()  # type: ignore[attr-defined]
+        yield start
 
 
 @pytest.mark.e2e
