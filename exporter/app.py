@@ -165,8 +165,8 @@ def serve_forever(
 
 def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
-    poller = threading.Thread(
-        target=exporter.scheduler.run, args=(stop,), name="poller", daemon=True
-    )
+    # Without a key there is nothing to poll with: send nothing (the status page says why).
+    run = exporter.scheduler.run if exporter.has_key else lambda _stop: None
+    poller = threading.Thread(target=run, args=(stop,), name="poller", daemon=True)
     poller.start()
     return stop, poller
