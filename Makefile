@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench generate prometheus-tools clean
+.PHONY: run test lint bench generate prometheus-tools chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ prometheus-tools:
 			prometheus prometheus-alertmanager >/dev/null; \
 	fi
 
+# Debian's chromium: the status page's tests look at it in a real (headless) browser.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Debian's chromium package (headless browser for the page tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 # With OPENROUTER_API_KEY set: the real API with config.example.yaml's defaults.
 # Without it: the demo, the exporter against the built-in simulator.
 # Extra flags: make run ARGS=--web.listen-address=127.0.0.1:10111
@@ -36,7 +43,7 @@ run: $(STAMP)
 # Every Python file in the repository (ruff skips .venv and .gitignored paths).
 LINT_PATHS := .
 
-test: lint prometheus-tools
+test: lint prometheus-tools chromium
 	$(PY) -m pytest
 
 # ruff is pinned in pyproject.toml: format output must not change with a new release.

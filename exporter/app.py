@@ -20,6 +20,7 @@ from exporter.config import Config, ConfigError
 from exporter.scheduler import Scheduler
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, Server, start
+from exporter.statuspage import StatusPage
 from exporter.store import Store
 from exporter.webconfig import WebSecurity
 
@@ -36,6 +37,8 @@ class Exporter:
     self_metrics: SelfMetrics
     client: Client
     scheduler: Scheduler
+    has_key: bool = True
+    demo: bool = False  # serving the built-in simulator: the status page says so
 
     def budget_figures(self) -> tuple[dict[str, int], dict[str, int]]:
         limits = {"1m": self.budget.per_minute, "24h": self.budget.per_day}
@@ -51,6 +54,7 @@ class Exporter:
             plan_text=self.scheduler.plan.describe,
             budget=self.budget_figures,
             upstream=self.cfg.openrouter.base_url,
+            page=StatusPage(self),
         )
 
 
@@ -84,7 +88,9 @@ def build(
         clock=clock,
     )
     scheduler = Scheduler(cfg, client, budget, store, clock=clock, state_dir=state, rng=rng)
-    exporter = Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
+    exporter = Exporter(
+        cfg, budget, store, cache, self_metrics, client, scheduler, has_key=bool(api_key)
+    )
     self_metrics.views = scheduler.statuses
     self_metrics.budget = exporter.budget_figures
     return exporter
@@ -159,8 +165,8 @@ def serve_forever(
 
 def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
-    poller = threading.Thread(
-        target=exporter.scheduler.run, args=(stop,), name="poller", daemon=True
-    )
+    # Without a key there is nothing to poll with: send nothing (the status page says why).
+    run = exporter.scheduler.run if exporter.has_key else lambda _stop: None
+    poller = threading.Thread(target=run, args=(stop,), name="poller", daemon=True)
     poller.start()
     return stop, poller

@@ -301,6 +301,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         state_dir=str(state),
     )
     exporter = build(cfg, "demo-key", transport=sim.transport(), state_dir=state)
+    exporter.demo = True
 
     def ready(url: str) -> None:
         print(

@@ -59,6 +59,7 @@ class Endpoints:
     plan_text: Callable[[], str]
     budget: Callable[[], tuple[dict[str, int], dict[str, int]]]
     upstream: str
+    page: Callable[[], bytes] | None = None  # the status page at /; None: the plain landing
 
 
 def wants_openmetrics(accept: str) -> bool:
@@ -193,7 +194,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == e.telemetry_path:
             self._metrics(head)
         elif path == "/":
-            self._send(200, "text/html; charset=utf-8", self._landing().encode(), head)
+            page = e.page() if e.page is not None else self._landing().encode()
+            self._send(200, "text/html; charset=utf-8", page, head)
         elif path == "/healthz":
             self._send(200, "text/plain; charset=utf-8", b"ok\n", head)
         elif path == "/readyz":
