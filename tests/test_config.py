@@ -892,6 +892,7 @@ def test_a_budget_over_the_documented_limits_is_a_warning(
     assert cfg.budget.requests_per_day == budget.get("requests_per_day", 500)  # still used
 
 
+@pytest.mark.e2e
 def test_run_logs_the_config_warnings_at_start_and_on_reload(tmp_path: Path) -> None:
     sim = Simulator(seed=3, api_keys={FAKE_KEY})
     api = serve(sim, "127.0.0.1", 0)
