@@ -236,6 +236,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             "no API key: set OPENROUTER_API_KEY or openrouter.api_key_file "
             "(or try `openrouter-exporter demo`, which needs none)"
         )
+    for w in cfg.warnings:
+        log.warning("config: %s", w)
     exporter = build(cfg, key)
     for w in exporter.scheduler.plan.warnings:
         log.warning("plan: %s", w)
@@ -244,6 +246,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         fresh, fresh_key = _load(args)
         if fresh_key:
             REDACT.secrets.add(fresh_key)
+        for w in fresh.warnings:
+            log.warning("config: %s", w)
         fresh = _with_web_flags(fresh, args)
         if fresh.web.listen_address != cfg.web.listen_address:
             log.warning("web.listen_address changed; it takes effect at the next restart")
@@ -326,7 +330,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     p = plan(cfg)
     from_env = bool(os.environ.get("OPENROUTER_API_KEY", "").strip())
     source = "OPENROUTER_API_KEY" if from_env else "openrouter.api_key_file" if key else None
-    print(f"config ok: {args.config_file or '(defaults)'}")
+    for w in cfg.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    n = len(cfg.warnings)
+    verdict = f"config usable, {n} warning{'s' * (n != 1)}" if n else "config ok"
+    print(f"{verdict}: {args.config_file or '(defaults)'}")
     if args.web_config_file:
         print(f"web config ok: {args.web_config_file} ({web.describe()})")
     print(f"API key: {'set, from ' + source if source else 'NOT SET (the exporter will not poll)'}")
