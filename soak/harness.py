@@ -19,19 +19,9 @@ import httpx
 
 from exporter.simulator import ManualClock, Market, Simulator
 from exporter.simulator.catalog import REPORTED_MISSING_DAYS
-from soak import adapter
-from soak.invariants import (
-    FRESH_WITHIN,
-    Arrivals,
-    Serving,
-    Violation,
-    check_fresh,
-    check_log,
-    day_of,
-    excused,
-    iso,
-)
-from soak.scenario import DAY, HOUR, Scenario
+from soak import adapter, freshness
+from soak.invariants import Arrivals, Serving, Violation, check_log, day_of
+from soak.scenario import HOUR, Scenario, generate
 from soak.transport import Wire
 
 KEY = "sk-or-v1-soak-0123456789abcdef"
@@ -94,11 +84,6 @@ class Soak:
         self.scenario = scenario
         self.config_name = config
         self.cfg = adapter.load_config(config)
-        self.promises = adapter.promises(self.cfg)
-        # A config whose first fill takes days is promised nothing until it is full and
-        # that fill's spend has left the 24 h window.
-        self.fill_within = FRESH_WITHIN + DAY * adapter.fill_days(self.cfg)
-        self.filled_at: float | None = None
         self.broken = broken
         self.state = workdir / "state"
         self.frozen = workdir / "frozen"
@@ -127,11 +112,15 @@ class Soak:
         self.result = Result(config, scenario.seed, scenario.days)
         self._events: list[tuple[float, int, str, object]] = []
         self._seq = itertools.count()
-        self._published = scenario.published()
-        self._session_windows = scenario.session_windows()
+        self.freshness = freshness.Freshness(
+            scenario,
+            adapter.promises(self.cfg),
+            adapter.fill_days(self.cfg),
+            self._unavailable,
+            self._at,
+        )
         self._rendering: object = None
         self._durable_seen = 0
-        self._last_end: dict[tuple[str, str], float] = {}
         self.proc: adapter.ExporterProcess | None = None
         self.unsent: list[float] = []  # requests recorded in the log that never left
 
@@ -150,32 +139,19 @@ class Soak:
             self._at(when, "corrupt")
         for when in s.other_requests:
             self._at(when, "other")
-        for day, published in self._published:
-            self._at(published + FRESH_WITHIN, "fresh", (day, published))
-        for window, published in self._session_windows:
-            every = next(p.session_every for p in self.promises if p.session_every)
-            self._at(published + every + FRESH_WITHIN, "session", (window, published))
-        self._at(s.start + self.fill_within, "filled", None)
+        self.freshness.schedule()
         t = s.start + HOUR
         while t < s.end:
             self._at(t, "hourly")
             t += HOUR
 
     def _unavailable(self) -> list[tuple[float, float]]:
+        """When the exporter could not refresh: the API refused service on purpose (key
+        rejected, outage, Retry-After) or the 24 h budget was spent."""
         s = self.scenario
         return [*s.key_outages, *s.server_outages, *self.wire.unavailable, *self.arrivals.spent]
 
-    def _due(self, deadline: float, published: float, again: str, data: object) -> bool:
-        """Whether a freshness deadline has really come, counting the time the API refused
-        service on purpose; if not, it is put back at its later time."""
-        later = excused(published, deadline, self._unavailable())
-        if later > self.clock.timestamp():
-            self._at(later, again, data)
-            return False
-        return True
-
     def _fire(self, kind: str, data: object) -> None:
-        now = self.clock.timestamp()
         if kind == "crash":
             if data == "between-steps":
                 self._restart("between-steps")
@@ -197,42 +173,8 @@ class Soak:
             self.sim.handle(request)
         elif kind == "hourly":
             self._check_log()
-        elif kind in ("fresh", "filled", "session", "refetch"):
-            self._deadline(kind, data, now)
-
-    def _deadline(self, kind: str, data: object, now: float) -> None:
-        views = self.serving.last
-        if kind == "fresh":
-            day, published = data  # type: ignore[misc]
-            warm = self.filled_at is not None and published >= self.filled_at + DAY
-            if self.fill_within > FRESH_WITHIN and not warm:
-                return
-            if self._due(published + FRESH_WITHIN, published, kind, data):
-                check_fresh(views, self.promises, day, published)
-        elif kind == "session":
-            window, published = data  # type: ignore[misc]
-            every = next(p.session_every for p in self.promises if p.session_every)
-            if self._due(published + every + FRESH_WITHIN, published, kind, data):
-                view = views.get(("session-cost", "default"))
-                if view is None or view.end_date is None or day_of(view.end_date) < window:
-                    raise Violation(
-                        "a new session-cost week is served within a day",
-                        f"window ending {window} published {iso(published)}; served: "
-                        f"{day_of(view.end_date) if view and view.end_date else 'nothing'}",
-                    )
-        else:
-            start = self.scenario.start if kind == "filled" else float(data[1])  # type: ignore[index]
-            within = self.fill_within if kind == "filled" else FRESH_WITHIN
-            if self._due(start + within, start, kind, data):
-                wanted = {(p.dataset, p.view) for p in self.promises}
-                if kind == "refetch":
-                    wanted = {data[0]}  # type: ignore[index]
-                missing = sorted(wanted - views.keys())
-                if missing:
-                    what = "after start" if kind == "filled" else "after its file was destroyed"
-                    raise Violation(
-                        "every view serves within 2 h", f"{missing} not served 2 h {what}"
-                    )
+        elif kind in freshness.KINDS:
+            self.freshness.fire(kind, data, self.serving.last, self.clock.timestamp())
 
     # --- the process -----------------------------------------------------------------
 
@@ -299,9 +241,7 @@ class Soak:
         if key is not None:
             self.serving.lost.add(key)
             self.serving.durable.pop(key, None)
-            self._at(
-                self.clock.timestamp() + FRESH_WITHIN, "refetch", (key, self.clock.timestamp())
-            )
+            self.freshness.destroyed(key, self.clock.timestamp())
         self._restart("torn-snapshot-file")
         if len(adapter.moved_aside(self.state)) != aside + 1:
             raise Violation("a torn snapshot is moved aside", f"{victim.name} was not")
@@ -321,32 +261,13 @@ class Soak:
             return
         self._rendering = rendering
         views = self.serving.observe(self.proc.dataset_text(), after_restart)
-        if self.filled_at is None and all((p.dataset, p.view) in views for p in self.promises):
-            self.filled_at = self.clock.timestamp()
-        self._visible(views)
+        self.freshness.observed(views, self.clock.timestamp())
 
     def _check_log(self) -> None:
         assert self.proc is not None
         self.arrivals.update()
         unsent = [*self.unsent, *self.wire.unsent]
         check_log(self.proc.self_metrics_text(), self.arrivals, unsent, self.clock.timestamp())
-
-    def _visible(self, views: dict) -> None:
-        """Record how long each published day took to show on each view."""
-        now = self.clock.timestamp()
-        for key, view in views.items():
-            old = self._last_end.get(key)
-            end = view.end_date
-            if end is None or (old is not None and end <= old):
-                continue
-            self._last_end[key] = end
-            if old is None:
-                continue
-            dataset = key[0]
-            pubs = self._session_windows if dataset == "session-cost" else self._published
-            for day, published in pubs:
-                if day_of(old) < day <= day_of(end):
-                    self.result.delays.setdefault(dataset, []).append(now - published)
 
     # --- the run ---------------------------------------------------------------------
 
@@ -405,6 +326,7 @@ class Soak:
         r.injected_429 = self.arrivals.injected_429
         r.own_429 = self.arrivals.own_429
         r.injected = dict(sorted(self.wire.injected.items()))
+        r.delays = self.freshness.delays
         trace = hashlib.sha256()
         for a in self.sim.log:
             trace.update(
@@ -423,9 +345,4 @@ def _dt(ts: float) -> datetime:
 def run_seed(
     config: str, seed: int, days: float, workdir: Path, broken: str | None = None
 ) -> Result:
-    from soak.scenario import generate
-
     return Soak(generate(seed, days), config, workdir, broken).run()
-
-
-__all__ = ["DAY", "Result", "Soak", "run_seed"]
