@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench generate prometheus-tools chromium clean
+.PHONY: run test lint bench soak generate prometheus-tools chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+
+# Seeded simulated weeks of the whole exporter (soak/): make soak SEEDS=20 DAYS=7;
+# reproduce one run with make soak CONFIGS=maximal SEED=17.
+SEEDS   ?= 20
+DAYS    ?= 7
+CONFIGS ?= default,maximal
+SEED    ?=
+soak: $(STAMP)
+	$(PY) -m soak --seeds $(SEEDS) --days $(DAYS) --configs $(CONFIGS) $(if $(SEED),--seed $(SEED))

@@ -118,8 +118,15 @@ class Budget:
         os.replace(tmp, self.path)
 
     def _append(self, t: float, endpoint: str, ident: str) -> None:
-        with open(self.path, "a", encoding="ascii") as f:
-            f.write(f"{t!r} {endpoint or '-'} {ident}\n")  # full precision: exact windows
+        line = f"{t!r} {endpoint or '-'} {ident}\n".encode("ascii")  # full precision
+        with open(self.path, "a+b") as f:
+            # After a torn last line (a crash mid-write) start a new one: appended to the
+            # fragment, this entry would take the fragment's time and expire early.
+            if f.seek(0, os.SEEK_END) > 0:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    line = b"\n" + line
+            f.write(line)
             f.flush()
             os.fsync(f.fileno())
 

@@ -164,10 +164,21 @@ class Scheduler:
 
     def _current(self, t: Task) -> bool:
         """Served data is as new as the plan asks (a rotated app view: within its turn)."""
-        if t.end_date is None or self.latest_day is None:
+        return self.latest_day is not None and not self._missed(t, self.latest_day)
+
+    def _missed(self, t: Task, day: date) -> bool:
+        """The view lacks a day the plan refreshes it for, up to ``day``: any newer day for
+        most views; for a rotated app view, a day of its group's turn. Days published
+        together (one was late) or a turn lost to a failure and a restart count too."""
+        if t.end_date is None:
+            return True
+        if t.end_date >= day:
             return False
-        span = self.plan.rotation_days if t.dataset == tx.DATASET_APPS else 1
-        return (self.latest_day - t.end_date).days < span
+        span = self.plan.rotation_days
+        if t.dataset != tx.DATASET_APPS or span == 1 or (day - t.end_date).days >= span:
+            return True
+        first, last = t.end_date.toordinal() + 1, day.toordinal()
+        return any(d % span == t.group for d in range(first, last + 1))
 
     def _load_state(self) -> dict:
         if self.state_file is None or not self.state_file.exists():
@@ -413,15 +424,7 @@ class Scheduler:
             for t in self.tasks[1:]:
                 if t.dataset == tx.DATASET_SESSION_COST or t.misconfigured:
                     continue
-                if t.end_date == day:
-                    continue  # restored from the store, already current
-                in_turn = (
-                    self.plan.rotation_days == 1
-                    or t.dataset != tx.DATASET_APPS
-                    or t.end_date is None
-                    or day.toordinal() % self.plan.rotation_days == t.group
-                )
-                if in_turn:
+                if self._missed(t, day):
                     t.due = min(t.due, now)
                     rounds = self.plan.rounds - 1
                     t.settle = [] if first else [now + d for d in SETTLE_DELAYS[:rounds]]
