@@ -37,6 +37,10 @@ class Exporter:
     client: Client
     scheduler: Scheduler
 
+    @property
+    def has_key(self) -> bool:
+        return not self.scheduler.no_key
+
     def budget_figures(self) -> tuple[dict[str, int], dict[str, int]]:
         limits = {"1m": self.budget.per_minute, "24h": self.budget.per_day}
         return limits, self.budget.used()
@@ -78,12 +82,14 @@ def build(
     client = Client(
         cfg,
         api_key,
-        gate=budget.acquire,
+        spend=budget.spend,
         observe=self_metrics.observe,
         transport=transport,
         clock=clock,
     )
-    scheduler = Scheduler(cfg, client, budget, store, clock=clock, state_dir=state, rng=rng)
+    scheduler = Scheduler(
+        cfg, client, budget, store, clock=clock, state_dir=state, rng=rng, polling=bool(api_key)
+    )
     exporter = Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
     self_metrics.views = scheduler.statuses
     self_metrics.budget = exporter.budget_figures

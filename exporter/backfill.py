@@ -45,10 +45,9 @@ from typing import IO, Any, TextIO, TypeVar
 import httpx
 
 from exporter import taxonomy as tx
-from exporter.budget import Budget, read_log
+from exporter.budget import Budget, BudgetExhausted, read_log
 from exporter.client import (
     ApiError,
-    BudgetExhausted,
     Client,
     RateLimited,
     Unauthorized,
@@ -691,11 +690,17 @@ class Backfill:
     def _client(self) -> Client:
         budget = Budget(self.per_minute, self.per_day, self.log_path, clock=self.clock)
 
-        def gate(endpoint: str) -> None:
-            budget.acquire(LOG_TAG + endpoint)
+        def count(_endpoint: str, _code: str, _seconds: float) -> None:
             self.sent += 1
 
-        return Client(self.cfg, self._key, gate=gate, transport=self._transport, clock=self.clock)
+        return Client(
+            self.cfg,
+            self._key,
+            spend=lambda endpoint: budget.spend(LOG_TAG + endpoint),
+            observe=count,
+            transport=self._transport,
+            clock=self.clock,
+        )
 
     def _call(self, fn: Callable[[], T], what: str) -> T:
         """One API call, sitting out short budget waits (and long ones with --wait)."""

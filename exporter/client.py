@@ -1,8 +1,9 @@
 """Thin Data API client: URLs, headers, auth, timeouts, typed rows or a typed error.
 
 No retries here: the scheduler owns the budget, so it owns retry policy too. Every request
-passes ``gate`` first, which records it in the request log *before* it is sent (a crash
-after sending must still count) or refuses it.
+is sent inside ``spend(endpoint)`` (``Budget.spend``), which records it in the request log
+*before* it is sent (a crash after sending must still count) or refuses it, and moves the
+entry to the finishing time when the request is over.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -84,17 +86,6 @@ class MalformedResponse(ApiError):
 
 class UnexpectedContentType(MalformedResponse):
     """Typically an HTML page from a proxy in front of the API."""
-
-
-class BudgetExhausted(Exception):
-    """The gate refused a request; ``wait`` is when one may fit again (seconds)."""
-
-    def __init__(self, wait: float, window: str) -> None:
-        super().__init__(
-            f"request budget for the last {window} is used up; next slot in {wait:.0f}s"
-        )
-        self.wait = wait
-        self.window = window
 
 
 # --- parsing helpers -------------------------------------------------------------------
@@ -287,7 +278,7 @@ def _error_message(response: httpx.Response, secret: str | None = None) -> str:
 
 # --- client ----------------------------------------------------------------------------
 
-Gate = Callable[[str], Callable[[], None] | None]  # returns what to call when it finished
+Spend = Callable[[str], AbstractContextManager[object]]  # Budget.spend: around one request
 Observer = Callable[[str, str, float], None]  # endpoint, code, seconds
 
 
@@ -303,7 +294,7 @@ class Client:
         cfg: Config,
         api_key: str | None,
         *,
-        gate: Gate | None = None,
+        spend: Spend | None = None,
         observe: Observer | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
@@ -326,7 +317,7 @@ class Client:
             follow_redirects=False,
         )
         self._secret = api_key
-        self._gate = gate or (lambda endpoint: None)
+        self._spend = spend or (lambda endpoint: nullcontext())
         self._observe = observe or (lambda endpoint, code, seconds: None)
         self._clock = clock
 
@@ -334,26 +325,28 @@ class Client:
         self._http.close()
 
     def get(self, endpoint: str, params: dict[str, Any]) -> Any:
-        """One request → parsed JSON body, or a typed ApiError. Passes the gate first."""
-        done = self._gate(endpoint)
-        started = time.perf_counter()
-        code = "error"
-        try:
+        """One request → parsed JSON body, or a typed ApiError. Spends budget first: a
+        refused request (BudgetExhausted) is neither sent nor observed."""
+        with self._spend(endpoint):
+            started = time.perf_counter()
+            code = "error"
             try:
-                response = self._http.get(f"datasets/{endpoint}", params=params)
-            except httpx.TimeoutException as e:
-                raise TransportError(f"timed out ({type(e).__name__})", endpoint=endpoint) from None
-            except httpx.HTTPError as e:
-                text = f"{type(e).__name__}: {e}"
-                if self._secret:
-                    text = text.replace(self._secret, "[REDACTED]")
-                raise TransportError(text, endpoint=endpoint) from None
-            code = str(response.status_code)
-            return self._body(endpoint, response)
-        finally:
-            if done is not None:
-                done()
-            self._observe(endpoint, code, time.perf_counter() - started)
+                response = self._send(endpoint, params)
+                code = str(response.status_code)
+            finally:
+                self._observe(endpoint, code, time.perf_counter() - started)
+        return self._body(endpoint, response)
+
+    def _send(self, endpoint: str, params: dict[str, Any]) -> httpx.Response:
+        try:
+            return self._http.get(f"datasets/{endpoint}", params=params)
+        except httpx.TimeoutException as e:
+            raise TransportError(f"timed out ({type(e).__name__})", endpoint=endpoint) from None
+        except httpx.HTTPError as e:
+            text = f"{type(e).__name__}: {e}"
+            if self._secret:
+                text = text.replace(self._secret, "[REDACTED]")
+            raise TransportError(text, endpoint=endpoint) from None
 
     def _body(self, endpoint: str, response: httpx.Response) -> Any:
         status = response.status_code

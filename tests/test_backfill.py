@@ -28,6 +28,7 @@ from conftest import FAKE_KEY, FakeClock, free_port, require_tool
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from exporter import backfill as bf
+from exporter.budget import read_log
 from exporter.cli import main
 from exporter.config import Config, parse_config
 from exporter.simulator import ManualClock, Simulator, serve
@@ -434,7 +435,10 @@ def test_shared_budget_limits_the_backfill_and_says_when_to_resume(tmp_path, sim
     r = run_inproc(cfg, options(FIRST, LAST, out, apps=True), sim.transport(), clock)
     assert r.rc == bf.EXIT_INCOMPLETE, r.err
     assert len(sim.log) == 8  # 1 model request + 7 app requests: 12 + 8 = the day's 20
-    assert len(log.read_text().splitlines()) == 20
+    assert len(read_log(log, clock.now)) == 20
+    # Each backfill request was recorded when sent and moved to when it finished.
+    ours = [x.split() for x in log.read_text().splitlines() if "backfill/" in x]
+    assert len(ours) == 2 * 8 and len({x[2] for x in ours}) == 8
     assert "Run the same command again after" in r.err
     assert bf._utc(oldest + 86400) in r.err  # when the exporter's first request expires
     assert "3 app requests left" in r.err
