@@ -145,7 +145,7 @@ class Config:
 # --- parsing -------------------------------------------------------------------------
 
 _WINDOW_RE = re.compile(r"^([1-9][0-9]{0,2})d$")
-_DURATION_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m)?$")
+_DURATION_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)?$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 _PERMASLUG_RE = re.compile(r"^[^\s/]+/[^\s]+$")
 
@@ -237,8 +237,14 @@ class _Reader:
         return value
 
 
-def parse_duration(value: Any, key: str) -> float:
-    """``30``, ``30s``, ``1.5s``, ``500ms``, ``2m`` → seconds."""
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_duration(
+    value: Any, key: str, *, at_least: float | None = None, at_most: float = 600
+) -> float:
+    """``30``, ``30s``, ``1.5s``, ``500ms``, ``2m``, ``1h``, ``1d`` → seconds, more than 0
+    and within the bounds."""
     if isinstance(value, bool):
         raise ConfigError(f"{key}: expected a duration like 30s, got {value!r}")
     if isinstance(value, int | float):
@@ -246,10 +252,12 @@ def parse_duration(value: Any, key: str) -> float:
     else:
         m = _DURATION_RE.match(str(value).strip())
         if not m:
-            raise ConfigError(f"{key}: {value!r} is not a duration like 30s")
-        seconds = float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}[m.group(2)]
-    if not 0 < seconds <= 600:
-        raise ConfigError(f"{key}: {value!r} must be more than 0 and at most 10m")
+            raise ConfigError(f"{key}: {value!r} is not a duration like 30s, 5m, 1h or 1d")
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if at_least is not None and not at_least <= seconds <= at_most:
+        raise ConfigError(f"{key}: {value!r} must be from {at_least:g}s to {at_most:g}s")
+    if not 0 < seconds <= at_most:
+        raise ConfigError(f"{key}: {value!r} must be more than 0 and at most {at_most:g}s")
     return seconds
 
 
