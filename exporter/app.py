@@ -125,15 +125,7 @@ def serve_forever(
     except OSError as e:
         log.error("cannot listen on %s: %s", listen, e.strerror or e)
         return 1
-    host, port = server.server_address[:2]
-    scheme = web.scheme if web else "http"
-    url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
-    log.info(
-        "listening on %s (metrics at %s; %s)",
-        url,
-        exporter.cfg.web.telemetry_path,
-        (web or WebSecurity()).describe(),
-    )
+    url = _announce(server, exporter, web)
     if on_ready:
         on_ready(url)
     poll_stop, poller = _start_poller(exporter)
@@ -161,6 +153,20 @@ def serve_forever(
     server.server_close()
     exporter.client.close()
     return 0
+
+
+def _announce(server: Server, exporter: Exporter, web: WebSecurity | None) -> str:
+    """Log where the exporter listens; returns the URL of its landing page."""
+    host, port = server.server_address[:2]
+    scheme = web.scheme if web else "http"
+    url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
+    log.info(
+        "listening on %s (metrics at %s; %s)",
+        url,
+        exporter.cfg.web.telemetry_path,
+        (web or WebSecurity()).describe(),
+    )
+    return url
 
 
 def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:

@@ -12,7 +12,9 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+from exporter.datasets import View
 from exporter.durable import atomic_write
+from exporter.selfmetrics import ViewState
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +34,18 @@ class Refusals:
                 out[(dataset, view)] = (entry["fingerprint"], str(entry.get("message", "400")))
         return out
 
-    def save(self, refused: Iterable[tuple[Key, str, str]]) -> None:
-        """Replace the record with (key, fingerprint, message) of every refused view."""
+    def save(self, views: Iterable[View]) -> None:
+        """Replace the record with every view that is misconfigured now."""
         if self.path is None:
             return
         state = {
             "misconfigured": {
-                f"{dataset}|{view}": {"fingerprint": fingerprint, "message": message}
-                for (dataset, view), fingerprint, message in refused
+                f"{v.key[0]}|{v.key[1]}": {
+                    "fingerprint": v.fingerprint,
+                    "message": v.status.message or "400",
+                }
+                for v in views
+                if v.status.state is ViewState.MISCONFIGURED
             }
         }
         atomic_write(self.path, json.dumps(state, indent=1).encode())

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from exporter.budget import Budget, BudgetExhausted
@@ -22,7 +22,7 @@ from exporter.client import ApiError, BadRequest, Client, Unauthorized
 from exporter.config import Config
 from exporter.datasets import NEVER, REGISTRY, PlannedView, Publication, View
 from exporter.failures import Failures
-from exporter.periods import day_start, utc_day
+from exporter.periods import utc_day
 from exporter.planner import SETTLE_DELAYS, Plan, plan
 from exporter.refusals import Refusals
 from exporter.selfmetrics import ViewState, ViewStatus
@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 IDLE = 3600.0  # the longest step() asks to wait when nothing is due
 NO_KEY = "set OPENROUTER_API_KEY or openrouter.api_key_file; nothing is sent without a key"
 TOO_COSTLY = "needs more requests than the budget allows"
+NO_KEY_LOG = (
+    "no API key (set OPENROUTER_API_KEY or openrouter.api_key_file): polling is off and "
+    "nothing is sent; stored data, if any, is served. `openrouter-exporter demo` needs no key"
+)
 
 
 class Scheduler:
@@ -55,25 +59,15 @@ class Scheduler:
         self.clock = clock
         self.plan: Plan = plan(cfg)
         self.days = Publication(self.plan.detect_every, self.plan.rotation_days)
-        self.views = [self._view(cfg, p) for p in self.plan.views]
+        self.views = [_view(cfg, p) for p in self.plan.views]
         self.detector = self.views[0]
         self.failures = Failures(rng or random.Random())
         self.refusals = Refusals(state_dir)
         self.no_key = not polling
         self._last_sent = 0.0
         if self.no_key:
-            log.error(
-                "no API key (set OPENROUTER_API_KEY or openrouter.api_key_file): polling is "
-                "off and nothing is sent; stored data, if any, is served. "
-                "`openrouter-exporter demo` needs no key"
-            )
+            log.error(NO_KEY_LOG)
         self._restore()
-
-    @staticmethod
-    def _view(cfg: Config, planned: PlannedView) -> View:
-        dataset = REGISTRY[planned.dataset]
-        status = ViewStatus(planned.dataset, planned.view)
-        return View(dataset, planned, dataset.spec(cfg, planned), status)
 
     # What the status page shows about polling as a whole.
 
@@ -89,10 +83,6 @@ class Scheduler:
     def outage(self) -> bool:
         return self.failures.outage
 
-    @property
-    def latest_day(self) -> date | None:
-        return self.days.latest
-
     def statuses(self) -> Iterable[ViewStatus]:
         return [v.status for v in self.views if v.planned.exported]
 
@@ -103,18 +93,7 @@ class Scheduler:
         keys = [v.key for v in self.views if v.planned.exported]
         self.store.load(keys)
         self.store.retain(keys)
-        snaps = self.store.snapshots()
-        refused = self.refusals.load()
-        for v in self.views:
-            snap = snaps.get(v.key)
-            if snap is not None:
-                v.status.last_success = snap.fetched_at
-                v.end_date = snap.meta.end_date
-            fingerprint, message = refused.get(v.key, (None, ""))
-            if fingerprint == v.fingerprint:
-                v.status.set(ViewState.MISCONFIGURED, message)
-            elif self.no_key:
-                v.status.set(ViewState.NO_KEY, NO_KEY)
+        restore_states(self.views, self.store, self.refusals, self.no_key)
         self.days.latest = self.detector.end_date
         now = self.clock()
         for v in self.views:
@@ -157,21 +136,10 @@ class Scheduler:
             stop.wait(min(wait, 300.0))
 
     def _publish_due(self) -> None:
-        """Every view's next refresh: its due time, or for a view waiting for a published
-        day, when the detector can next find that day; +inf while it is held."""
         hold = self.failures.hold_until
         for v in self.views:
-            if v.held:
-                nxt = NEVER
-            elif math.isfinite(v.due):
-                nxt = max(v.due, hold)
-            else:
-                day = v.dataset.next_day(v, self.days)
-                nxt = self.detector.due
-                if day is not None:
-                    nxt = max(nxt, day_start(day + timedelta(days=1)))
-                nxt = max(nxt, hold)
-            v.status.next_refresh = nxt
+            nxt = v.dataset.next_refresh(v, self.days, self.detector.due)
+            v.status.next_refresh = nxt if math.isinf(nxt) else max(nxt, hold)
 
     # --- one refresh ----------------------------------------------------------------
 
@@ -191,11 +159,7 @@ class Scheduler:
             self.detector.due = min(self.detector.due, self.failures.hold_until)
         except BadRequest as e:
             self.failures.refused(view, e)
-            self.refusals.save(
-                (v.key, v.fingerprint, v.status.message or "400")
-                for v in self.views
-                if v.status.state is ViewState.MISCONFIGURED
-            )
+            self.refusals.save(self.views)
         except ApiError as e:
             self.failures.failed(view, e, now)
         else:
@@ -226,3 +190,26 @@ class Scheduler:
             if v is not self.detector and not v.held and v.dataset.wants(v, day, self.days):
                 v.due = min(v.due, now)
                 v.settle = list(settle)
+
+
+def _view(cfg: Config, planned: PlannedView) -> View:
+    dataset = REGISTRY[planned.dataset]
+    status = ViewStatus(planned.dataset, planned.view)
+    return View(dataset, planned, dataset.spec(cfg, planned), status)
+
+
+def restore_states(views: list[View], store: Store, refusals: Refusals, no_key: bool) -> None:
+    """Each view's data end and last success from the store; refused and key-less views
+    held."""
+    snaps = store.snapshots()
+    refused = refusals.load()
+    for v in views:
+        snap = snaps.get(v.key)
+        if snap is not None:
+            v.status.last_success = snap.fetched_at
+            v.end_date = snap.meta.end_date
+        fingerprint, message = refused.get(v.key, (None, ""))
+        if fingerprint == v.fingerprint:
+            v.status.set(ViewState.MISCONFIGURED, message)
+        elif no_key:
+            v.status.set(ViewState.NO_KEY, NO_KEY)

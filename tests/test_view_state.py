@@ -172,7 +172,7 @@ def test_every_view_has_a_next_refresh_on_the_demo_config(tmp_path):
     assert set(nxt) == {s.key for s in sched.statuses()} and len(nxt) == 40
     # Views that follow published days wait for the next one: when the detector next
     # polls, which is never before 00:00 UTC after that day has closed.
-    day = sched.latest_day
+    day = sched.days.latest
     assert day is not None
     detector = sched.detector.due
     assert detector >= day_start(day + timedelta(days=2)) > now
@@ -182,7 +182,7 @@ def test_every_view_has_a_next_refresh_on_the_demo_config(tmp_path):
     # Once the next day is found, views refresh and then wait for their settling re-poll.
     rig.clock.now = detector - 1
     rig.run(600)
-    assert sched.latest_day == day + timedelta(days=1)
+    assert sched.days.latest == day + timedelta(days=1)
     nxt = rig.series(NEXT)
     apps = {k: v for k, v in nxt.items() if k[0] == "app-rankings"}
     assert len(apps) == 36

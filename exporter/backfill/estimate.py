@@ -55,6 +55,17 @@ def estimate_finish(
     return now + free_now / per_minute * 60 + (remaining - free_now) / per_day_for_us * DAY_SECONDS
 
 
+def progress_line(
+    done: int, total: int, now: float, per_minute: int, per_day: int, usage: LogUsage
+) -> str:
+    remaining = max(0, total - done)
+    finish = estimate_finish(remaining, now, per_minute, per_day, usage)
+    return (
+        f"apps: {done}/{total} requests done, {remaining} remaining; "
+        f"{usage.day}/{per_day} used in the last 24 hours; estimated finish {utc(finish)}"
+    )
+
+
 def utc(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 

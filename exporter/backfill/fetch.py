@@ -18,13 +18,7 @@ from typing import TextIO, TypeVar
 
 import httpx
 
-from exporter.backfill.estimate import (
-    LOG_TAG,
-    RequestPlan,
-    estimate_finish,
-    read_log_usage,
-    utc,
-)
+from exporter.backfill.estimate import LOG_TAG, RequestPlan, progress_line, read_log_usage, utc
 from exporter.backfill.options import FLOOR, Options
 from exporter.backfill.progress import AppProgress
 from exporter.budget import Budget, BudgetExhausted
@@ -87,9 +81,6 @@ class Fetcher:
 
     def say(self, msg: str) -> None:
         print(f"backfill: {msg}", file=self.err, flush=True)
-
-    def close(self) -> None:
-        self.client.close()
 
     # --- one call, with the budget's and the API's waits ------------------------------
 
@@ -198,14 +189,7 @@ class Fetcher:
 
     def _report(self, done: int, total: int, force: bool = False) -> None:
         now = self.clock()
-        if not force and now - self._last_report < PROGRESS_EVERY:
-            return
-        self._last_report = now
-        remaining = max(0, total - done)
-        usage = read_log_usage(self.log_path, now)
-        finish = estimate_finish(remaining, now, self.per_minute, self.per_day, usage)
-        self.say(
-            f"apps: {done}/{total} requests done, {remaining} remaining; "
-            f"{usage.day}/{self.per_day} used in the last 24 hours; estimated finish "
-            f"{utc(finish)}"
-        )
+        if force or now - self._last_report >= PROGRESS_EVERY:
+            self._last_report = now
+            usage = read_log_usage(self.log_path, now)
+            self.say(progress_line(done, total, now, self.per_minute, self.per_day, usage))

@@ -82,6 +82,20 @@ class Parser(argparse.ArgumentParser):
         super().error(message.removeprefix("argument "))
 
 
+def _common(p: argparse.ArgumentParser) -> None:
+    """The flags every subcommand has."""
+    p.add_argument(
+        "--config.file",
+        dest="config_file",
+        metavar="PATH",
+        help="YAML config (default: built-in defaults)",
+    )
+    p.add_argument(
+        "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
+    )
+    p.add_argument("--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"])
+
+
 def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
     p = Parser(
         prog=prog,
@@ -90,11 +104,7 @@ def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
         "--max-block-duration=8760h FILE DIR`. Exit 3: the --apps history is "
         "not complete yet (budget); run the same command again to continue.",
     )
-    p.add_argument("--config.file", dest="config_file", metavar="PATH", help="YAML config")
-    p.add_argument(
-        "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
-    )
-    p.add_argument("--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"])
+    _common(p)
     p.add_argument(
         "--from",
         dest="first",
@@ -130,6 +140,11 @@ def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
         metavar="DURATION",
         help="sample interval, 1m to 1d (default 1h)",
     )
+    _switches(p)
+    return p
+
+
+def _switches(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--apps",
         action="store_true",
@@ -148,7 +163,6 @@ def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
         action="store_true",
         help="print the plan and request count; send nothing",
     )
-    return p
 
 
 def options(parser: argparse.ArgumentParser, args: argparse.Namespace, today: date) -> Options:

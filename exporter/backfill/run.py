@@ -85,7 +85,7 @@ class Backfill:
             self.say(f"stopped: {e.message}{kept}")
             return e.code
         finally:
-            fetcher.close()
+            fetcher.client.close()
             self.progress.unlock()
         took = time.monotonic() - started
         return self._done(stats, fetcher.sent, took, stopped)

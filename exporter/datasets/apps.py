@@ -47,20 +47,24 @@ class AppRankings(Dataset):
         rows, meta, _pages = client.app_rankings(view.spec, days.latest)
         return rows, meta
 
-    def current(self, view: View, days: Publication) -> bool:
-        """A rotated view is current while its data is within one turn."""
-        if view.end_date is None or days.latest is None:
+    def missed(self, view: View, day: date, days: Publication) -> bool:
+        """The view lacks a day its turns ask for, up to ``day``. Days published together
+        (one was late) or a turn lost to a failure and a restart count too."""
+        if view.end_date is None:
+            return True
+        if view.end_date >= day:
             return False
-        return (days.latest - view.end_date).days < days.rotation_days
+        span = days.rotation_days
+        if span == 1 or (day - view.end_date).days >= span:
+            return True
+        turns = range(view.end_date.toordinal() + 1, day.toordinal() + 1)
+        return any(d % span == view.planned.group for d in turns)
+
+    def current(self, view: View, days: Publication) -> bool:
+        return days.latest is not None and not self.missed(view, days.latest, days)
 
     def wants(self, view: View, day: date, days: Publication) -> bool:
-        if view.end_date == day:
-            return False  # restored from the store, already current
-        return (
-            days.rotation_days == 1
-            or view.end_date is None
-            or day.toordinal() % days.rotation_days == view.planned.group
-        )
+        return self.missed(view, day, days)
 
     def next_day(self, view: View, days: Publication) -> date | None:
         if days.latest is None:

@@ -153,7 +153,7 @@ class Dataset:
 
     def wants(self, view: View, day: date, days: Publication) -> bool:
         """Whether a newly published ``day`` makes the view due."""
-        return view.end_date != day
+        return view.end_date is None or view.end_date < day
 
     def after_success(self, view: View, now: float, days: Publication) -> float:
         # This refresh also covers any re-poll that came due while it was retrying.
@@ -163,3 +163,15 @@ class Dataset:
     def next_day(self, view: View, days: Publication) -> date | None:
         """The next published day the view waits for (None: it waits for no day)."""
         return None if days.latest is None else days.latest + timedelta(days=1)
+
+    def next_refresh(self, view: View, days: Publication, detector_due: float) -> float:
+        """When the view next refreshes: its due time or, while it waits for a published
+        day, when the detector can find that day; +inf while it is held."""
+        if view.held:
+            return NEVER
+        if math.isfinite(view.due):
+            return view.due
+        day = self.next_day(view, days)
+        if day is None:
+            return detector_due
+        return max(detector_due, day_start(day + timedelta(days=1)))
