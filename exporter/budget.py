@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from exporter.durable import append_durably, atomic_writer
+from exporter import durable
 from exporter.periods import count_within, within
 
 log = logging.getLogger(__name__)
@@ -141,12 +141,12 @@ class Budget:
 
     def _compact(self, times: list[float]) -> None:
         # Replaced under the lock: a writer waiting on the old file notices (``_lock``).
-        with atomic_writer(self.path, "w") as f:
+        with durable.atomic_writer(self.path, "w") as f:
             f.writelines(f"{t!r}\n" for t in times)
 
     def _append(self, t: float, endpoint: str, ident: str) -> None:
         # Full precision: exact windows.
-        append_durably(self.path, f"{t!r} {endpoint or '-'} {ident}\n".encode("ascii"))
+        durable.append_durably(self.path, f"{t!r} {endpoint or '-'} {ident}\n".encode("ascii"))
 
     # --- accounting -----------------------------------------------------------------
 

@@ -9,6 +9,9 @@ under the target's name.
 Logs (the request log, the backfill's progress) are appended: a line is fsynced before the
 caller goes on, so a crash loses at most the line being written (a torn last line, which
 their readers tolerate).
+
+Callers use these through the module (``durable.atomic_write(...)``), so a test can replace
+``atomic_writer`` or ``append_durably`` here and reach every writer (crash injection).
 """
 
 from __future__ import annotations

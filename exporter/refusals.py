@@ -12,8 +12,8 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+from exporter import durable
 from exporter.datasets import View
-from exporter.durable import atomic_write
 from exporter.selfmetrics import ViewState
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Refusals:
                 if v.status.state is ViewState.MISCONFIGURED
             }
         }
-        atomic_write(self.path, json.dumps(state, indent=1).encode())
+        durable.atomic_write(self.path, json.dumps(state, indent=1).encode())
 
     def _read(self) -> dict:
         if self.path is None or not self.path.exists():

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import quote, unquote
 
-from exporter.durable import atomic_write
+from exporter import durable
 from exporter.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class Store:
         snaps = list(snaps)
         if self.dir is not None:
             for snap in snaps:
-                atomic_write(
+                durable.atomic_write(
                     self._file(snap.key),
                     json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"),
                 )

@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from exporter import durable
 from exporter.config import AppView
-from exporter.durable import append_durably
 from exporter.snapshot import AppRow
 
 PROGRESS_DIR = "backfill-apps"
@@ -92,4 +92,4 @@ class AppProgress:
             ],
         }
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
-        append_durably(self.dir / _view_file(view), line.encode("utf-8"))
+        durable.append_durably(self.dir / _view_file(view), line.encode("utf-8"))

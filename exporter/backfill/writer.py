@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from exporter import durable
 from exporter.backfill.history import Shown
 from exporter.collector import Family, Fragment, escape_label
-from exporter.durable import atomic_writer
 
 
 @dataclass
@@ -102,7 +102,7 @@ class OpenMetricsWriter:
     def close(self) -> WriteStats:
         try:
             # A half-written file would only fail in promtool: it appears whole or not at all.
-            with atomic_writer(self.path, "w") as f:
+            with durable.atomic_writer(self.path, "w") as f:
                 for family in self.families:
                     spool = self._spools[family.name]
                     if spool.tell() == 0:
