@@ -37,8 +37,11 @@ class Exporter:
     self_metrics: SelfMetrics
     client: Client
     scheduler: Scheduler
-    has_key: bool = True
     demo: bool = False  # serving the built-in simulator: the status page says so
+
+    @property
+    def has_key(self) -> bool:
+        return not self.scheduler.no_key
 
     def budget_figures(self) -> tuple[dict[str, int], dict[str, int]]:
         limits = {"1m": self.budget.per_minute, "24h": self.budget.per_day}
@@ -82,15 +85,15 @@ def build(
     client = Client(
         cfg,
         api_key,
-        gate=budget.acquire,
+        spend=budget.spend,
         observe=self_metrics.observe,
         transport=transport,
         clock=clock,
     )
-    scheduler = Scheduler(cfg, client, budget, store, clock=clock, state_dir=state, rng=rng)
-    exporter = Exporter(
-        cfg, budget, store, cache, self_metrics, client, scheduler, has_key=bool(api_key)
+    scheduler = Scheduler(
+        cfg, client, budget, store, clock=clock, state_dir=state, rng=rng, polling=bool(api_key)
     )
+    exporter = Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
     self_metrics.views = scheduler.statuses
     self_metrics.budget = exporter.budget_figures
     return exporter
@@ -125,15 +128,7 @@ def serve_forever(
     except OSError as e:
         log.error("cannot listen on %s: %s", listen, e.strerror or e)
         return 1
-    host, port = server.server_address[:2]
-    scheme = web.scheme if web else "http"
-    url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
-    log.info(
-        "listening on %s (metrics at %s; %s)",
-        url,
-        exporter.cfg.web.telemetry_path,
-        (web or WebSecurity()).describe(),
-    )
+    url = _announce(server, exporter, web)
     if on_ready:
         on_ready(url)
     poll_stop, poller = _start_poller(exporter)
@@ -163,10 +158,24 @@ def serve_forever(
     return 0
 
 
+def _announce(server: Server, exporter: Exporter, web: WebSecurity | None) -> str:
+    """Log where the exporter listens; returns the URL of its landing page."""
+    host, port = server.server_address[:2]
+    scheme = web.scheme if web else "http"
+    url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
+    log.info(
+        "listening on %s (metrics at %s; %s)",
+        url,
+        exporter.cfg.web.telemetry_path,
+        (web or WebSecurity()).describe(),
+    )
+    return url
+
+
 def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
-    # Without a key there is nothing to poll with: send nothing (the status page says why).
-    run = exporter.scheduler.run if exporter.has_key else lambda _stop: None
-    poller = threading.Thread(target=run, args=(stop,), name="poller", daemon=True)
+    poller = threading.Thread(
+        target=exporter.scheduler.run, args=(stop,), name="poller", daemon=True
+    )
     poller.start()
     return stop, poller

@@ -32,7 +32,7 @@ from exporter.collector import (
     self_exposition,
 )
 from exporter.config import parse_listen
-from exporter.selfmetrics import SelfMetrics, ViewStatus
+from exporter.selfmetrics import SelfMetrics, ViewState, ViewStatus
 from exporter.webconfig import BasicAuth, WebSecurity
 
 log = logging.getLogger(__name__)
@@ -199,14 +199,15 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/healthz":
             self._send(200, "text/plain; charset=utf-8", b"ok\n", head)
         elif path == "/readyz":
-            missing = [
-                f"{s.dataset}/{s.view}"
+            waiting = [
+                s
                 for s in e.statuses()
-                if not e.has_data((s.dataset, s.view))
-                and not (s.error or "").startswith("misconfigured")
+                if not e.has_data((s.dataset, s.view)) and s.state is not ViewState.MISCONFIGURED
             ]
+            missing = [f"{s.dataset}/{s.view}" for s in waiting]
             if missing:
                 body = "not ready: no data yet for " + ", ".join(missing) + "\n"
+                body += "".join(sorted({f"{s.error}\n" for s in waiting if s.error}))
                 self._send(503, "text/plain; charset=utf-8", body.encode(), head)
             else:
                 self._send(200, "text/plain; charset=utf-8", b"ready\n", head)

@@ -29,6 +29,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from promserver import running_prometheus
 
 from exporter import backfill as bf
+from exporter.budget import read_log
 from exporter.cli import main
 from exporter.config import Config, parse_config
 from exporter.simulator import ManualClock, Simulator, serve
@@ -435,9 +436,12 @@ def test_shared_budget_limits_the_backfill_and_says_when_to_resume(tmp_path, sim
     r = run_inproc(cfg, options(FIRST, LAST, out, apps=True), sim.transport(), clock)
     assert r.rc == bf.EXIT_INCOMPLETE, r.err
     assert len(sim.log) == 8  # 1 model request + 7 app requests: 12 + 8 = the day's 20
-    assert len(log.read_text().splitlines()) == 20
+    assert len(read_log(log, clock.now)) == 20
+    # Each backfill request was recorded when sent and moved to when it finished.
+    ours = [x.split() for x in log.read_text().splitlines() if "backfill/" in x]
+    assert len(ours) == 2 * 8 and len({x[2] for x in ours}) == 8
     assert "Run the same command again after" in r.err
-    assert bf._utc(oldest + 86400) in r.err  # when the exporter's first request expires
+    assert bf.utc(oldest + 86400) in r.err  # when the exporter's first request expires
     assert "3 app requests left" in r.err
     # What was fetched is in the file: the newest days first.
     s = read_samples(out)
@@ -528,7 +532,7 @@ def test_nothing_is_written_for_the_last_3_hours(tmp_path, sim):
 
 def test_estimated_finish_counts_what_the_exporter_leaves_free():
     now = 1_000_000.0
-    usage = bf.LogUsage(minute=0, day=100, ours_day=0)  # the exporter: 100 a day
+    usage = bf.LogUsage(day=100, ours_day=0)  # the exporter: 100 a day
     # 300 fit today at 24/minute (12.5 min); the other 700 at 300/day.
     eta = bf.estimate_finish(1000, now, 24, 400, usage)
     assert eta == pytest.approx(now + 300 / 24 * 60 + 700 / 300 * 86400)

@@ -322,7 +322,8 @@ def test_exhausted_budget_and_rate_limit_pause_with_their_next_try(tmp_path):
     rig.run(600)
     budget = rig.exporter.budget
     while budget.used()["24h"] < 10:  # a backfill beside it spends the rest
-        budget.acquire("app-rankings")()
+        with budget.spend("app-rankings"):
+            pass
         rig.clock.advance(61)
     dom = rig.dom()
     titles = [b.all("b")[0].text for b in dom.all(cls="banner")]
@@ -333,7 +334,7 @@ def test_exhausted_budget_and_rate_limit_pause_with_their_next_try(tmp_path):
     meter = dom.by_id("budget").all(cls="meter")[1]
     assert "10 of 10 used (100%)" in meter.text
     sched = rig.exporter.scheduler
-    sched.hold_until = rig.clock.now + 600
+    sched.failures.hold_until = rig.clock.now + 600
     (banner,) = [b for b in rig.dom().all(cls="banner") if "429" in b.text]
     assert "Next try: " in banner.text and "(in 10 min)" in banner.text
 

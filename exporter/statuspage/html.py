@@ -266,6 +266,8 @@ def state_html(s: State) -> str:
 
 
 def next_refresh_html(r: ViewRow, now: float) -> str:
+    if r.next_refresh is not None and math.isinf(r.next_refresh):
+        return '<span class="muted">not until the key or config changes</span>'
     if r.next_refresh is not None:
         return when(r.next_refresh, now)
     if r.state is State.OK:

@@ -16,7 +16,7 @@ from exporter import __version__
 from exporter import taxonomy as tx
 from exporter.config import BudgetConfig
 from exporter.planner import Plan
-from exporter.selfmetrics import ViewStatus
+from exporter.selfmetrics import ViewState, ViewStatus
 from exporter.snapshot import Snapshot
 from exporter.statuspage.market import Market, market
 
@@ -35,6 +35,7 @@ class State(enum.Enum):
     FAILING = ("bad", "✗", "failing")
     UNAUTHORIZED = ("bad", "✗", "key rejected")
     MISCONFIGURED = ("warn", "⚠", "misconfigured")
+    TOO_COSTLY = ("warn", "⚠", "costs more than the minute budget")
     NO_KEY = ("muted", "–", "not polled: no API key")
 
     @property
@@ -259,18 +260,19 @@ def plan_summary(plan: Plan) -> PlanSummary:
 # --- views -----------------------------------------------------------------------------
 
 
-def view_state(status: ViewStatus, pause: Pause) -> State:
-    # Today's ViewStatus carries its state as up/error text; this is the one place that
-    # reads it.
-    if pause.no_key and status.up is None:
-        return State.NO_KEY
-    if status.error and status.error.startswith("misconfigured"):
-        return State.MISCONFIGURED
-    if status.error and "401" in status.error:
-        return State.UNAUTHORIZED
-    if status.up is None:
-        return State.PENDING
-    return State.OK if status.up else State.FAILING
+STATES = {
+    ViewState.OK: State.OK,
+    ViewState.PENDING: State.PENDING,
+    ViewState.FAILING: State.FAILING,
+    ViewState.UNAUTHORIZED: State.UNAUTHORIZED,
+    ViewState.MISCONFIGURED: State.MISCONFIGURED,
+    ViewState.TOO_COSTLY: State.TOO_COSTLY,
+    ViewState.NO_KEY: State.NO_KEY,
+}
+
+
+def view_state(status: ViewStatus) -> State:
+    return STATES[status.state]
 
 
 def view_groups(
@@ -283,12 +285,12 @@ def view_groups(
         rows.setdefault(s.dataset, []).append(
             ViewRow(
                 s.view,
-                view_state(s, pause),
+                view_state(s),
                 meta.end_date if meta else None,
                 meta.as_of if meta else None,
                 s.last_success,
                 s.next_refresh,
-                s.error,
+                s.message if s.state not in (ViewState.OK, ViewState.PENDING) else None,
             )
         )
     order = {d: i for i, d in enumerate(DATASET_ORDER)}
