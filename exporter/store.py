@@ -27,12 +27,13 @@ Key = tuple[str, str]
 
 
 class Store:
-    def __init__(self, state_dir: Path | None) -> None:
+    def __init__(self, state_dir: Path | None, *, create: bool = True) -> None:
+        """``create=False``: only read what is there (a dry run writes nothing)."""
         self.dir = state_dir / "snapshots" if state_dir is not None else None
         self._lock = threading.Lock()
         self._snapshots: Mapping[Key, Snapshot] = MappingProxyType({})
         self._listeners: list[Callable[[Mapping[Key, Snapshot]], None]] = []
-        if self.dir is not None:
+        if self.dir is not None and create:
             self.dir.mkdir(parents=True, exist_ok=True)
 
     def _file(self, key: Key) -> Path:

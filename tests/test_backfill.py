@@ -742,3 +742,62 @@ def test_400_days_load_into_prometheus_with_the_simulators_values(
         f"\n400 days x 3 views: {elapsed:.1f}s, {out.stat().st_size / 1e6:.0f} MB, "
         f"{len(sim.log)} requests"
     )
+
+
+def _estimate(dry_run_stdout: str) -> float:
+    m = re.search(r"output: about ([\d.]+) (B|kB|MB|GB) \(from ([^;]+);", dry_run_stdout)
+    assert m, dry_run_stdout
+    return float(m.group(1)) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("first", "apps", "labels"),
+    [
+        (date(2025, 3, 1), False, ["--label=job=openrouter", "--label=instance=host:10110"]),
+        (date(2026, 2, 23), True, []),
+    ],
+    ids=["a-year-of-model-views-with-labels", "six-days-with-app-views"],
+)
+def test_dry_run_size_estimate_is_within_10_percent(tmp_path, sim_http, first, apps, labels):
+    _sim, url = sim_http
+    # 6 days × 4 app views + 3 model requests fit the simulator's 30 a minute.
+    budget = {"requests_per_minute": 30, "reserve": 0}
+    extra = {"apps": {**APPS, "filters": ["all", "coding"]}, "budget": budget} if apps else None
+    args = ["--from", str(first), "--to", "2026-02-28", *labels, *(["--apps"] if apps else [])]
+    dry = cli(tmp_path, url, [*args, "--dry-run"], extra=extra)
+    assert dry.returncode == 0, dry.stderr
+    assert "typical name lengths" in dry.stdout
+    out = tmp_path / "h.om"
+    real = cli(tmp_path, url, [*args, "--output", str(out)], extra=extra)
+    assert real.returncode == 0, real.stderr
+    actual = out.stat().st_size
+    assert abs(_estimate(dry.stdout) - actual) <= 0.10 * actual, (_estimate(dry.stdout), actual)
+
+
+@pytest.mark.e2e
+def test_dry_run_estimate_uses_the_exporters_stored_data(tmp_path, sim_http):
+    """With the running exporter's snapshots in state_dir, the estimate is from the real
+    names and values, and still within 10 % of the file."""
+    sim, url = sim_http
+    from exporter.app import build
+
+    cfg = parse_config({"openrouter": {"base_url": url}, "state_dir": str(tmp_path / "state")})
+    clock = FakeClock(SIM_NOW)
+    exporter = build(
+        cfg, FAKE_KEY, transport=sim.transport(), clock=clock, state_dir=tmp_path / "state"
+    )
+    for _ in range(200):
+        if all(("rankings-daily", v.name) in exporter.store.snapshots() for v in cfg.model_views):
+            break
+        clock.advance(max(exporter.scheduler.step(), 0.01))
+    exporter.client.close()
+    args = ["--from", "2025-06-01", "--to", "2026-02-28"]
+    dry = cli(tmp_path, url, [*args, "--dry-run"])
+    assert dry.returncode == 0, dry.stderr
+    assert "the exporter's stored data" in dry.stdout
+    out = tmp_path / "h.om"
+    real = cli(tmp_path, url, [*args, "--output", str(out)])
+    assert real.returncode == 0, real.stderr
+    actual = out.stat().st_size
+    assert abs(_estimate(dry.stdout) - actual) <= 0.10 * actual, (_estimate(dry.stdout), actual)

@@ -6,6 +6,7 @@ Read from the shared request log without locking or writing: dry runs and estima
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,14 +14,14 @@ from pathlib import Path
 from exporter.backfill.history import Window, model_windows, sample_range
 from exporter.backfill.options import Options
 from exporter.backfill.progress import AppProgress
+from exporter.backfill.sizing import instant_bytes
 from exporter.budget import read_log
-from exporter.collector import escape_label
 from exporter.config import MAX_WINDOW_DAYS, AppView, Config
 from exporter.periods import DAY_SECONDS
+from exporter.snapshot import Snapshot
+from exporter.store import Store
 
 LOG_TAG = "backfill/"  # prefix of our entries in the shared request log
-LINE_BYTES = {"model": 128, "app": 140}  # typical sample line without --label, for estimates
-MODEL_SAMPLES = 152  # per view and instant: top 50 ranks + 51 tokens + 51 shares
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,13 @@ class RequestPlan:
         return self.model_requests + self.detect_requests + self.app_remaining
 
 
+def stored_snapshots(state_dir: Path) -> Mapping[tuple[str, str], Snapshot]:
+    """The running exporter's last good data, read only: the real names for the estimate."""
+    store = Store(state_dir, create=False)
+    store.load()
+    return store.snapshots()
+
+
 def make_plan(cfg: Config, opts: Options, progress: AppProgress | None) -> RequestPlan:
     windows = {v.name: model_windows(v, opts.first, opts.last) for v in cfg.model_views}
     days = [opts.first + timedelta(days=i) for i in range((opts.last - opts.first).days + 1)]
@@ -130,7 +138,6 @@ def describe(cfg: Config, opts: Options, plan: RequestPlan, now: float) -> str:
     """The plan, its cost, the estimated finish and file size (what --dry-run prints)."""
     t0, t1 = sample_range(opts, now)
     instants = max(0, t1 - t0) / opts.step
-    extra = sum(len(f',{n}="{escape_label(v)}"') for n, v in opts.labels)
     lines = [
         f"data days {opts.first} … {opts.last} ({len(plan.app_days)} days); a sample every "
         f"{duration(opts.step)} from {utc(t0)} to {utc(t1)} (not the last 3 hours)",
@@ -142,18 +149,15 @@ def describe(cfg: Config, opts: Options, plan: RequestPlan, now: float) -> str:
         spans = ", ".join(f"{w.start}…{w.end}" for w in windows)
         n = len(windows)
         lines.append(f"  {v.name:<16} {v.period:<6} {n} request{'s' * (n != 1)}: {spans}")
-    samples = instants * MODEL_SAMPLES * len(cfg.model_views)
-    est_bytes = samples * (LINE_BYTES["model"] + extra)
+    stored = stored_snapshots(Path(cfg.state_dir))
+    model_bytes, app_bytes = instant_bytes(cfg, opts.labels, plan.app_views, stored)
     lines.append(_apps_line(cfg, opts, plan))
-    if opts.apps:
-        app_samples = instants * sum(3 * v.depth for v in plan.app_views)
-        samples += app_samples
-        est_bytes += app_samples * (LINE_BYTES["app"] + extra)
     lines.append(_budget_line(cfg, plan, now))
+    est_bytes = instants * (model_bytes + app_bytes)
+    basis = "the exporter's stored data" if stored else "typical name lengths"
     lines.append(
-        f"output: about {samples / 1e6:.1f} million samples, about "
-        f"{size(est_bytes)} (promtool 2.42 needs about as much memory; "
-        "narrower --from/--to make smaller files)"
+        f"output: about {size(est_bytes)} (from {basis}; promtool 2.42 needs about as much "
+        "memory; narrower --from/--to make smaller files)"
     )
     return "\n".join(lines)
 
