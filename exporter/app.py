@@ -106,11 +106,13 @@ def serve_forever(
     on_ready: Callable[[str], None] | None = None,
     reload: Callable[[], Exporter] | None = None,
     web: WebSecurity | None = None,
+    no_reload: str = "nothing to reload",
 ) -> int:
     """Serve and poll until SIGTERM/SIGINT; exits 0 within 5 seconds of the signal.
 
     SIGHUP re-reads the config through ``reload``: a bad config is logged and the running
-    one kept, so a typo never takes the exporter down.
+    one kept, so a typo never takes the exporter down. Without ``reload`` it is logged and
+    ignored (``no_reload`` says why), never the default of dying on the spot.
     """
     stop = threading.Event()
     reload_requested = threading.Event()
@@ -119,10 +121,15 @@ def serve_forever(
         log.info("received %s, shutting down", signal.Signals(signum).name)
         stop.set()
 
+    def _hup(_signum: int, _frame: object) -> None:
+        if reload is None:
+            log.info("received SIGHUP: %s; ignored", no_reload)
+        else:
+            reload_requested.set()
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    if reload is not None:
-        signal.signal(signal.SIGHUP, lambda _s, _f: reload_requested.set())
+    signal.signal(signal.SIGHUP, _hup)
     try:
         server: Server = start(listen, exporter.endpoints(), web)
     except OSError as e:
@@ -131,31 +138,29 @@ def serve_forever(
     url = _announce(server, exporter, web)
     if on_ready:
         on_ready(url)
-    poll_stop, poller = _start_poller(exporter)
+    poller = Poller(exporter)
     while not stop.wait(0.5):
-        if not reload_requested.is_set() or reload is None:
-            continue
-        reload_requested.clear()
-        try:
-            fresh = reload()
-        except ConfigError as e:
-            log.error("config reload failed, keeping the running config: %s", e)
-            continue
-        poll_stop.set()
-        poller.join(SHUTDOWN_GRACE)
-        exporter.client.close()
-        exporter = fresh
-        server.RequestHandlerClass.endpoints = exporter.endpoints()  # type: ignore[attr-defined]
-        poll_stop, poller = _start_poller(exporter)
-        log.info("config reloaded: %d views", len(list(exporter.scheduler.statuses())))
+        if reload is not None and reload_requested.is_set():
+            reload_requested.clear()
+            poller = _reload(poller, reload, server)
     # The request in flight, if any, is abandoned: its budget entry is already on disk and
     # every snapshot write is atomic, so there is nothing else to flush.
-    poll_stop.set()
-    poller.join(SHUTDOWN_GRACE)
+    poller.stop()
     server.shutdown()
     server.server_close()
-    exporter.client.close()
     return 0
+
+
+def _reload(poller: Poller, reload: Callable[[], Exporter], server: Server) -> Poller:
+    try:
+        fresh = reload()
+    except ConfigError as e:
+        log.error("config reload failed, keeping the running config: %s", e)
+        return poller
+    poller.stop()
+    server.RequestHandlerClass.endpoints = fresh.endpoints()  # type: ignore[attr-defined]
+    log.info("config reloaded: %d views", len(list(fresh.scheduler.statuses())))
+    return Poller(fresh)
 
 
 def _announce(server: Server, exporter: Exporter, web: WebSecurity | None) -> str:
@@ -172,10 +177,18 @@ def _announce(server: Server, exporter: Exporter, web: WebSecurity | None) -> st
     return url
 
 
-def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:
-    stop = threading.Event()
-    poller = threading.Thread(
-        target=exporter.scheduler.run, args=(stop,), name="poller", daemon=True
-    )
-    poller.start()
-    return stop, poller
+class Poller:
+    """The poll loop of one exporter, in its own thread."""
+
+    def __init__(self, exporter: Exporter) -> None:
+        self.exporter = exporter
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=exporter.scheduler.run, args=(self._stop,), name="poller", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(SHUTDOWN_GRACE)
+        self.exporter.client.close()

@@ -259,7 +259,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
 
     try:
-        return serve_forever(exporter, cfg.web.listen_address, on_ready=ready, web=web)
+        return serve_forever(
+            exporter,
+            cfg.web.listen_address,
+            on_ready=ready,
+            web=web,
+            no_reload="the demo does not reload its config (restart it)",
+        )
     finally:
         shutil.rmtree(state, ignore_errors=True)
 

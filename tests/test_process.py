@@ -240,3 +240,43 @@ def test_bad_listen_flag_exits_2_with_a_clear_message():
     assert r.returncode == 2
     assert "--web.listen-address: 'localhost:http' is not an address" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def _server_subcommand(name: str, tmp_path: Path, api_url: str) -> tuple[Proc, str]:
+    """Each subcommand that runs a server, as a user starts it."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    env["TMPDIR"] = str(tmp_path / "tmp")  # where the demo keeps its throwaway state
+    (tmp_path / "tmp").mkdir()
+    if name == "run":
+        proc, url, _ = start(tmp_path, api_url, FAKE_KEY)
+        return proc, f"{url}/healthz"
+    if name == "demo":
+        args = ["demo", f"--web.listen-address=127.0.0.1:{port}"]
+        return Proc(args, env, tmp_path / "demo.log"), f"http://127.0.0.1:{port}/healthz"
+    args = ["fake-api", "--listen", f"127.0.0.1:{port}"]
+    return Proc(args, env, tmp_path / "fake.log"), f"http://127.0.0.1:{port}/api/v1/datasets/x"
+
+
+@pytest.mark.parametrize("name", ["run", "demo", "fake-api"])
+def test_every_server_subcommand_survives_sighup_and_exits_cleanly_on_sigterm(
+    name, tmp_path, sim_server
+):
+    """SIGHUP reloads or is ignored, with a log line (its default would kill the process,
+    silently); SIGTERM exits 0 and leaves no temporary state behind."""
+    _, server = sim_server
+    proc, url = _server_subcommand(name, tmp_path, server.url)
+    try:
+        wait_for(url, lambda r: r.status_code in (200, 401, 404))
+        proc.p.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        assert proc.p.poll() is None, f"{name} died on SIGHUP:\n{proc.output()}"
+        assert httpx.get(url, timeout=5).status_code in (200, 401, 404)
+        out = proc.output()
+        assert "SIGHUP" in out or "config reloaded" in out, out
+        started = time.monotonic()
+    finally:
+        code = proc.stop(signal.SIGTERM, timeout=5)
+    assert code == 0, proc.output()
+    assert time.monotonic() - started < 5
+    assert not list((tmp_path / "tmp").iterdir()), "temporary state left behind"

@@ -176,10 +176,14 @@ def main_fake_api(listen: str, seed: int, requests_per_minute: int, requests_per
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    def _on_hup(signum: int, frame: FrameType | None) -> None:
+        print("fake-api: received SIGHUP: nothing to reload; ignored", file=sys.stderr, flush=True)
+
     previous: dict[int, object] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, _on_signal)
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _on_hup)
     try:
         # A timed wait keeps the main thread responsive to signals on every platform.
         while not stop.wait(0.2):
