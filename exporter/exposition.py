@@ -28,6 +28,7 @@ from exporter.snapshot import Snapshot
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 GZIP_LEVEL = 6  # level 9 costs ~2x the CPU for ~1% smaller output
+TAIL_GZIP_LEVEL = 1  # the 50 KB tail: 5x faster than level 6 for 8% more of ~3 KB
 Key = tuple[str, str]
 Encoded = dict[str, bytes]  # family name -> one view's sample lines, UTF-8
 
@@ -108,7 +109,7 @@ class GzipStart:
 
     def finish(self, tail: bytes) -> bytes:
         """The rest of the stream after ``start``: ``tail`` compressed, then the trailer."""
-        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        compressor = zlib.compressobj(TAIL_GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         blocks = compressor.compress(tail) + compressor.flush(zlib.Z_FINISH)
         crc = zlib.crc32(tail, self.crc)
         return blocks + struct.pack("<II", crc, (self.size + len(tail)) & 0xFFFFFFFF)

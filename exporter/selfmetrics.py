@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -95,22 +96,91 @@ class WithoutCreated:
             yield metric
 
 
+class GaugeLines:
+    """Gauge families rendered like the dataset part; each sample line is formatted again
+    only when its value changes (view states change a few times a day, not per scrape)."""
+
+    def __init__(self, *families: Family) -> None:
+        self.families = families
+        self.headers = {f.name: f.header() for f in families}
+        self._lines: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def line(self, family: Family, labels: str, value: float) -> str:
+        hit = self._lines.get((family.name, labels))
+        if hit is not None and hit[0] == value:
+            return hit[1]
+        line = sample_line(family.name, labels, value)
+        self._lines[(family.name, labels)] = (value, line)
+        return line
+
+
+class LiveFamilies:
+    """The budget and per-view gauges, read from their owners at each rendering."""
+
+    def __init__(
+        self,
+        views: Callable[[], Iterable[ViewStatus]],
+        budget: Callable[[], tuple[dict[str, int], dict[str, int]]],
+    ) -> None:
+        self.views = views
+        self.budget = budget
+        self._gauges = GaugeLines(
+            BUDGET_LIMIT, BUDGET_USED, VIEW_UP, VIEW_LAST_SUCCESS, VIEW_NEXT_REFRESH
+        )
+        self._labels: dict[tuple[str, str], str] = {}
+
+    def render(self) -> bytes:
+        """The same lines in both formats."""
+        limits, used = self.budget()
+        windows = {w: f'window="{escape_label(w)}"' for w in sorted(limits)}
+        views = [(v, self._view_labels(v.dataset, v.view)) for v in self.views()]
+        samples: dict[Family, list[tuple[str, float]]] = {
+            BUDGET_LIMIT: [(lab, limits[w]) for w, lab in windows.items()],
+            BUDGET_USED: [(lab, used.get(w, 0)) for w, lab in windows.items()],
+            VIEW_UP: [(lab, 1 if v.up else 0) for v, lab in views if v.up is not None],
+            VIEW_LAST_SUCCESS: [
+                (lab, v.last_success) for v, lab in views if v.last_success is not None
+            ],
+            VIEW_NEXT_REFRESH: [
+                (lab, v.next_refresh) for v, lab in views if v.next_refresh is not None
+            ],
+        }
+        g = self._gauges
+        out = []
+        for family, values in samples.items():
+            out.append(g.headers[family.name])
+            out += [g.line(family, labels, value) for labels, value in values]
+        return "".join(out).encode("utf-8")
+
+    def _view_labels(self, dataset: str, view: str) -> str:
+        labels = self._labels.get((dataset, view))
+        if labels is None:
+            labels = label_string(("dataset", "view"), (dataset, view))
+            self._labels[(dataset, view)] = labels
+        return labels
+
+
 class SelfMetrics:
+    """Everything a scrape appends after the dataset part, in three parts by how often they
+    change: process metrics (always), the API request counters and histogram (on each
+    request, a few an hour), the budget and view gauges (LiveFamilies)."""
+
     def __init__(
         self,
         views: Callable[[], Iterable[ViewStatus]] = lambda: (),
         budget: Callable[[], tuple[dict[str, int], dict[str, int]]] = lambda: ({}, {}),
         max_age: float = MAX_AGE,
     ) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        ProcessCollector(registry=self.registry)
-        PlatformCollector(registry=self.registry)
-        GCCollector(registry=self.registry)
+        self.process = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.process)
+        PlatformCollector(registry=self.process)
+        GCCollector(registry=self.process)
+        self.api = CollectorRegistry(auto_describe=True)
         build = Gauge(
             "openrouter_exporter_build_info",
             "Version of the running exporter.",
             ["version"],
-            registry=self.registry,
+            registry=self.api,
         )
         build.labels(__version__).set(1)
         self.requests = Counter(
@@ -118,14 +188,14 @@ class SelfMetrics:
             'Requests sent to the Data API, by endpoint and HTTP status (code="error": no '
             "HTTP answer, e.g. a timeout).",
             ["endpoint", "code"],
-            registry=self.registry,
+            registry=self.api,
         )
         self.duration = Histogram(
             "openrouter_exporter_api_request_duration_seconds",
             "Time for one Data API request, answer or failure.",
             ["endpoint"],
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-            registry=self.registry,
+            registry=self.api,
         )
         # Zero series for the codes alerts watch: increase() cannot see a counter's first
         # increment if the series only appears with it.
@@ -133,17 +203,34 @@ class SelfMetrics:
             for code in ("200", "400", "401", "429", "500", "error"):
                 self.requests.labels(endpoint, code)
             self.duration.labels(endpoint)
-        self._standard = WithoutCreated(self.registry)
-        # Set by whoever owns the scheduler and budget; read on every rendering.
-        self.views = views
-        self.budget = budget
+        self._process, self._api = WithoutCreated(self.process), WithoutCreated(self.api)
+        self.live = LiveFamilies(views, budget)
         self.max_age = max_age
+        self._observed = 0  # observations so far: the API part is rendered again after one
+        self._api_rendered: dict[bool, tuple[int, bytes]] = {}
         self._recent: dict[bool, tuple[float, bytes]] = {}
-        self._labels: dict[tuple[str, str], str] = {}
+
+    # Set by whoever owns the scheduler and budget (after both exist).
+    @property
+    def views(self) -> Callable[[], Iterable[ViewStatus]]:
+        return self.live.views
+
+    @views.setter
+    def views(self, views: Callable[[], Iterable[ViewStatus]]) -> None:
+        self.live.views = views
+
+    @property
+    def budget(self) -> Callable[[], tuple[dict[str, int], dict[str, int]]]:
+        return self.live.budget
+
+    @budget.setter
+    def budget(self, budget: Callable[[], tuple[dict[str, int], dict[str, int]]]) -> None:
+        self.live.budget = budget
 
     def observe(self, endpoint: str, code: str, seconds: float) -> None:
         self.requests.labels(endpoint, code).inc()
         self.duration.labels(endpoint).observe(seconds)
+        self._observed += 1
 
     def recent(self, openmetrics: bool) -> bytes:
         """What a scrape appends: a rendering at most ``max_age`` seconds old."""
@@ -157,42 +244,18 @@ class SelfMetrics:
 
     def exposition(self, openmetrics: bool) -> bytes:
         """Rendered now; in OpenMetrics it closes the body with its one ``# EOF``."""
-        if not openmetrics:
-            return generate_text(self._standard) + self._families()
-        standard = generate_openmetrics(self._standard)
-        return standard.removesuffix(EOF_LINE) + self._families() + EOF_LINE
+        generate = generate_openmetrics if openmetrics else generate_text
+        process = generate(self._process)
+        api = self._api_part(openmetrics, generate)
+        if openmetrics:
+            process, api = process.removesuffix(EOF_LINE), api.removesuffix(EOF_LINE)
+        return process + api + self.live.render() + (EOF_LINE if openmetrics else b"")
 
-    def _families(self) -> bytes:
-        """Budget and per-view gauges (the same lines in both formats)."""
-        limits, used = self.budget()
-        out = [BUDGET_LIMIT.header()]
-        window = {w: f'window="{escape_label(w)}"' for w in sorted(limits)}
-        out += [sample_line(BUDGET_LIMIT.name, labels, limits[w]) for w, labels in window.items()]
-        out.append(BUDGET_USED.header())
-        out += [sample_line(BUDGET_USED.name, lab, used.get(w, 0)) for w, lab in window.items()]
-        views = [(v, self._view_labels(v.dataset, v.view)) for v in self.views()]
-        out.append(VIEW_UP.header())
-        out += [
-            sample_line(VIEW_UP.name, lab, 1 if v.up else 0) for v, lab in views if v.up is not None
-        ]
-        out.append(VIEW_LAST_SUCCESS.header())
-        out += [
-            sample_line(VIEW_LAST_SUCCESS.name, lab, v.last_success)
-            for v, lab in views
-            if v.last_success is not None
-        ]
-        out.append(VIEW_NEXT_REFRESH.header())
-        out += [
-            sample_line(VIEW_NEXT_REFRESH.name, lab, v.next_refresh)
-            for v, lab in views
-            if v.next_refresh is not None
-        ]
-        return "".join(out).encode("utf-8")
-
-    def _view_labels(self, dataset: str, view: str) -> str:
-        labels = self._labels.get((dataset, view))
-        if labels is None:
-            labels = self._labels[(dataset, view)] = label_string(
-                ("dataset", "view"), (dataset, view)
-            )
-        return labels
+    def _api_part(self, openmetrics: bool, generate: Callable[[Any], bytes]) -> bytes:
+        observed = self._observed  # read first: an observation during rendering renders again
+        hit = self._api_rendered.get(openmetrics)
+        if hit is not None and hit[0] == observed:
+            return hit[1]
+        body = generate(self._api)
+        self._api_rendered[openmetrics] = (observed, body)
+        return body

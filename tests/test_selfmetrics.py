@@ -102,3 +102,24 @@ def test_a_rendering_is_reused_for_at_most_max_age():
     time.sleep(0.35)
     assert b'view_up{dataset="rankings-daily",view="daily"} 1.0' in m.recent(False)
     assert m.recent(True).endswith(b"# EOF\n")  # each format has its own rendering
+
+
+def test_fresh_renderings_follow_every_change():
+    """Parts are kept between renderings (the API counters until the next request, each
+    gauge line until its value changes); a change must always show."""
+    statuses = [ViewStatus("rankings-daily", "daily", up=True, last_success=1.0)]
+    m = SelfMetrics(views=lambda: statuses)
+    for openmetrics in (False, True):
+        for i in range(3):
+            m.observe("app-rankings", "429", 0.2)
+            statuses[0].last_success = 2.0 + i  # changed in place, as a scheduler may
+            statuses[0].up = i % 2 == 0
+            body = m.exposition(openmetrics).decode()
+            count = i + 1 + (3 if openmetrics else 0)
+            assert f'_requests_total{{code="429",endpoint="app-rankings"}} {count}.0' in body
+            assert f'_seconds_count{{endpoint="app-rankings"}} {count}.0' in body
+            view = '{dataset="rankings-daily",view="daily"}'
+            assert (
+                f"openrouter_exporter_view_last_success_timestamp_seconds{view} {2.0 + i}" in body
+            )
+            assert f"openrouter_exporter_view_up{view} {1 if i % 2 == 0 else 0}.0" in body
