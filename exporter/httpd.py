@@ -13,7 +13,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
@@ -23,6 +23,7 @@ MAX_HEADER_LINE = 8192  # bytes per header line; longer → 431 (stdlib: 64 KiB)
 MAX_HEADERS = 50  # more → 431 (stdlib: 100)
 RECV_SIZE = 65536
 IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024)  # buffers one sendmsg call may gather
+TLS_BLOCK = 256 * 1024  # bytes handed to one TLS sendall
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
@@ -136,9 +137,9 @@ class Connection:
         """
         deadline = time.monotonic() + timeout
         if isinstance(self.sock, ssl.SSLSocket):
-            for part in parts:
+            for block in _blocks(parts, TLS_BLOCK):
                 self.sock.settimeout(_remaining(deadline))
-                self.sock.sendall(part)
+                self.sock.sendall(block)
             return
         pending = list(parts)
         i = 0
@@ -150,6 +151,21 @@ class Connection:
                 i += 1
             if sent:  # part i went out in part
                 pending[i] = memoryview(pending[i])[sent:]
+
+
+def _blocks(parts: Sequence[bytes], size: int) -> Iterator[bytes]:
+    """Consecutive parts joined into blocks of about ``size`` bytes: a TLS record and a
+    system call per block, not per small part."""
+    block: list[bytes] = []
+    length = 0
+    for part in parts:
+        block.append(part)
+        length += len(part)
+        if length >= size:
+            yield b"".join(block)
+            block, length = [], 0
+    if block:
+        yield b"".join(block)
 
 
 def _remaining(deadline: float) -> float:

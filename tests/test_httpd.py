@@ -38,3 +38,13 @@ def test_send_gives_up_after_its_timeout():
         Connection(a).send([b"x" * 100_000] * 50, timeout=0.5)
     a.close()
     b.close()
+
+
+def test_tls_blocks_keep_every_byte_and_group_small_parts():
+    from exporter.httpd import _blocks
+
+    rng = random.Random(3)
+    parts = [rng.randbytes(rng.randrange(0, 300)) for _ in range(2000)]
+    blocks = list(_blocks(parts, 4096))
+    assert b"".join(blocks) == b"".join(parts)
+    assert all(len(b) >= 4096 for b in blocks[:-1]) and len(blocks) < len(parts) / 10
