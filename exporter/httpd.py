@@ -27,6 +27,8 @@ TLS_BLOCK = 256 * 1024  # bytes handed to one TLS sendall
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
+_CONTROL = re.compile(rb"[\x00-\x20\x7f]")  # never in a request target
+_FORBIDDEN_IN_VALUE = re.compile(rb"[\x00\r\n]")  # RFC 9110 5.5: reject, or two parsers differ
 
 
 class HTTPError(Exception):
@@ -133,7 +135,7 @@ class Connection:
 
         On a plain socket the kernel gathers the parts (sendmsg): a body of a thousand
         chunks costs a few system calls and no copy into one buffer. TLS sockets have no
-        sendmsg; each part is encrypted and sent in turn.
+        sendmsg: the parts go out joined into blocks of ``TLS_BLOCK`` bytes.
         """
         deadline = time.monotonic() + timeout
         if isinstance(self.sock, ssl.SSLSocket):
@@ -195,6 +197,8 @@ def _parse(lines: list[bytes]) -> Request:
     parts = lines[0].rstrip(b"\r\n").split(b" ")
     if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not parts[1]:
         raise HTTPError(HTTPStatus.BAD_REQUEST, "malformed request line")
+    if _CONTROL.search(parts[1]):
+        raise HTTPError(HTTPStatus.BAD_REQUEST, "control character in the request target")
     method, target, version = parts
     match = _VERSION.fullmatch(version)
     if match is None:
@@ -206,7 +210,7 @@ def _parse(lines: list[bytes]) -> Request:
         name, sep, value = raw.rstrip(b"\r\n").partition(b":")
         # No whitespace before the colon, no obsolete line folding (RFC 9112 5.1, 5.2):
         # both are ways to make two parsers disagree about a header.
-        if not sep or not _TOKEN.fullmatch(name):
+        if not sep or not _TOKEN.fullmatch(name) or _FORBIDDEN_IN_VALUE.search(value):
             raise HTTPError(HTTPStatus.BAD_REQUEST, "malformed header line")
         key = name.decode("ascii").lower()
         text = value.strip(b" \t").decode("latin-1")

@@ -279,6 +279,9 @@ def test_keep_alive_scrapes_are_not_delayed(running):
         (b"GET /metrics HTTP/1.1 extra\r\n\r\n", 400),
         (b"GET /metrics\r\n\r\n", 400),  # HTTP/0.9 is not served
         (b"G(T /metrics HTTP/1.1\r\n\r\n", 400),
+        (b"GET /met\x01rics HTTP/1.1\r\n\r\n", 400),  # a control character in the target
+        (b"GET /metrics HTTP/1.1\r\nX-A: a\rb\r\n\r\n", 400),  # a bare CR in a value
+        (b"GET /metrics HTTP/1.1\r\nX-A: a\x00b\r\n\r\n", 400),
     ],
 )
 def test_malformed_heads_are_refused_and_closed(running, head, code):
