@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 
@@ -125,6 +126,7 @@ class Rendered:
     def __init__(self, chunks: list[bytes]) -> None:
         # Valid as the text format and, before its # EOF, as OpenMetrics.
         self.chunks = chunks
+        self.created = time.monotonic()
         self._gz: GzipStart | None = None
         self._lock = threading.Lock()
         # The last tails and their compressed ends: self-metrics renderings are reused for

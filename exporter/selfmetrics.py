@@ -8,6 +8,7 @@ like the dataset part, not sample by sample through client_python (~5 µs a samp
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -232,11 +233,13 @@ class SelfMetrics:
         self.duration.labels(endpoint).observe(seconds)
         self._observed += 1
 
-    def recent(self, openmetrics: bool) -> bytes:
-        """What a scrape appends: a rendering at most ``max_age`` seconds old."""
+    def recent(self, openmetrics: bool, not_before: float = -math.inf) -> bytes:
+        """What a scrape appends: a rendering at most ``max_age`` seconds old, and begun no
+        earlier than ``not_before`` (time.monotonic()): the dataset part it follows was
+        made then, after the view states it reflects, which the tail must not predate."""
         now = time.monotonic()
         hit = self._recent.get(openmetrics)
-        if hit is not None and now - hit[0] < self.max_age:
+        if hit is not None and not_before <= hit[0] and now - hit[0] < self.max_age:
             return hit[1]
         body = self.exposition(openmetrics)
         self._recent[openmetrics] = (now, body)

@@ -96,8 +96,8 @@ class Handler(socketserver.BaseRequestHandler):
     server: Server
 
     def setup(self) -> None:
-        # Headers and body leave in separate writes: with Nagle's algorithm the body waits
-        # for the client's delayed ACK, 40 ms on every keep-alive scrape.
+        # A response can leave in several writes (TLS blocks, partial sends): with Nagle's
+        # algorithm a last small one waits for the client's delayed ACK, 40 ms a scrape.
         with contextlib.suppress(OSError):  # not TCP (a test's socketpair)
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn = Connection(self.request)
@@ -151,7 +151,8 @@ class Handler(socketserver.BaseRequestHandler):
             om = wants_openmetrics(req.header("accept"))
             gz = wants_gzip(req.header("accept-encoding"))
             status, ctype = 200, OPENMETRICS_CONTENT_TYPE if om else TEXT_CONTENT_TYPE
-            body = e.cache.current.parts(gz, e.self_metrics.recent(om))
+            rendered = e.cache.current
+            body = rendered.parts(gz, e.self_metrics.recent(om, rendered.created))
         elif path == "/":
             status, ctype, body = 200, "text/html; charset=utf-8", [landing_page(e)]
         elif path == "/healthz":

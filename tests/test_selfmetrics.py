@@ -123,3 +123,16 @@ def test_fresh_renderings_follow_every_change():
                 f"openrouter_exporter_view_last_success_timestamp_seconds{view} {2.0 + i}" in body
             )
             assert f"openrouter_exporter_view_up{view} {1 if i % 2 == 0 else 0}.0" in body
+
+
+def test_a_tail_never_predates_the_dataset_part_it_follows():
+    """The scheduler records a view's state before it stores the snapshot, so a tail
+    rendered after the dataset part was made shows that state: a response never has the
+    new data with the old view_up."""
+    statuses = [ViewStatus("rankings-daily", "daily", up=None)]
+    m = SelfMetrics(views=lambda: statuses, max_age=60)
+    assert b"view_up{" not in m.recent(False)
+    statuses[0].up = True  # then the snapshot is stored and the dataset part rendered:
+    dataset_made = time.monotonic()
+    assert b"view_up{" not in m.recent(False)  # a scrape of the old dataset part may lag
+    assert b'view_up{dataset="rankings-daily",view="daily"} 1.0' in m.recent(False, dataset_made)
