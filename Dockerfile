@@ -2,14 +2,15 @@
 # Build stage: turn the project into wheels (the exporter and its dependencies).
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY exporter ./exporter
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # Run stage: no compiler, no build tools, no pip cache, no secrets in any layer.
 FROM python:3.12-slim
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links=/wheels openrouter-exporter==0.1.0 \
+# The wheel by its file, not by name==version: a version bump needs no edit here.
+RUN pip install --no-cache-dir --no-index --find-links=/wheels /wheels/openrouter_exporter-*.whl \
     && rm -rf /wheels \
     && useradd --system --uid 10001 --user-group --no-create-home exporter \
     && mkdir -p /var/lib/openrouter-exporter \

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench prometheus-tools clean
+.PHONY: run test lint bench soak generate prometheus-tools chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Debian's prometheus package brings both `prometheus` and `promtool` (2.42).
+# Debian's prometheus package brings both `prometheus` and `promtool` (2.42);
+# prometheus-alertmanager brings `amtool`, which checks the compose stack's Alertmanager config.
 prometheus-tools:
-	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then \
-		echo "installing Debian's prometheus package (prometheus, promtool)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1 \
+			|| ! command -v amtool >/dev/null 2>&1; then \
+		echo "installing Debian's prometheus and prometheus-alertmanager packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			prometheus prometheus-alertmanager >/dev/null; \
+	fi
+
+# Debian's chromium: the status page's tests look at it in a real (headless) browser.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Debian's chromium package (headless browser for the page tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 # With OPENROUTER_API_KEY set: the real API with config.example.yaml's defaults.
@@ -33,7 +43,7 @@ run: $(STAMP)
 # Every Python file in the repository (ruff skips .venv and .gitignored paths).
 LINT_PATHS := .
 
-test: lint prometheus-tools
+test: lint prometheus-tools chromium
 	$(PY) -m pytest
 
 # ruff is pinned in pyproject.toml: format output must not change with a new release.
@@ -41,8 +51,21 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
+# Dashboards, rule files and Kubernetes manifests, from mixin/ (one config).
+generate: $(STAMP)
+	$(PY) -m mixin
+
 bench: $(STAMP)
 	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+
+# Seeded simulated weeks of the whole exporter (soak/): make soak SEEDS=20 DAYS=7;
+# reproduce one run with make soak CONFIGS=maximal SEED=17.
+SEEDS   ?= 20
+DAYS    ?= 7
+CONFIGS ?= default,maximal
+SEED    ?=
+soak: $(STAMP)
+	$(PY) -m soak --seeds $(SEEDS) --days $(DAYS) --configs $(CONFIGS) $(if $(SEED),--seed $(SEED))

@@ -52,7 +52,7 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
         meta = Meta(
             as_of=as_of, start_date=end - timedelta(days=view.window_days - 1), end_date=end
         )
-        snaps.append(Snapshot(tx.DATASET_APPS, view.name, tuple(rows), meta, 0.0, view.pages))
+        snaps.append(Snapshot(tx.DATASET_APPS, view.name, tuple(rows), meta, 0.0))
     daily = sim.market.rankings_daily(end - timedelta(days=62), end)
     for mv in cfg.model_views:
         rows_m = tuple(

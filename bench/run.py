@@ -79,7 +79,7 @@ def apply_times(cache: ExpositionCache, snaps: dict) -> tuple[float, float]:
 def serve_ours(port: int, state: Path, max_age: float | None) -> None:
     from bench.maximal import maximal_config
     from exporter.exposition import ExpositionCache
-    from exporter.selfmetrics import MAX_AGE, SelfMetrics, ViewStatus
+    from exporter.selfmetrics import MAX_AGE, SelfMetrics, ViewState, ViewStatus
     from exporter.server import Endpoints, start
 
     cache = ExpositionCache(maximal_config())
@@ -89,7 +89,8 @@ def serve_ours(port: int, state: Path, max_age: float | None) -> None:
     del snaps  # the cache keeps what it serves, as in a running exporter
     now = time.time()
     statuses = [  # every view refreshed, as in a running exporter
-        ViewStatus(d, v, up=True, last_success=now - 600, next_refresh=now + 3000) for d, v in keys
+        ViewStatus(d, v, ViewState.OK, last_success=now - 600, next_refresh=now + 3000)
+        for d, v in keys
     ]
     budget = ({"1m": 24, "24h": 400}, {"1m": 1, "24h": 187})
     self_metrics = SelfMetrics(

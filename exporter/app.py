@@ -20,6 +20,7 @@ from exporter.exposition import ExpositionCache
 from exporter.scheduler import Scheduler
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, Server, start
+from exporter.statuspage import StatusPage
 from exporter.store import Store
 from exporter.webconfig import WebSecurity
 
@@ -36,6 +37,11 @@ class Exporter:
     self_metrics: SelfMetrics
     client: Client
     scheduler: Scheduler
+    demo: bool = False  # serving the built-in simulator: the status page says so
+
+    @property
+    def has_key(self) -> bool:
+        return not self.scheduler.no_key
 
     def budget_figures(self) -> tuple[dict[str, int], dict[str, int]]:
         limits = {"1m": self.budget.per_minute, "24h": self.budget.per_day}
@@ -51,6 +57,7 @@ class Exporter:
             plan_text=self.scheduler.plan.describe,
             budget=self.budget_figures,
             upstream=self.cfg.openrouter.base_url,
+            page=StatusPage(self),
         )
 
 
@@ -78,12 +85,14 @@ def build(
     client = Client(
         cfg,
         api_key,
-        gate=budget.acquire,
+        spend=budget.spend,
         observe=self_metrics.observe,
         transport=transport,
         clock=clock,
     )
-    scheduler = Scheduler(cfg, client, budget, store, clock=clock, state_dir=state, rng=rng)
+    scheduler = Scheduler(
+        cfg, client, budget, store, clock=clock, state_dir=state, rng=rng, polling=bool(api_key)
+    )
     exporter = Exporter(cfg, budget, store, cache, self_metrics, client, scheduler)
     self_metrics.views = scheduler.statuses
     self_metrics.budget = exporter.budget_figures
@@ -119,15 +128,7 @@ def serve_forever(
     except OSError as e:
         log.error("cannot listen on %s: %s", listen, e.strerror or e)
         return 1
-    host, port = server.server_address[:2]
-    scheme = web.scheme if web else "http"
-    url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
-    log.info(
-        "listening on %s (metrics at %s; %s)",
-        url,
-        exporter.cfg.web.telemetry_path,
-        (web or WebSecurity()).describe(),
-    )
+    url = _announce(server, exporter, web)
     if on_ready:
         on_ready(url)
     poll_stop, poller = _start_poller(exporter)
@@ -155,6 +156,20 @@ def serve_forever(
     server.server_close()
     exporter.client.close()
     return 0
+
+
+def _announce(server: Server, exporter: Exporter, web: WebSecurity | None) -> str:
+    """Log where the exporter listens; returns the URL of its landing page."""
+    host, port = server.server_address[:2]
+    scheme = web.scheme if web else "http"
+    url = f"{scheme}://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
+    log.info(
+        "listening on %s (metrics at %s; %s)",
+        url,
+        exporter.cfg.web.telemetry_path,
+        (web or WebSecurity()).describe(),
+    )
+    return url
 
 
 def _start_poller(exporter: Exporter) -> tuple[threading.Event, threading.Thread]:

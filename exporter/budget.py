@@ -4,6 +4,12 @@ Both limits are sliding windows (last 60 s, last 24 h); a sliding 24 h cap also 
 calendar-day cap. Every request is appended to ``requests.log`` and fsynced *before* it is
 sent, under an exclusive file lock, and the log is re-read under that lock: a crash loop,
 a restart, or a backfill running beside the exporter all see the same spend.
+
+The one way to send a request is ``with budget.spend(endpoint):``. It records the request
+on entry (or raises ``BudgetExhausted``) and, on exit, whether the request succeeded or
+raised, moves its entry to the finishing time: the API counts a request when it arrives,
+which is after we recorded it, so counting from the later of the two keeps our window at
+least as strict as the API's, whatever the network's latency.
 """
 
 from __future__ import annotations
@@ -16,13 +22,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from exporter.client import BudgetExhausted
+from exporter import durable
+from exporter.periods import count_within, within
 
 log = logging.getLogger(__name__)
 
 MINUTE = 60.0
 DAY = 86400.0
 USED_MAX_AGE = 1.0  # seconds the metrics may lag another process's spend
+
+
+class BudgetExhausted(Exception):
+    """No request fits now; ``wait`` is when one may fit again (seconds)."""
+
+    def __init__(self, wait: float, window: str) -> None:
+        super().__init__(
+            f"request budget for the last {window} is used up; next slot in {wait:.0f}s"
+        )
+        self.wait = wait
+        self.window = window
 
 
 def parse_log(data: bytes, now: float) -> tuple[list[tuple[float, str]], int]:
@@ -55,7 +73,7 @@ def parse_log(data: bytes, now: float) -> tuple[list[tuple[float, str]], int]:
 
 def read_log(path: Path, now: float) -> list[tuple[float, str]]:
     """Read-only view of a request log (no lock, no compaction): for plans and estimates.
-    Budget.acquire is what enforces the limits."""
+    ``Budget.spend`` is what enforces the limits."""
     try:
         return parse_log(path.read_bytes(), now)[0]
     except OSError:
@@ -85,14 +103,27 @@ class Budget:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold the log's lock and have ``_times`` reflect the file (other writers too)."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = self._lock()
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             self._times = self._read(fd)
             self._read_at = self._clock()
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+    def _lock(self) -> int:
+        """An open descriptor of the log, exclusively locked."""
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    return fd
+            except FileNotFoundError:
+                pass
+            # Compacted (replaced) while we waited: the lock is on a file that is no
+            # longer the log. Lock the new one.
+            os.close(fd)
 
     def _read(self, fd: int) -> list[float]:
         os.lseek(fd, 0, os.SEEK_SET)
@@ -109,25 +140,19 @@ class Budget:
         return times
 
     def _compact(self, times: list[float]) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="ascii") as f:
+        # Replaced under the lock: a writer waiting on the old file notices (``_lock``).
+        with durable.atomic_writer(self.path, "w") as f:
             f.writelines(f"{t!r}\n" for t in times)
-            f.flush()
-            os.fsync(f.fileno())
-        # Renaming under the lock is safe: other writers reopen the path on each acquire.
-        os.replace(tmp, self.path)
 
     def _append(self, t: float, endpoint: str, ident: str) -> None:
-        with open(self.path, "a", encoding="ascii") as f:
-            f.write(f"{t!r} {endpoint or '-'} {ident}\n")  # full precision: exact windows
-            f.flush()
-            os.fsync(f.fileno())
+        # Full precision: exact windows.
+        durable.append_durably(self.path, f"{t!r} {endpoint or '-'} {ident}\n".encode("ascii"))
 
     # --- accounting -----------------------------------------------------------------
 
     def _wait(self, times: list[float], now: float, n: int) -> float:
         def window_wait(span: float, limit: int) -> float:
-            inside = [t for t in times if t > now - span]
+            inside = within(times, now, span)
             excess = len(inside) + n - limit
             if excess <= 0:
                 return 0.0
@@ -145,37 +170,29 @@ class Budget:
                 pass
         now = self._clock()
         times = self._times
-        return {
-            "1m": sum(1 for t in times if t > now - MINUTE),
-            "24h": sum(1 for t in times if t > now - DAY),
-        }
+        return {"1m": count_within(times, now, MINUTE), "24h": count_within(times, now, DAY)}
 
     def wait_time(self, n: int = 1) -> float:
         """Seconds until ``n`` more requests fit in both windows (0: now)."""
         with self._locked():
             return self._wait(self._times, self._clock(), n)
 
-    def acquire(self, endpoint: str = "") -> Callable[[], None]:
-        """Record one request about to be sent, or raise BudgetExhausted.
-
-        Returns ``done``, to call when the request has finished: the entry then moves to
-        the finishing time. The API counts a request when it arrives, which is after we
-        recorded it; counting from the later of the two keeps our window at least as
-        strict as the API's, whatever the network's latency.
-        """
+    @contextmanager
+    def spend(self, endpoint: str = "") -> Iterator[None]:
+        """Around one request: recorded (fsynced) before the body runs, or BudgetExhausted;
+        moved to the finishing time when the body ends, however it ends."""
         # Random, not pid-based: in a container every restart is pid 1.
         ident = os.urandom(8).hex()
         with self._locked():
             now = self._clock()
             wait = self._wait(self._times, now, 1)
             if wait > 0:
-                minute = sum(1 for t in self._times if t > now - MINUTE) >= self.per_minute
-                raise BudgetExhausted(wait, "minute" if minute else "24 hours")
+                full = count_within(self._times, now, MINUTE) >= self.per_minute
+                raise BudgetExhausted(wait, "minute" if full else "24 hours")
             self._times.append(now)
             self._append(now, endpoint, ident)
-
-        def done() -> None:
+        try:
+            yield
+        finally:
             with self._locked():
                 self._append(self._clock(), endpoint, ident)
-
-        return done

@@ -152,61 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--seed", type=int, default=42)
     fake.add_argument("--requests-per-minute", type=int, default=30)
     fake.add_argument("--requests-per-day", type=int, default=500)
-    backfill = sub.add_parser(
-        "backfill",
-        help="write history as OpenMetrics for promtool",
-        description="Write the history the live exporter would have shown, as OpenMetrics "
-        "with timestamps for `promtool tsdb create-blocks-from openmetrics "
-        "--max-block-duration=8760h FILE DIR`. Exit 3: the --apps history is "
-        "not complete yet (budget); run the same command again to continue.",
-    )
-    _common(backfill)
-    backfill.add_argument(
-        "--from",
-        dest="from_date",
-        required=True,
-        metavar="DATE",
-        help="first data day, YYYY-MM-DD (the API starts at 2025-01-01)",
-    )
-    backfill.add_argument(
-        "--to",
-        dest="to_date",
-        metavar="DATE",
-        help="last data day (default: yesterday, UTC, the newest the API serves)",
-    )
-    backfill.add_argument(
-        "--output", metavar="FILE", help="OpenMetrics file to write (required unless --dry-run)"
-    )
-    backfill.add_argument(
-        "--label",
-        dest="labels",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="target label a scrape adds, e.g. job=openrouter and "
-        "instance=host:10110 (repeatable); must match the scrape's",
-    )
-    backfill.add_argument(
-        "--step", default="1h", metavar="DURATION", help="sample interval, 1m to 1d (default 1h)"
-    )
-    backfill.add_argument(
-        "--apps",
-        action="store_true",
-        help="also app rankings: one request per app view and day, on the "
-        "shared budget, resumable (progress in state_dir)",
-    )
-    backfill.add_argument(
-        "--wait",
-        action="store_true",
-        help="when the request budget is used up, wait for it instead of "
-        "stopping (the --apps history can take days)",
-    )
-    backfill.add_argument(
-        "--dry-run",
-        dest="dry_run",
-        action="store_true",
-        help="print the plan and request count; send nothing",
-    )
+    # Listed here for --help; its flags are its own (exporter/backfill/options.py).
+    sub.add_parser("backfill", help="write history as OpenMetrics for promtool", add_help=False)
     return parser
 
 
@@ -231,12 +178,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(args.log_level, args.log_format, key)
     cfg = _with_web_flags(cfg, args)
     web = load_web_config(args.web_config_file)
-    if not key:
-        log.error(
-            "no API key: set OPENROUTER_API_KEY or openrouter.api_key_file "
-            "(or try `openrouter-exporter demo`, which needs none)"
-        )
-    exporter = build(cfg, key)
+    for w in cfg.warnings:
+        log.warning("config: %s", w)
+    exporter = build(cfg, key)  # without a key it polls nothing, and logs why once
     for w in exporter.scheduler.plan.warnings:
         log.warning("plan: %s", w)
 
@@ -244,6 +188,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         fresh, fresh_key = _load(args)
         if fresh_key:
             REDACT.secrets.add(fresh_key)
+        for w in fresh.warnings:
+            log.warning("config: %s", w)
         fresh = _with_web_flags(fresh, args)
         if fresh.web.listen_address != cfg.web.listen_address:
             log.warning("web.listen_address changed; it takes effect at the next restart")
@@ -254,10 +200,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
     """Without a config file the demo shows every dashboard panel: a subcategory view and
-    a watchlist of apps and models that are in the simulated rankings."""
+    a watchlist of apps and models that are in the simulated rankings. With one, its views
+    are used; either way the budget is the demo's, since the simulator is local."""
+    from exporter.config import DEFAULTS, BudgetConfig, parse_config
+
     if explicit:
-        return cfg
-    from exporter.config import DEFAULTS, parse_config
+        budget = BudgetConfig(
+            requests_per_minute=DEMO_PER_MINUTE, requests_per_day=5000, reserve=0.0
+        )
+        return replace(cfg, budget=budget)
 
     end = sim.latest_day()
     apps = sim.market.app_rankings(end - timedelta(days=29), end)[:2]
@@ -296,6 +247,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         state_dir=str(state),
     )
     exporter = build(cfg, "demo-key", transport=sim.transport(), state_dir=state)
+    exporter.demo = True
 
     def ready(url: str) -> None:
         print(
@@ -320,7 +272,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     p = plan(cfg)
     from_env = bool(os.environ.get("OPENROUTER_API_KEY", "").strip())
     source = "OPENROUTER_API_KEY" if from_env else "openrouter.api_key_file" if key else None
-    print(f"config ok: {args.config_file or '(defaults)'}")
+    for w in cfg.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    n = len(cfg.warnings)
+    verdict = f"config usable, {n} warning{'s' * (n != 1)}" if n else "config ok"
+    print(f"{verdict}: {args.config_file or '(defaults)'}")
     if args.web_config_file:
         print(f"web config ok: {args.web_config_file} ({web.describe()})")
     print(f"API key: {'set, from ' + source if source else 'NOT SET (the exporter will not poll)'}")
@@ -339,50 +295,22 @@ def cmd_fake_api(args: argparse.Namespace) -> int:
     return main_fake_api(args.listen, args.seed, args.requests_per_minute, args.requests_per_day)
 
 
-def cmd_backfill(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from exporter import backfill
-
-    cfg, key = _load(args)
-    setup_logging(args.log_level, args.log_format, key)
-    try:
-        opts = backfill.make_options(
-            first=args.from_date,
-            last=args.to_date,
-            output=args.output,
-            labels=args.labels,
-            step=args.step,
-            apps=args.apps,
-            dry_run=args.dry_run,
-            wait=args.wait,
-            today=datetime.now(UTC).date(),
-        )
-        return backfill.run(cfg, key, opts)
-    except KeyboardInterrupt:
-        # Not 0: a script running the backfill must not take a cut-short file as done.
-        print(
-            "openrouter-exporter backfill: interrupted; run it again to continue", file=sys.stderr
-        )
-        return 130
-    except backfill.UsageError as e:
-        print(f"openrouter-exporter backfill: error: {e}", file=sys.stderr)
-        return 2
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")
-    args = build_parser().parse_args(argv)
     handlers = {
         "run": cmd_run,
         "demo": cmd_demo,
         "check-config": cmd_check_config,
         "fake-api": cmd_fake_api,
-        "backfill": cmd_backfill,
     }
     try:
+        if argv[0] == "backfill":
+            from exporter.backfill import main as backfill_main
+
+            return backfill_main(argv[1:])
+        args = build_parser().parse_args(argv)
         return handlers[args.command](args)
     except ConfigError as e:
         print(f"openrouter-exporter: config error: {e}", file=sys.stderr)

@@ -1,293 +1,63 @@
 """Thin Data API client: URLs, headers, auth, timeouts, typed rows or a typed error.
 
 No retries here: the scheduler owns the budget, so it owns retry policy too. Every request
-passes ``gate`` first, which records it in the request log *before* it is sent (a crash
-after sending must still count) or refuses it.
+is sent inside ``spend(endpoint)`` (``Budget.spend``), which records it in the request log
+*before* it is sent (a crash after sending must still count) or refuses it, and moves the
+entry to the finishing time when the request is over.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
-import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
 from exporter import __version__
 from exporter.config import AppView, Config, ModelView
+from exporter.responses import (
+    ApiError,
+    BadRequest,
+    HttpError,
+    MalformedResponse,
+    RateLimited,
+    ServerError,
+    TransportError,
+    Unauthorized,
+    UnexpectedContentType,
+    parse_app_rows,
+    parse_meta,
+    parse_model_rows,
+    parse_session_rows,
+    read_body,
+)
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow
+
+# The errors are part of the client's interface: callers catch them from here.
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "Client",
+    "HttpError",
+    "MalformedResponse",
+    "Page",
+    "RateLimited",
+    "ServerError",
+    "TransportError",
+    "Unauthorized",
+    "UnexpectedContentType",
+]
 
 APP_PAGE = 100  # the API's largest limit
 APP_MAX_OFFSET = 100
 SESSION_PAGE = 500
 SESSION_MAX_OFFSET = 5000
 
-
-# --- errors ----------------------------------------------------------------------------
-
-
-class ApiError(Exception):
-    """Base of every failure a request can end in. ``code`` is the metrics label."""
-
-    code = "error"
-
-    def __init__(self, message: str, *, endpoint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.endpoint = endpoint
-
-
-class BadRequest(ApiError):
-    code = "400"
-
-
-class Unauthorized(ApiError):
-    code = "401"
-
-
-class RateLimited(ApiError):
-    code = "429"
-
-    def __init__(self, message: str, *, endpoint: str = "", retry_after: float | None = None):
-        super().__init__(message, endpoint=endpoint)
-        self.retry_after = retry_after  # seconds from now, when the API said
-
-
-class ServerError(ApiError):
-    def __init__(self, message: str, *, endpoint: str = "", status: int = 500) -> None:
-        super().__init__(message, endpoint=endpoint)
-        self.code = str(status)
-
-
-class HttpError(ApiError):
-    """Any other 4xx: not retried blindly, reported with the status."""
-
-    def __init__(self, message: str, *, endpoint: str = "", status: int = 0) -> None:
-        super().__init__(message, endpoint=endpoint)
-        self.code = str(status)
-
-
-class TransportError(ApiError):
-    """Timeout, refused connection, DNS, TLS: no HTTP status at all."""
-
-
-class MalformedResponse(ApiError):
-    """200 whose body is not the documented shape (bad JSON, missing field, bad type)."""
-
-    code = "200"
-
-
-class UnexpectedContentType(MalformedResponse):
-    """Typically an HTML page from a proxy in front of the API."""
-
-
-class BudgetExhausted(Exception):
-    """The gate refused a request; ``wait`` is when one may fit again (seconds)."""
-
-    def __init__(self, wait: float, window: str) -> None:
-        super().__init__(
-            f"request budget for the last {window} is used up; next slot in {wait:.0f}s"
-        )
-        self.wait = wait
-        self.window = window
-
-
-# --- parsing helpers -------------------------------------------------------------------
-
-
-_INT_RE = re.compile(r"-?[0-9]+")  # ASCII only: "--5" and "²" pass isdigit() but not int()
-_INT_LIMIT = 10**39  # as the 39-digit strings allow; a 400-digit JSON integer is no float
-
-
-def _int(value: Any, what: str) -> int:
-    """Integers, and decimal strings (tokens come as strings so 64-bit values survive)."""
-    if isinstance(value, bool):
-        raise MalformedResponse(f"{what}: expected an integer, got {value!r}")
-    if isinstance(value, int) and abs(value) < _INT_LIMIT:
-        return value
-    if isinstance(value, str) and _INT_RE.fullmatch(value.strip()) and len(value) < 40:
-        return int(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < _INT_LIMIT:
-        return int(value)
-    raise MalformedResponse(f"{what}: expected an integer, got {_short(value)}")
-
-
-def _str(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise MalformedResponse(f"{what}: expected a string, got {_short(value)}")
-    return value
-
-
-def _num(value: Any, what: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or (isinstance(value, int) and abs(value) >= _INT_LIMIT)
-    ):
-        raise MalformedResponse(f"{what}: expected a number, got {_short(value)}")
-    return float(value)
-
-
-def _date(value: Any, what: str) -> date:
-    try:
-        return date.fromisoformat(_str(value, what))
-    except ValueError:
-        raise MalformedResponse(f"{what}: {_short(value)} is not a date") from None
-
-
-def _opt_date(value: Any, what: str) -> date | None:
-    return None if value is None else _date(value, what)
-
-
-def _datetime(value: Any, what: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        # Python 3.11 accepts a trailing Z.
-        parsed = datetime.fromisoformat(_str(value, what))
-        parsed.timestamp()  # year 1 or 9999 near a time zone edge has none: refused here
-        return parsed
-    except (ValueError, OverflowError, OSError):
-        raise MalformedResponse(f"{what}: {_short(value)} is not a timestamp") from None
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _field(obj: Any, name: str, where: str) -> Any:
-    if not isinstance(obj, dict):
-        raise MalformedResponse(f"{where}: expected an object, got {_short(obj)}")
-    if name not in obj:
-        raise MalformedResponse(f"{where}: missing field {name!r}")
-    return obj[name]
-
-
-def parse_meta(body: dict[str, Any]) -> Meta:
-    meta = _field(body, "meta", "response")
-    if not isinstance(meta, dict):
-        raise MalformedResponse(f"response.meta: expected an object, got {_short(meta)}")
-    window_days = meta.get("window_days")
-    return Meta(
-        as_of=_datetime(meta.get("as_of"), "meta.as_of"),
-        start_date=_opt_date(meta.get("start_date"), "meta.start_date"),
-        end_date=_opt_date(meta.get("end_date", meta.get("window_end_date")), "meta.end_date"),
-        window_days=None if window_days is None else _int(window_days, "meta.window_days"),
-        version=meta.get("version") if isinstance(meta.get("version"), str) else None,
-    )
-
-
-def _data(body: Any) -> list[Any]:
-    if not isinstance(body, dict):
-        raise MalformedResponse(f"response: expected an object, got {_short(body)}")
-    data = _field(body, "data", "response")
-    if not isinstance(data, list):
-        raise MalformedResponse(f"response.data: expected a list, got {_short(data)}")
-    return data
-
-
-def parse_app_rows(body: Any) -> list[AppRow]:
-    rows = []
-    for i, r in enumerate(_data(body)):
-        w = f"data[{i}]"
-        rows.append(
-            AppRow(
-                app_id=_int(_field(r, "app_id", w), f"{w}.app_id"),
-                app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
-                rank=_int(_field(r, "rank", w), f"{w}.rank"),
-                total_requests=_int(_field(r, "total_requests", w), f"{w}.total_requests"),
-                total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
-            )
-        )
-    return rows
-
-
-def parse_model_rows(body: Any) -> list[ModelDayRow]:
-    rows = []
-    for i, r in enumerate(_data(body)):
-        w = f"data[{i}]"
-        rows.append(
-            ModelDayRow(
-                date=_date(_field(r, "date", w), f"{w}.date"),
-                model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-                total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
-            )
-        )
-    return rows
-
-
-def parse_session_rows(body: Any) -> list[SessionCostRow]:
-    rows = []
-    for i, r in enumerate(_data(body)):
-        w = f"data[{i}]"
-        rows.append(
-            SessionCostRow(
-                app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
-                app_slug=_str(_field(r, "app_slug", w), f"{w}.app_slug"),
-                model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-                turn_range=_str(_field(r, "turn_range", w), f"{w}.turn_range"),
-                median_cost_usd=_num(
-                    _field(r, "median_session_cost_usd", w), f"{w}.median_session_cost_usd"
-                ),
-            )
-        )
-    return rows
-
-
-def parse_retry_after(headers: httpx.Headers, now: float) -> float | None:
-    """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or ``X-RateLimit-Reset``."""
-    value = headers.get("retry-after")
-    if value:
-        value = value.strip()
-        if value.isascii() and value.isdigit():
-            return float(value)
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - now)
-        except (TypeError, ValueError):
-            pass
-    reset = headers.get("x-ratelimit-reset")
-    if reset:
-        try:
-            n = float(reset)
-        except ValueError:
-            return None
-        # OpenRouter's inference API sends epoch milliseconds; accept seconds and deltas too.
-        if n > 1e12:
-            return max(0.0, n / 1000 - now)
-        if n > 1e9:
-            return max(0.0, n - now)
-        return max(0.0, n)
-    return None
-
-
-def _error_message(response: httpx.Response, secret: str | None = None) -> str:
-    """The API's own message when the body is its JSON error shape, else a safe summary.
-
-    A proxy or API that echoes the credentials must not make us log, show or store them:
-    ``secret`` is cut out before anything else happens to the message."""
-    ctype = response.headers.get("content-type", "")
-    if "json" in ctype:
-        try:
-            body = response.json()
-            msg = body["error"]["message"]
-            if isinstance(msg, str):
-                return (msg.replace(secret, "[REDACTED]") if secret else msg)[:300]
-        except (ValueError, KeyError, TypeError):
-            pass
-    kind = ctype.split(";")[0].strip() or "no content type"
-    return f"HTTP {response.status_code} with a {kind} body"
-
-
-# --- client ----------------------------------------------------------------------------
-
-Gate = Callable[[str], Callable[[], None] | None]  # returns what to call when it finished
+Spend = Callable[[str], AbstractContextManager[object]]  # Budget.spend: around one request
 Observer = Callable[[str, str, float], None]  # endpoint, code, seconds
 
 
@@ -303,7 +73,7 @@ class Client:
         cfg: Config,
         api_key: str | None,
         *,
-        gate: Gate | None = None,
+        spend: Spend | None = None,
         observe: Observer | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.time,
@@ -326,7 +96,7 @@ class Client:
             follow_redirects=False,
         )
         self._secret = api_key
-        self._gate = gate or (lambda endpoint: None)
+        self._spend = spend or (lambda endpoint: nullcontext())
         self._observe = observe or (lambda endpoint, code, seconds: None)
         self._clock = clock
 
@@ -334,54 +104,28 @@ class Client:
         self._http.close()
 
     def get(self, endpoint: str, params: dict[str, Any]) -> Any:
-        """One request → parsed JSON body, or a typed ApiError. Passes the gate first."""
-        done = self._gate(endpoint)
-        started = time.perf_counter()
-        code = "error"
-        try:
+        """One request → parsed JSON body, or a typed ApiError. Spends budget first: a
+        refused request (BudgetExhausted) is neither sent nor observed."""
+        with self._spend(endpoint):
+            started = time.perf_counter()
+            code = "error"
             try:
-                response = self._http.get(f"datasets/{endpoint}", params=params)
-            except httpx.TimeoutException as e:
-                raise TransportError(f"timed out ({type(e).__name__})", endpoint=endpoint) from None
-            except httpx.HTTPError as e:
-                text = f"{type(e).__name__}: {e}"
-                if self._secret:
-                    text = text.replace(self._secret, "[REDACTED]")
-                raise TransportError(text, endpoint=endpoint) from None
-            code = str(response.status_code)
-            return self._body(endpoint, response)
-        finally:
-            if done is not None:
-                done()
-            self._observe(endpoint, code, time.perf_counter() - started)
+                response = self._send(endpoint, params)
+                code = str(response.status_code)
+            finally:
+                self._observe(endpoint, code, time.perf_counter() - started)
+        return read_body(endpoint, response, self._secret, self._clock())
 
-    def _body(self, endpoint: str, response: httpx.Response) -> Any:
-        status = response.status_code
-        if status == 200:
-            ctype = response.headers.get("content-type", "")
-            if "json" not in ctype:
-                raise UnexpectedContentType(
-                    f"expected JSON, got {ctype.split(';')[0] or 'no content type'}",
-                    endpoint=endpoint,
-                )
-            try:
-                return json.loads(response.content)
-            except (ValueError, RecursionError) as e:  # RecursionError: nested too deep
-                raise MalformedResponse(f"invalid JSON: {e}", endpoint=endpoint) from None
-        message = _error_message(response, self._secret)
-        if status == 400:
-            raise BadRequest(message, endpoint=endpoint)
-        if status in (401, 403):
-            raise Unauthorized(message, endpoint=endpoint)
-        if status == 429:
-            raise RateLimited(
-                message,
-                endpoint=endpoint,
-                retry_after=parse_retry_after(response.headers, self._clock()),
-            )
-        if status >= 500:
-            raise ServerError(message, endpoint=endpoint, status=status)
-        raise HttpError(message, endpoint=endpoint, status=status)
+    def _send(self, endpoint: str, params: dict[str, Any]) -> httpx.Response:
+        try:
+            return self._http.get(f"datasets/{endpoint}", params=params)
+        except httpx.TimeoutException as e:
+            raise TransportError(f"timed out ({type(e).__name__})", endpoint=endpoint) from None
+        except httpx.HTTPError as e:
+            text = f"{type(e).__name__}: {e}"
+            if self._secret:
+                text = text.replace(self._secret, "[REDACTED]")
+            raise TransportError(text, endpoint=endpoint) from None
 
     def _parsed(
         self, endpoint: str, params: dict[str, Any], parse: Callable[[Any], list[Any]]

@@ -6,22 +6,18 @@ Families are built fresh from the current snapshots (a row that leaves the API l
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from prometheus_client.utils import floatToGoString
 
 from exporter import taxonomy as tx
 from exporter.config import AppView, Config, ModelView
+from exporter.periods import complete_buckets, day_start
 from exporter.snapshot import AppRow, ModelDayRow, SessionCostRow, Snapshot
 
 CACHED = "Cached: refreshed in the background from OpenRouter's Data API, not on scrape."
-
-
-def _day_ts(d: date) -> float:
-    return float(calendar.timegm(d.timetuple()))
 
 
 def model_labels(view: str, model: str) -> list[str]:
@@ -32,28 +28,15 @@ def model_labels(view: str, model: str) -> list[str]:
     return [view, model, author, variant]
 
 
-def period_end(start: date, period: str) -> date:
-    if period == "week":
-        return start + timedelta(days=6)
-    if period == "month":
-        return start.replace(day=calendar.monthrange(start.year, start.month)[1])
-    return start
-
-
 def latest_complete_period(
     rows: Iterable[ModelDayRow], period: str, end_date: date | None
 ) -> date | None:
-    """The newest bucket that is complete by ``end_date``.
-
-    The API returns a partial trailing week/month without marking it; a bucket is complete
-    when its last day is on or before the last published day.
-    """
+    """The newest bucket among the rows that is complete by ``end_date``."""
     dates = {r.date for r in rows}
     if not dates:
         return None
-    last = end_date or max(dates)
-    complete = [d for d in dates if period_end(d, period) <= last]
-    return max(complete) if complete else None
+    complete = complete_buckets(dates, period, end_date or max(dates))
+    return complete[-1] if complete else None
 
 
 @dataclass(frozen=True)
@@ -308,7 +291,7 @@ license="CC-BY-4.0"} 1.0
         if snap.meta.as_of is not None:
             out[self.AS_OF.name] = sample_line(self.AS_OF.name, labels, snap.meta.as_of.timestamp())
         if snap.meta.end_date is not None:
-            out[self.END.name] = sample_line(self.END.name, labels, _day_ts(snap.meta.end_date))
+            out[self.END.name] = sample_line(self.END.name, labels, day_start(snap.meta.end_date))
         return out
 
     def static(self, datasets: Iterable[str]) -> Fragment:

@@ -14,36 +14,26 @@ plan is in rounds per published day, not fixed intervals:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
-from exporter import taxonomy as tx
 from exporter.config import Config
+from exporter.datasets import REGISTRY, PlannedView
 
 SETTLE_DELAYS = (2 * 3600.0, 6 * 3600.0)  # re-polls after a new day while D-1 settles
-SESSION_COST_EVERY = 86400.0  # weekly data: one check a day finds a new week within a day
-SESSION_COST_PAGES = 2  # ~650 cells at 500 a page
 DETECT_MIN, DETECT_MAX = 300.0, 6 * 3600.0  # polling faster than the API's cache gains nothing
 
 
 @dataclass(frozen=True)
-class PlannedView:
-    dataset: str
-    view: str
-    requests: int  # per refresh, pages included
-    priority: int
-    group: int = 0  # rotation group when stretched
-
-
-@dataclass(frozen=True)
 class Plan:
-    views: tuple[PlannedView, ...]
+    views: tuple[PlannedView, ...]  # the detector first
     budget_per_day: int
     budget_per_minute: int
     detect_every: float
     detector_per_day: int
-    session_cost_per_day: int
-    round_cost: int  # all views except the detector, once
-    rounds: int  # refresh rounds per published day (1 + settling re-polls); 0 when rotated
+    scheduled_per_day: int  # views on a cadence of their own (session cost)
+    round_cost: int  # all views that follow published days, except the detector, once
+    rounds: int  # refresh rounds per published day (1 + settling re-polls)
     rotation_days: int
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
@@ -54,11 +44,7 @@ class Plan:
             if self.rotation_days == 1
             else math.ceil(self.round_cost / self.rotation_days)
         )
-        return self.detector_per_day + self.session_cost_per_day + per_round * max(self.rounds, 1)
-
-    @property
-    def stretched(self) -> bool:
-        return bool(self.warnings)
+        return self.detector_per_day + self.scheduled_per_day + per_round * max(self.rounds, 1)
 
     def describe(self) -> str:
         """The plan as `check-config` prints it."""
@@ -67,98 +53,65 @@ class Plan:
             "(after the reserve)",
             f"{'dataset':<15} {'view':<32} {'requests':>8}  refresh",
         ]
-        detector = self.views[0] if self.views else None
         for v in self.views:
-            if v is detector:
-                when = f"detects a new day: every {self.detect_every / 60:.0f} min while one is due"
-            elif v.dataset == tx.DATASET_SESSION_COST:
-                when = "about daily, until a new weekly window appears"
-            elif self.rotation_days > 1 and v.dataset == tx.DATASET_APPS:
-                when = (
-                    f"every {self.rotation_days} published days (group "
-                    f"{v.group + 1}/{self.rotation_days})"
-                )
-            else:
-                when = (
-                    "each new day"
-                    if self.rounds <= 1
-                    else f"each new day, then {self.rounds - 1} re-poll(s) while it settles"
-                )
+            when = REGISTRY[v.dataset].when(v, self)
             lines.append(f"{v.dataset:<15} {v.view:<32} {v.requests:>8}  {when}")
         used = self.requests_per_day
-        views = used - self.detector_per_day - self.session_cost_per_day
+        views = used - self.detector_per_day - self.scheduled_per_day
         lines.append(
             f"at most {used} requests/day: detector {self.detector_per_day}, session cost "
-            f"{self.session_cost_per_day}, views {views}"
+            f"{self.scheduled_per_day}, views {views}"
             f" — {100 * used / self.budget_per_day:.0f}% of the budget"
         )
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
 
-def detector_view(cfg: Config) -> str:
-    """The model view whose end_date reveals a new day: a plain daily view if configured."""
-    for v in cfg.model_views:
-        if v.period == "day" and not any(
-            (v.modality, v.context_bucket, v.category, v.language_type)
-        ):
-            return v.name
-    return "_detector"  # internal: fetched, never exported
+def _detection(per_day: int) -> tuple[float, int]:
+    """How often the detector polls and how many requests a day that costs: up to 15% of
+    the day's budget, and at least one poll."""
+    polls = max(1, min(per_day * 15 // 100, int(86400 / DETECT_MIN)))
+    every = min(DETECT_MAX, max(DETECT_MIN, 86400 / polls))
+    return every, math.ceil(86400 / every)
+
+
+def _rotation(views: Sequence[PlannedView], available: int) -> tuple[int, int]:
+    """Rounds per published day and the rotation (published days per turn) that fit."""
+    following = [v for v in views if REGISTRY[v.dataset].follows_days and not v.detector]
+    round_cost = sum(v.requests for v in following)
+    most = 1 + len(SETTLE_DELAYS)
+    if round_cost == 0:
+        return most, 1
+    if available >= round_cost:
+        return min(most, available // round_cost), 1
+    fixed = sum(v.requests for v in following if not REGISTRY[v.dataset].rotates)
+    spare = max(1, available - fixed)
+    return 1, max(1, math.ceil((round_cost - fixed) / spare))
 
 
 def plan(cfg: Config) -> Plan:
     per_day = cfg.budget.effective_per_day
     per_minute = cfg.budget.effective_per_minute
-    detector = detector_view(cfg)
-    views: list[PlannedView] = [PlannedView(tx.DATASET_MODELS, detector, 1, 0)]
-    for v in cfg.model_views:
-        if v.name != detector:
-            views.append(PlannedView(tx.DATASET_MODELS, v.name, 1, 1))
-    apps_sorted = sorted(
-        enumerate(cfg.app_views),
-        # Wide views first: "all" before categories before subcategories, popular first.
-        key=lambda iv: (
-            iv[1].filter != "all",
-            iv[1].subcategory_param is not None,
-            iv[1].sort != "popular",
-            iv[0],
-        ),
-    )
-    for _, v in apps_sorted:
-        views.append(PlannedView(tx.DATASET_APPS, v.name, v.pages, 2))
-    if cfg.session_cost:
-        views.append(PlannedView(tx.DATASET_SESSION_COST, "default", SESSION_COST_PAGES, 1))
-
+    views = [v for dataset in REGISTRY.values() for v in dataset.planned(cfg)]
+    scheduled = sum(REGISTRY[v.dataset].per_day(v) for v in views)
+    detect_every, detector_per_day = _detection(per_day)
+    available = per_day - detector_per_day - scheduled
+    rounds, rotation = _rotation(views, available)
+    following = [v for v in views if REGISTRY[v.dataset].follows_days and not v.detector]
+    round_cost = sum(v.requests for v in following)
     warnings: list[str] = []
-    session_per_day = SESSION_COST_PAGES if cfg.session_cost else 0
-    # The detector gets up to 15% of the day, and at least one poll.
-    detector_per_day = max(1, min(per_day * 15 // 100, int(86400 / DETECT_MIN)))
-    detect_every = min(DETECT_MAX, max(DETECT_MIN, 86400 / detector_per_day))
-    detector_per_day = math.ceil(86400 / detect_every)
-    available = per_day - detector_per_day - session_per_day
-    round_cost = sum(v.requests for v in views[1:] if v.dataset != tx.DATASET_SESSION_COST)
-    rotation = 1
-    if round_cost == 0:
-        rounds = 1 + len(SETTLE_DELAYS)
-    elif available >= round_cost:
-        rounds = min(1 + len(SETTLE_DELAYS), available // round_cost)
-    else:
-        rounds = 1
-        model_cost = sum(v.requests for v in views[1:] if v.dataset == tx.DATASET_MODELS)
-        app_cost = round_cost - model_cost
-        spare = max(1, available - model_cost)
-        rotation = max(1, math.ceil(app_cost / spare))
+    if rotation > 1:
         warnings.append(
             f"the views cost {round_cost} requests a round but only {max(available, 0)} of "
             f"{per_day}/day are left after detection and session cost: app views are "
             f"stretched to one refresh every {rotation} published days. Lower apps.depth, "
             "or use fewer windows, sorts or filters, to refresh daily."
         )
-    if rotation > 1:
-        apps = [i for i, v in enumerate(views) if v.dataset == tx.DATASET_APPS]
-        for n, i in enumerate(apps):
-            v = views[i]
-            views[i] = PlannedView(v.dataset, v.view, v.requests, v.priority, n % rotation)
+        turns = iter(range(len(views)))
+        views = [
+            replace(v, group=next(turns) % rotation) if REGISTRY[v.dataset].rotates else v
+            for v in views
+        ]
     if any(v.requests > per_minute for v in views):
         warnings.append(
             f"a view needs more requests than the {per_minute}/minute budget "
@@ -170,7 +123,7 @@ def plan(cfg: Config) -> Plan:
         per_minute,
         detect_every,
         detector_per_day,
-        session_per_day,
+        scheduled,
         round_cost,
         rounds,
         rotation,

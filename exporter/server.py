@@ -25,7 +25,7 @@ from exporter.config import parse_listen
 from exporter.exposition import OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, ExpositionCache
 from exporter.httpd import ClientGone, Connection, HTTPError, Request, ResponseHead
 from exporter.landing import landing_page
-from exporter.selfmetrics import SelfMetrics, ViewStatus
+from exporter.selfmetrics import SelfMetrics, ViewState, ViewStatus
 from exporter.webconfig import BasicAuth, WebSecurity
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class Endpoints:
     plan_text: Callable[[], str]
     budget: Callable[[], tuple[dict[str, int], dict[str, int]]]
     upstream: str
+    page: Callable[[], bytes] | None = None  # the status page at /; None: the plain landing
 
 
 def wants_openmetrics(accept: str) -> bool:
@@ -75,13 +76,16 @@ def wants_gzip(accept_encoding: str) -> bool:
 
 
 def readiness(e: Endpoints) -> tuple[int, bytes]:
-    missing = [
-        f"{s.dataset}/{s.view}"
+    waiting = [
+        s
         for s in e.statuses()
-        if not e.has_data((s.dataset, s.view)) and not (s.error or "").startswith("misconfigured")
+        if not e.has_data((s.dataset, s.view)) and s.state is not ViewState.MISCONFIGURED
     ]
+    missing = [f"{s.dataset}/{s.view}" for s in waiting]
     if missing:
-        return 503, ("not ready: no data yet for " + ", ".join(missing) + "\n").encode()
+        body = "not ready: no data yet for " + ", ".join(missing) + "\n"
+        body += "".join(sorted({f"{s.error}\n" for s in waiting if s.error}))
+        return 503, body.encode()
     return 200, b"ready\n"
 
 
@@ -154,7 +158,8 @@ class Handler(socketserver.BaseRequestHandler):
             rendered = e.cache.current
             body = rendered.parts(gz, e.self_metrics.recent(om, rendered.created))
         elif path == "/":
-            status, ctype, body = 200, "text/html; charset=utf-8", [landing_page(e)]
+            page = e.page() if e.page is not None else landing_page(e)
+            status, ctype, body = 200, "text/html; charset=utf-8", [page]
         elif path == "/healthz":
             status, ctype, body = 200, TEXT, [b"ok\n"]
         elif path == "/readyz":

@@ -45,9 +45,6 @@ class Meta:
     version: str | None = None
 
 
-Row = AppRow | ModelDayRow | SessionCostRow
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     dataset: str
@@ -55,7 +52,6 @@ class Snapshot:
     rows: tuple[Any, ...]
     meta: Meta
     fetched_at: float  # unix seconds when the refresh finished
-    requests: int = 1  # how many API requests the refresh took
 
     @property
     def key(self) -> tuple[str, str]:
@@ -71,7 +67,6 @@ class Snapshot:
             "dataset": self.dataset,
             "view": self.view,
             "fetched_at": self.fetched_at,
-            "requests": self.requests,
             "meta": {k: enc(getattr(self.meta, k)) for k in self.meta.__slots__},
             # Not dataclasses.asdict: it deep-copies every value, 10x slower on big views.
             "rows": [{k: enc(getattr(r, k)) for k in r.__slots__} for r in self.rows],
@@ -102,5 +97,4 @@ class Snapshot:
             rows=tuple(rows),
             meta=meta,
             fetched_at=float(d["fetched_at"]),
-            requests=int(d.get("requests", 1)),
         )

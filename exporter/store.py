@@ -1,8 +1,9 @@
 """Last good snapshot per view, in memory and on disk.
 
-Writes are atomic (temp file, fsync, rename), so a crash leaves either the old or the new
-snapshot. A file that cannot be read back is moved aside with a log line; it never stops
-the exporter. Readers get an immutable mapping that is swapped whole on each change.
+Writes are atomic (``exporter.durable``: temp file, fsync, rename, fsync of the directory),
+so a crash leaves either the old or the new snapshot. A file that cannot be read back is
+moved aside with a log line; it never stops the exporter. Readers get an immutable mapping
+that is swapped whole on each change.
 """
 
 from __future__ import annotations
@@ -17,25 +18,12 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import quote, unquote
 
+from exporter import durable
 from exporter.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
 
 
 class Store:
@@ -95,7 +83,7 @@ class Store:
         snaps = list(snaps)
         if self.dir is not None:
             for snap in snaps:
-                atomic_write(
+                durable.atomic_write(
                     self._file(snap.key),
                     json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"),
                 )

@@ -11,8 +11,9 @@ The same YAML a node_exporter or blackbox_exporter takes::
     basic_auth_users:
       prometheus: $2b$10$...         # bcrypt hash: htpasswd -nBC 10 "" | tr -d ':\\n'
 
-The file is read and checked once, at start: a mistake is a config error naming the key
-(exit 2), never a server that silently runs without the protection asked for.
+The file is read and checked once, at start: every mistake in it is reported at once,
+each naming its key (exit 2), never a server that silently runs without the protection
+asked for. The keys are declared like the main config's (``exporter.schema``).
 """
 
 from __future__ import annotations
@@ -26,13 +27,29 @@ import re
 import ssl
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import bcrypt
 
-from exporter.config import ConfigError, read_yaml
+from exporter.config import read_yaml
+from exporter.schema import (
+    INVALID,
+    Bool,
+    Choice,
+    ConfigError,
+    Custom,
+    Invalid,
+    Kind,
+    Loc,
+    Problems,
+    Report,
+    Section,
+    Text,
+    section,
+    setting,
+)
 
 TLS_VERSIONS = {
     "TLS10": ssl.TLSVersion.TLSv1,
@@ -48,14 +65,6 @@ CLIENT_AUTH_TYPES = {
     "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
 }
 UNSUPPORTED_CLIENT_AUTH = ("RequestClientCert", "RequireAnyClientCert", "RequireClientCert")
-_TLS_KEYS = (
-    "cert_file",
-    "key_file",
-    "client_ca_file",
-    "client_auth_type",
-    "min_version",
-    "max_version",
-)
 _TLS_UNSUPPORTED = (
     "cert",
     "key",
@@ -75,29 +84,43 @@ class WebConfigError(ConfigError):
     """A --web.config.file problem; ``ConfigError``, so the CLI exits 2 with it."""
 
 
+def _client_auth(value: Any) -> str | None:
+    if value in UNSUPPORTED_CLIENT_AUTH:
+        raise Invalid(
+            f"{value!r} is not supported (Python's TLS cannot accept a client certificate "
+            "without verifying it); use VerifyClientCertIfGiven or RequireAndVerifyClientCert "
+            "with client_ca_file"
+        )
+    return Choice(tuple(CLIENT_AUTH_TYPES), blank_is_unset=True).convert(value)
+
+
+_FILE = Text(blank_is_unset=True)  # exporter-toolkit (Go) reads "" as not set
+_VERSION = Choice(tuple(TLS_VERSIONS), blank_is_unset=True, suggest=False)
+
+
 @dataclass(frozen=True)
 class TLSSettings:
-    cert_file: str
-    key_file: str
-    client_ca_file: str | None = None
-    client_auth_type: str = "NoClientCert"
-    min_version: str = "TLS12"
-    max_version: str | None = None
+    cert_file: str | None = setting(None, _FILE, "PEM certificate (chain)")
+    key_file: str | None = setting(None, _FILE, "its PEM private key")
+    client_ca_file: str | None = setting(None, _FILE, "CA that signs client certificates")
+    client_auth_type: str = setting("NoClientCert", Custom(_client_auth), "client certificates")
+    min_version: str = setting("TLS12", _VERSION, "oldest TLS version accepted")
+    max_version: str | None = setting(None, _VERSION, "newest TLS version accepted")
 
     def context(self) -> ssl.SSLContext:
         """A server context; errors name the key whose file is at fault."""
+        assert self.cert_file and self.key_file  # parse_web_config's promise
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = TLS_VERSIONS[self.min_version]
         if self.max_version:
             ctx.maximum_version = TLS_VERSIONS[self.max_version]
         ctx.options |= ssl.OP_NO_RENEGOTIATION | ssl.OP_NO_COMPRESSION
-        for key, path in (
-            ("cert_file", self.cert_file),
-            ("key_file", self.key_file),
-            ("client_ca_file", self.client_ca_file),
-        ):
+        problems = Problems("web config")
+        for key in ("cert_file", "key_file", "client_ca_file"):
+            path = getattr(self, key)
             if path is not None:
-                _readable(path, f"tls_server_config.{key}")
+                _readable(path, ("tls_server_config", key), problems)
+        problems.raise_errors({}, WebConfigError)
         try:
             ctx.load_cert_chain(self.cert_file, self.key_file)
         except ssl.SSLError as e:
@@ -118,11 +141,81 @@ class TLSSettings:
         return ctx
 
 
+def _check_tls(values: dict[str, Any], given: set[str], report: Report) -> None:
+    cert, key, ca = values["cert_file"], values["key_file"], values["client_ca_file"]
+    auth, low, high = values["client_auth_type"], values["min_version"], values["max_version"]
+    if cert is None and key is None:
+        if given & {"client_ca_file", "client_auth_type", "min_version", "max_version"}:
+            report.error("required (with key_file) to serve TLS", "cert_file")
+        return  # an empty tls_server_config: plain HTTP, as in exporter-toolkit
+    if cert is None:
+        report.error("required when key_file is set", "cert_file")
+    if key is None:
+        report.error("required when cert_file is set", "key_file")
+    if high and TLS_VERSIONS[high] < TLS_VERSIONS[low]:
+        report.error(f"{high} is older than min_version {low}", "max_version")
+    if auth != "NoClientCert" and ca is None:
+        report.error(f"required with client_auth_type {auth}", "client_ca_file")
+    if ca is not None and auth == "NoClientCert":
+        report.error(
+            "client_ca_file is set but no client certificate is asked for; set "
+            "VerifyClientCertIfGiven or RequireAndVerifyClientCert",
+            "client_auth_type",
+        )
+
+
+@dataclass(frozen=True)
+class _Users(Kind):
+    """``basic_auth_users``: user → bcrypt hash. A value is never echoed: it may be a
+    password pasted by mistake."""
+
+    def read(self, value: Any, loc: Loc, problems: Problems) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            problems.error(loc, "expected a mapping")
+            return INVALID
+        users: dict[bytes, bytes] = {}
+        for user, hashed in value.items():
+            if not isinstance(user, str) or not user:
+                problems.error(loc, f"user name {user!r} must be a non-empty string")
+            elif ":" in user:
+                problems.error((*loc, user), "a user name cannot contain ':'")
+            elif not isinstance(hashed, str) or not _BCRYPT_RE.match(hashed.strip()):
+                problems.error(
+                    (*loc, user),
+                    "not a bcrypt hash (expected $2b$..., $2a$... or $2y$...); make one "
+                    "with: htpasswd -nBC 10 \"\" | tr -d ':\\n'",
+                )
+            else:
+                users[user.encode("utf-8")] = hashed.strip().encode("ascii")
+        return users if len(users) == len(value) else INVALID
+
+
+@dataclass(frozen=True)
+class _HTTPServerConfig:
+    # HTTP/1.1 only here; `http2: true` is accepted, unused, as exporter-toolkit's default.
+    http2: bool = setting(True, Bool(), "accepted, unused")
+
+
+@dataclass(frozen=True)
+class _WebConfigFile:
+    """The file as written (exporter-toolkit's keys)."""
+
+    tls_server_config: TLSSettings | None = setting(
+        None, Section(TLSSettings, _check_tls, unsupported=_TLS_UNSUPPORTED)
+    )
+    http_server_config: _HTTPServerConfig = section(_HTTPServerConfig, unsupported=("headers",))
+    basic_auth_users: Mapping[bytes, bytes] = setting({}, _Users())
+
+
+_WEB_CONFIG_FILE = Section(_WebConfigFile)
+
+
 @dataclass(frozen=True)
 class WebSecurity:
     """What --web.config.file asks for. ``WebSecurity()`` is plain HTTP without auth."""
 
-    path: str | None = None
     tls: TLSSettings | None = None
     users: Mapping[bytes, bytes] = field(default_factory=dict)  # user → bcrypt hash
     ssl_context: ssl.SSLContext | None = field(default=None, compare=False, repr=False)
@@ -142,118 +235,38 @@ class WebSecurity:
         return ", ".join(parts) or "plain HTTP, no auth"
 
 
-def _readable(path: str, key: str) -> None:
+def _readable(path: str, loc: Loc, problems: Problems) -> None:
     try:
         with open(path, "rb"):
             pass
     except OSError as e:
-        raise WebConfigError(f"{key}: cannot read {path!r}: {e.strerror}") from None
-
-
-def _mapping(value: Any, key: str) -> Mapping[Any, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise WebConfigError(f"{key}: expected a mapping")
-    return value
-
-
-def _string(data: Mapping[Any, Any], name: str, key: str) -> str | None:
-    value = data.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise WebConfigError(f"{key}.{name}: expected a string")
-    return value
-
-
-def _choice(data: Mapping[Any, Any], name: str, key: str, choices: Any) -> str | None:
-    value = _string(data, name, key)
-    if value is not None and value not in choices:
-        raise WebConfigError(f"{key}.{name}: {value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _parse_tls(raw: Any, base: Path) -> TLSSettings | None:
-    key = "tls_server_config"
-    data = _mapping(raw, key)
-    for name in data:
-        if name in _TLS_UNSUPPORTED:
-            raise WebConfigError(f"{key}.{name}: not supported by this exporter")
-        if name not in _TLS_KEYS:
-            raise WebConfigError(f"{key}.{name}: unknown key")
-
-    def path(name: str) -> str | None:
-        value = _string(data, name, key)
-        return None if value is None else str(base / value)  # an absolute value wins
-
-    cert, tls_key, ca = path("cert_file"), path("key_file"), path("client_ca_file")
-    auth = _string(data, "client_auth_type", key)
-    if auth in UNSUPPORTED_CLIENT_AUTH:
-        raise WebConfigError(
-            f"{key}.client_auth_type: {auth!r} is not supported (Python's TLS cannot accept "
-            "a client certificate without verifying it); use VerifyClientCertIfGiven or "
-            "RequireAndVerifyClientCert with client_ca_file"
-        )
-    auth = _choice(data, "client_auth_type", key, CLIENT_AUTH_TYPES) or "NoClientCert"
-    min_version = _choice(data, "min_version", key, TLS_VERSIONS) or "TLS12"
-    max_version = _choice(data, "max_version", key, TLS_VERSIONS)
-    if cert is None and tls_key is None:
-        if ca or data.get("client_auth_type") or data.get("min_version") or data.get("max_version"):
-            raise WebConfigError(f"{key}.cert_file: required (with key_file) to serve TLS")
-        return None  # an empty tls_server_config: plain HTTP, as in exporter-toolkit
-    if cert is None:
-        raise WebConfigError(f"{key}.cert_file: required when key_file is set")
-    if tls_key is None:
-        raise WebConfigError(f"{key}.key_file: required when cert_file is set")
-    if max_version and TLS_VERSIONS[max_version] < TLS_VERSIONS[min_version]:
-        raise WebConfigError(
-            f"{key}.max_version: {max_version} is older than min_version {min_version}"
-        )
-    if auth != "NoClientCert" and ca is None:
-        raise WebConfigError(f"{key}.client_ca_file: required with client_auth_type {auth}")
-    if ca is not None and auth == "NoClientCert":
-        raise WebConfigError(
-            f"{key}.client_auth_type: client_ca_file is set but no client "
-            "certificate is asked for; set VerifyClientCertIfGiven or "
-            "RequireAndVerifyClientCert"
-        )
-    return TLSSettings(cert, tls_key, ca, auth, min_version, max_version)
-
-
-def _parse_users(raw: Any) -> dict[bytes, bytes]:
-    key = "basic_auth_users"
-    users: dict[bytes, bytes] = {}
-    for user, hashed in _mapping(raw, key).items():
-        if not isinstance(user, str) or not user:
-            raise WebConfigError(f"{key}: user name {user!r} must be a non-empty string")
-        if ":" in user:
-            raise WebConfigError(f"{key}.{user}: a user name cannot contain ':'")
-        # The value is never echoed: it may be a password pasted by mistake.
-        if not isinstance(hashed, str) or not _BCRYPT_RE.match(hashed.strip()):
-            raise WebConfigError(
-                f"{key}.{user}: not a bcrypt hash (expected $2b$..., $2a$... or $2y$...); "
-                "make one with: htpasswd -nBC 10 \"\" | tr -d ':\\n'"
-            )
-        users[user.encode("utf-8")] = hashed.strip().encode("ascii")
-    return users
+        problems.error(loc, f"cannot read {path!r}: {e.strerror}")
 
 
 def parse_web_config(data: Any, path: str | None = None) -> WebSecurity:
-    """The parsed file → settings, with the TLS context built (so bad files fail now)."""
-    root = _mapping(data, "web config")
-    for name in root:
-        if name == "http_server_config":
-            http = _mapping(root[name], name)
-            for sub in http:
-                if sub != "http2":  # HTTP/1.1 only here; http2: true is accepted, unused
-                    raise WebConfigError(f"{name}.{sub}: not supported by this exporter")
-        elif name not in ("tls_server_config", "basic_auth_users"):
-            raise WebConfigError(f"{name}: unknown key")
-    base = Path(path).parent if path else Path(".")
-    tls = _parse_tls(root.get("tls_server_config"), base)
-    users = _parse_users(root.get("basic_auth_users"))
-    return WebSecurity(path=path, tls=tls, users=users, ssl_context=tls.context() if tls else None)
+    """The parsed file → settings, with the TLS context built (so bad files fail now).
+    ``WebConfigError`` lists every problem in the file at once, in file order."""
+    problems = Problems("web config")
+    parsed = _WEB_CONFIG_FILE.read(data, (), problems)
+    problems.raise_errors(data, WebConfigError)
+    tls = parsed.tls_server_config
+    if tls is not None and tls.cert_file is None:
+        tls = None  # an empty tls_server_config: plain HTTP, as in exporter-toolkit
+    if tls is not None:
+        base = Path(path).parent if path else Path(".")
+
+        def resolve(name: str | None) -> str | None:
+            return None if name is None else str(base / name)  # an absolute name wins
+
+        tls = replace(
+            tls,
+            cert_file=resolve(tls.cert_file),
+            key_file=resolve(tls.key_file),
+            client_ca_file=resolve(tls.client_ca_file),
+        )
+    return WebSecurity(
+        tls=tls, users=parsed.basic_auth_users, ssl_context=tls.context() if tls else None
+    )
 
 
 def load_web_config(path: str | None) -> WebSecurity:
@@ -264,7 +277,7 @@ def load_web_config(path: str | None) -> WebSecurity:
     try:
         return parse_web_config(data, path)
     except WebConfigError as e:
-        raise WebConfigError(f"{path}: {e}") from None
+        raise WebConfigError("\n".join(f"{path}: {line}" for line in str(e).splitlines())) from None
 
 
 class BasicAuth:

@@ -7,12 +7,12 @@ simulator's transport with a settable clock.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -24,10 +24,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, FakeClock, free_port, require_tool
+from conftest import FAKE_KEY, FakeClock, require_tool
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from promserver import running_prometheus
 
 from exporter import backfill as bf
+from exporter.budget import read_log
 from exporter.cli import main
 from exporter.config import Config, parse_config
 from exporter.simulator import ManualClock, Simulator, serve
@@ -434,9 +436,12 @@ def test_shared_budget_limits_the_backfill_and_says_when_to_resume(tmp_path, sim
     r = run_inproc(cfg, options(FIRST, LAST, out, apps=True), sim.transport(), clock)
     assert r.rc == bf.EXIT_INCOMPLETE, r.err
     assert len(sim.log) == 8  # 1 model request + 7 app requests: 12 + 8 = the day's 20
-    assert len(log.read_text().splitlines()) == 20
+    assert len(read_log(log, clock.now)) == 20
+    # Each backfill request was recorded when sent and moved to when it finished.
+    ours = [x.split() for x in log.read_text().splitlines() if "backfill/" in x]
+    assert len(ours) == 2 * 8 and len({x[2] for x in ours}) == 8
     assert "Run the same command again after" in r.err
-    assert bf._utc(oldest + 86400) in r.err  # when the exporter's first request expires
+    assert bf.utc(oldest + 86400) in r.err  # when the exporter's first request expires
     assert "3 app requests left" in r.err
     # What was fetched is in the file: the newest days first.
     s = read_samples(out)
@@ -527,7 +532,7 @@ def test_nothing_is_written_for_the_last_3_hours(tmp_path, sim):
 
 def test_estimated_finish_counts_what_the_exporter_leaves_free():
     now = 1_000_000.0
-    usage = bf.LogUsage(minute=0, day=100, ours_day=0)  # the exporter: 100 a day
+    usage = bf.LogUsage(day=100, ours_day=0)  # the exporter: 100 a day
     # 300 fit today at 24/minute (12.5 min); the other 700 at 300/day.
     eta = bf.estimate_finish(1000, now, 24, 400, usage)
     assert eta == pytest.approx(now + 300 / 24 * 60 + 700 / 300 * 86400)
@@ -631,51 +636,18 @@ class Prom:
 
 @pytest.fixture
 def prometheus_on(tmp_path) -> Iterator[Any]:
-    procs: list[subprocess.Popen] = []
+    """Start a Prometheus (the shared helper, tests/promserver.py) on a data directory."""
+    with contextlib.ExitStack() as stack:
 
-    def start(data_dir: Path, oldest: date) -> Prom:
-        port = free_port()
-        cfg = tmp_path / "prometheus.yml"
-        cfg.write_text("global:\n  scrape_interval: 1m\n")
-        # Retention counts from now: keep the backfilled days, however old they are by then.
-        keep = max(1000, (datetime.now(UTC).date() - oldest).days + 60)
-        log = open(tmp_path / "prometheus.log", "wb")  # noqa: SIM115 - closed with the process
-        p = subprocess.Popen(
-            [
-                require_tool("prometheus"),
-                f"--config.file={cfg}",
-                f"--storage.tsdb.path={data_dir}",
-                f"--storage.tsdb.retention.time={keep}d",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        p.log = log  # type: ignore[attr-defined]
-        procs.append(p)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert p.poll() is None, (tmp_path / "prometheus.log").read_text()
-            try:
-                if httpx.get(f"{url}/-/ready", timeout=2).status_code == 200:
-                    return Prom(url)
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        pytest.fail("prometheus did not become ready")
+        def start(data_dir: Path, oldest: date) -> Prom:
+            # Retention counts from now: keep the backfilled days, however old they are.
+            keep = max(1000, (datetime.now(UTC).date() - oldest).days + 60)
+            server = stack.enter_context(
+                running_prometheus(tmp_path, data_dir=data_dir, retention_days=keep)
+            )
+            return Prom(server.url)
 
-    yield start
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        p.log.close()  # type: ignore[attr-defined]
+        yield start
 
 
 @pytest.mark.e2e

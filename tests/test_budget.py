@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FakeClock
 
-from exporter.budget import Budget
-from exporter.client import BudgetExhausted
+from exporter.budget import Budget, BudgetExhausted
 
 
 @pytest.fixture
@@ -23,8 +22,8 @@ def spend(b: Budget, n: int) -> int:
     sent = 0
     for _ in range(n):
         try:
-            b.acquire("x")
-            sent += 1
+            with b.spend("x"):
+                sent += 1
         except BudgetExhausted:
             break
     return sent
@@ -112,19 +111,77 @@ def test_two_processes_share_one_budget(tmp_path):
         p.join(30)
     sent = sum(q.get(timeout=5) for _ in procs)
     assert sent == 50
-    assert len(path.read_text().splitlines()) == 50
+    # 50 requests in the file, each recorded when sent and again when it finished.
+    ids = [line.split()[2] for line in path.read_text().splitlines()]
+    assert len(set(ids)) == 50 and len(ids) == 100
 
 
 def test_window_counts_from_when_a_request_finished(fclock, tmp_path):
     """The API counts a request when it arrives, after we recorded it: a slow request must
     not let the next minute's first request land inside the API's window."""
     b = Budget(1, 100, tmp_path / "log", clock=fclock)
-    done = b.acquire("x")
-    fclock.advance(5)  # the request took 5 s
-    done()
+    with b.spend("x"):
+        fclock.advance(5)  # the request took 5 s
     fclock.advance(56)  # 61 s after it was recorded, 56 s after it finished
     assert spend(b, 1) == 0
     assert b.wait_time() == pytest.approx(4)
     fclock.advance(4.01)
     assert spend(b, 1) == 1
     assert Budget(1, 100, tmp_path / "log", clock=fclock).used()["24h"] == 2  # not 3
+
+
+def test_a_request_that_raises_still_moves_to_its_finishing_time(fclock, tmp_path):
+    """A timeout or an error answer arrived at the API too: it counts from when it ended."""
+    b = Budget(1, 100, tmp_path / "log", clock=fclock)
+    with pytest.raises(TimeoutError), b.spend("x"):
+        fclock.advance(30)
+        raise TimeoutError
+    fclock.advance(31)  # 61 s after it was recorded, 31 s after it ended
+    assert b.wait_time() == pytest.approx(29)
+    assert b.used() == {"1m": 1, "24h": 1}
+
+
+def test_a_refused_request_records_nothing(fclock, tmp_path):
+    path = tmp_path / "log"
+    b = Budget(1, 100, path, clock=fclock)
+    spend(b, 1)
+    lines = path.read_text().splitlines()
+    with pytest.raises(BudgetExhausted) as info, b.spend("x"):
+        pytest.fail("the body of a refused request ran")
+    assert info.value.window == "minute" and info.value.wait == pytest.approx(60)
+    assert path.read_text().splitlines() == lines
+
+
+def test_the_entry_is_on_disk_before_the_request_is_sent(fclock, tmp_path):
+    path = tmp_path / "log"
+    b = Budget(10, 100, path, clock=fclock)
+    with b.spend("app-rankings"):
+        # What another process (or this one after a crash) would read at this moment.
+        assert Budget(10, 100, path, clock=fclock).used()["24h"] == 1
+        assert "app-rankings" in path.read_text()
+
+
+def test_compaction_replaces_the_log_atomically(fclock, tmp_path):
+    path = tmp_path / "requests.log"
+    b = Budget(1000, 100, path, clock=fclock)
+    for _ in range(200):
+        spend(b, 1)
+        fclock.advance(600)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["requests.log"]  # no temp left
+    # What compaction kept still counts: 24 h at one request per 10 minutes.
+    assert Budget(1000, 100, path, clock=fclock).used()["24h"] == 100 - 1
+
+
+def test_torn_last_line_does_not_swallow_the_next_entry(fclock, tmp_path):
+    """A crash mid-write leaves a fragment without a line break; the next entry must not
+    be glued to it (it would take the fragment's time and id)."""
+    path = tmp_path / "requests.log"
+    path.write_bytes(f"{fclock.now - 10!r} app-r".encode())
+    b = Budget(1000, 1000, path, clock=fclock)
+    with b.spend("x"):
+        pass
+    lines = path.read_text().splitlines()
+    assert lines[0] == f"{fclock.now - 10!r} app-r"
+    start, finish = (line.split() for line in lines[1:])
+    assert start[:2] == finish[:2] == [repr(fclock.now), "x"] and start[2] == finish[2]
+    assert b.used()["24h"] == 2  # the fragment counts too: it may have gone out

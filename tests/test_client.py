@@ -6,6 +6,7 @@ import contextlib
 import email.utils
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,10 @@ import pytest
 import respx
 
 from exporter import __version__
+from exporter.budget import BudgetExhausted
 from exporter.client import (
     ApiError,
     BadRequest,
-    BudgetExhausted,
     Client,
     HttpError,
     MalformedResponse,
@@ -790,36 +791,59 @@ def test_non_object_body_is_malformed(api: respx.MockRouter, client: Client, raw
     assert "response" in e.message
 
 
-# --- gate and observer -----------------------------------------------------------------
+# --- budget and observer ---------------------------------------------------------------
 
 
-def test_gate_runs_once_before_each_request(api: respx.MockRouter) -> None:
+def recording_spend(events: list[Any], route: Any = None, refuse_after: int | None = None) -> Any:
+    """A stand-in for Budget.spend that records when it is entered and left."""
+
+    @contextmanager
+    def spend(endpoint: str) -> Iterator[None]:
+        if refuse_after is not None and len(events) >= 2 * refuse_after:
+            raise BudgetExhausted(60.0, "minute")
+        events.append(("enter", endpoint, route.call_count if route else None))
+        try:
+            yield
+        finally:
+            events.append(("exit", endpoint, route.call_count if route else None))
+
+    return spend
+
+
+def test_budget_is_spent_around_each_request(api: respx.MockRouter) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
-    seen: list[tuple[str, int]] = []
-    c = Client(config(), KEY, gate=lambda endpoint: seen.append((endpoint, route.call_count)))
+    events: list[Any] = []
+    c = Client(config(), KEY, spend=recording_spend(events, route))
     c.app_rankings(app_view(depth=200), END)
-    # Each gate call happened before its request reached the API.
-    assert seen == [("app-rankings", 0), ("app-rankings", 1)]
+    # Each request was recorded before it reached the API and released after it answered.
+    assert events == [
+        ("enter", "app-rankings", 0),
+        ("exit", "app-rankings", 1),
+        ("enter", "app-rankings", 1),
+        ("exit", "app-rankings", 2),
+    ]
     assert route.call_count == 2
 
 
-def test_gate_is_asked_even_for_requests_that_fail(api: respx.MockRouter) -> None:
+def test_budget_is_spent_even_for_requests_that_fail(api: respx.MockRouter) -> None:
     api.get("/datasets/app-rankings").mock(side_effect=httpx.ConnectError)
-    seen: list[str] = []
-    c = Client(config(), KEY, gate=seen.append)
+    events: list[Any] = []
+    c = Client(config(), KEY, spend=recording_spend(events))
     with pytest.raises(TransportError):
         c.app_rankings(app_view(), END)
-    assert seen == ["app-rankings"]
+    assert events == [("enter", "app-rankings", None), ("exit", "app-rankings", None)]
 
 
-def test_gate_refusal_stops_the_request(api: respx.MockRouter) -> None:
+def test_budget_refusal_stops_the_request(api: respx.MockRouter) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
     observed: list[Any] = []
 
-    def gate(endpoint: str) -> None:
+    @contextmanager
+    def spend(endpoint: str) -> Iterator[None]:
         raise BudgetExhausted(42.0, "minute")
+        yield  # pragma: no cover
 
-    c = Client(config(), KEY, gate=gate, observe=lambda *a: observed.append(a))
+    c = Client(config(), KEY, spend=spend, observe=lambda *a: observed.append(a))
     with pytest.raises(BudgetExhausted) as info:
         c.app_rankings(app_view(), END)
     assert info.value.wait == 42.0
@@ -827,17 +851,10 @@ def test_gate_refusal_stops_the_request(api: respx.MockRouter) -> None:
     assert observed == []
 
 
-def test_gate_refusal_on_the_second_page_keeps_the_first(api: respx.MockRouter) -> None:
+def test_budget_refusal_on_the_second_page_keeps_the_first(api: respx.MockRouter) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
-    calls = 0
-
-    def gate(endpoint: str) -> None:
-        nonlocal calls
-        calls += 1
-        if calls > 1:
-            raise BudgetExhausted(60.0, "minute")
-
-    c = Client(config(), KEY, gate=gate)
+    events: list[Any] = []
+    c = Client(config(), KEY, spend=recording_spend(events, refuse_after=1))
     pages = c.app_rankings_pages(app_view(depth=200), END)
     first = next(pages)
     assert len(first.rows) == 100

@@ -38,7 +38,7 @@ def find(text: bytes, name: str, **labels: str) -> list[float]:
 
 
 def apps_snapshot(rows: list[AppRow], view: str = "30d/popular/all") -> Snapshot:
-    return Snapshot("app-rankings", view, tuple(rows), META, time.time(), 1)
+    return Snapshot("app-rankings", view, tuple(rows), META, time.time())
 
 
 def render(*snaps: Snapshot) -> bytes:

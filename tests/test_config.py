@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import yaml
+from conftest import FAKE_KEY, Proc, free_port, wait_for
 
-from exporter.config import ConfigError, load_api_key, load_config, parse_config
+from exporter import schema
+from exporter.config import (
+    DEFAULTS,
+    Config,
+    ConfigError,
+    load_api_key,
+    load_config,
+    parse_config,
+    parse_duration,
+)
+from exporter.simulator import Simulator, serve
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,6 +92,22 @@ def test_empty_yaml_file_is_the_same_as_no_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing configured\n")
     assert load_config(str(path)) == load_config(None)
+
+
+@pytest.mark.parametrize("text", ["", "# nothing configured\n# at all\n", "\n\n", "{}\n"])
+def test_empty_file_runs_on_defaults_with_a_warning(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text(text)
+    (warning,) = load_config(str(path)).warnings
+    assert warning.startswith(f"{path}: ")
+    assert "empty" in warning and "defaults" in warning
+    assert load_config(None).warnings == ()  # no file is not a mistake: nothing to say
+
+
+def test_a_file_with_settings_has_no_warning(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("apps:\n  depth: 20\n")
+    assert load_config(str(path)).warnings == ()
 
 
 def test_default_filters_send_the_category_and_nothing_else() -> None:
@@ -426,6 +457,22 @@ def test_literal_api_key_is_refused_even_with_other_errors(tmp_path: Path) -> No
         load_config(str(path))
     assert str(info.value).startswith("openrouter.api_key:")
     assert secret not in str(info.value)
+    assert str(info.value).splitlines()[1] == "openrouter.bogus: unknown key"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"sk-or-v1-PASTEDASAKEYNAME99": 1},
+        {"apps": {"sorts": ["sk-or-v1-PASTEDASASORT99"]}},
+        {"watch": {"models": ["sk-or-v1-PASTEDASAMODEL99"]}},
+        {"openrouter": {"base_url": "sk-or-v1-PASTEDASAURL99"}},
+    ],
+)
+def test_a_key_pasted_anywhere_is_not_echoed(data: dict[str, object]) -> None:
+    msg = error_of(data)
+    assert "PASTEDAS" not in msg
+    assert "[REDACTED]" in msg
 
 
 # --- budget ------------------------------------------------------------------------------
@@ -701,3 +748,338 @@ def test_check_config_literal_key_refused_and_not_echoed(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "openrouter.api_key" in result.stderr
     assert "LITERALINFILE" not in result.stdout + result.stderr
+
+
+def test_check_config_warns_on_an_empty_file_instead_of_saying_ok(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# TODO: fill in\n")
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 0, result.stderr  # usable: the defaults
+    assert "config ok" not in result.stdout
+    assert f"config usable, 1 warning: {path}" in result.stdout
+    assert f"warning: {path}: nothing configured" in result.stderr
+    assert "30 app" in result.stdout  # and the plan is the defaults'
+
+
+def test_check_config_warns_on_a_budget_over_the_api_limits(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("budget:\n  requests_per_day: 800\n  requests_per_minute: 30\n")
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("warning:")]
+    assert line.startswith("warning: budget.requests_per_day: 800 is above")
+    assert "500" in line
+    assert "config usable, 1 warning" in result.stdout
+    assert "640 requests/day" in result.stdout  # still planned with what was configured
+
+
+def test_check_config_lists_every_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("apps:\n  windos: [7d]\n  depth: 0\nbudget:\n  reserve: 2\n")
+    result = check_config("--config.file", str(path))
+    assert result.returncode == 2
+    assert "apps.windos: unknown key; did you mean 'windows'?" in result.stderr
+    assert "apps.depth: 0 is out of range 1–200" in result.stderr
+    assert "budget.reserve: 2 must be a fraction" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- every error at once, in file order -----------------------------------------------------
+
+
+BROKEN = """\
+web:
+  telemetry_path: metrics
+apps:
+  windows: [1d, 7d, 45x]
+  depht: 50
+  sorts: [popular, newest]
+budget:
+  requests_per_minute: "30"
+models:
+  views:
+    - name: daily
+      period: year
+    - name: Bad Name
+watch:
+  apps: [cline, 12, true]
+"""
+
+
+def test_every_error_is_reported_at_once_in_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    keys = [line.split(": ", 1)[0] for line in str(info.value).splitlines()]
+    assert keys == [
+        "web.telemetry_path",
+        "apps.windows[2]",
+        "apps.depht",
+        "apps.sorts[1]",
+        "budget.requests_per_minute",
+        "models.views[0].period",
+        "models.views[1].name",
+        "watch.apps[0]",
+        "watch.apps[2]",
+    ]
+    lines = str(info.value).splitlines()
+    assert lines[1] == "apps.windows[2]: '45x' is not a window like 7d"
+    assert lines[2] == "apps.depht: unknown key; did you mean 'depth'?"
+
+
+def test_errors_in_a_mapping_come_in_the_files_order_not_the_schemas() -> None:
+    msg = error_of({"web": {"telemetry_path": "x"}, "openrouter": {"timeout": "fast"}})
+    assert [line.split(":")[0] for line in msg.splitlines()] == [
+        "web.telemetry_path",
+        "openrouter.timeout",
+    ]
+
+
+def test_a_missing_required_key_comes_after_its_items_other_errors() -> None:
+    msg = error_of(models({"period": "year"}))
+    assert msg.splitlines() == [
+        "models.views[0].period: 'year' is not one of day, week, month",
+        "models.views[0].name: required",
+    ]
+
+
+@pytest.mark.parametrize(
+    "data, line",
+    [
+        ({"apps": {"windos": ["7d"]}}, "apps.windos: unknown key; did you mean 'windows'?"),
+        ({"aps": {}}, "aps: unknown key; did you mean 'apps'?"),
+        ({"session_cost": {"enable": False}}, "session_cost.enable: unknown key; did you mean"),
+        ({"budget": {"reserv": 0.1}}, "budget.reserv: unknown key; did you mean 'reserve'?"),
+        ({"models": {"views": [{"name": "x", "perod": "week"}]}}, "did you mean 'period'?"),
+        ({"apps": {"filters": ["codng"]}}, "did you mean 'coding'?"),
+        ({"apps": {"sorts": ["trendng"]}}, "did you mean 'trending'?"),
+        ({"models": {"views": [{"name": "x", "modality": "txt"}]}}, "did you mean 'text'?"),
+    ],
+)
+def test_a_typo_gets_the_nearest_valid_name(data: dict[str, object], line: str) -> None:
+    assert line in error_of(data)
+
+
+def test_no_suggestion_when_nothing_is_close() -> None:
+    msg = error_of({"apps": {"zzzzzz": 1}})
+    assert msg == "apps.zzzzzz: unknown key"
+
+
+# --- warnings ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "budget, warned",
+    [
+        ({"requests_per_day": 500, "requests_per_minute": 30}, []),
+        ({"requests_per_day": 501}, ["budget.requests_per_day: 501 is above"]),
+        ({"requests_per_minute": 31}, ["budget.requests_per_minute: 31 is above"]),
+        (
+            {"requests_per_minute": 60, "requests_per_day": 1000},
+            ["budget.requests_per_minute: 60 is above", "budget.requests_per_day: 1000 is above"],
+        ),
+    ],
+)
+def test_a_budget_over_the_documented_limits_is_a_warning(
+    budget: dict[str, int], warned: list[str]
+) -> None:
+    cfg = parse_config({"budget": budget})
+    assert len(cfg.warnings) == len(warned)
+    for warning, start in zip(cfg.warnings, warned, strict=True):
+        assert warning.startswith(start)
+        assert "OpenRouter" in warning and "429" in warning
+    assert cfg.budget.requests_per_day == budget.get("requests_per_day", 500)  # still used
+
+
+@pytest.mark.e2e
+def test_run_logs_the_config_warnings_at_start_and_on_reload(tmp_path: Path) -> None:
+    sim = Simulator(seed=3, api_keys={FAKE_KEY})
+    api = serve(sim, "127.0.0.1", 0)
+    path = tmp_path / "c.yaml"
+    base = {
+        "openrouter": {"base_url": api.url},
+        "state_dir": str(tmp_path / "state"),
+        "apps": {"windows": ["7d"], "sorts": ["popular"], "filters": ["all"]},
+        "models": {"views": [{"name": "daily"}]},
+    }
+    path.write_text(yaml.safe_dump({**base, "budget": {"requests_per_day": 900}}))
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}}
+    proc = Proc(
+        ["run", f"--config.file={path}", f"--web.listen-address=127.0.0.1:{port}"],
+        {**env, "OPENROUTER_API_KEY": FAKE_KEY},
+        tmp_path / "run.log",
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", lambda r: r.status_code == 200)
+        assert "level=warning" in proc.output()
+        assert "config: budget.requests_per_day: 900 is above" in proc.output()
+        path.write_text(yaml.safe_dump({**base, "budget": {"requests_per_minute": 45}}))
+        proc.p.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while "requests_per_minute: 45" not in proc.output() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "config: budget.requests_per_minute: 45 is above" in proc.output()
+    finally:
+        assert proc.stop() == 0
+        api.shutdown()
+    assert FAKE_KEY not in proc.output()
+
+
+# --- durations -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("30s", 30),
+        ("5m", 300),
+        ("1h", 3600),
+        ("1d", 86400),
+        ("1w", 604800),
+        ("1h30m", 5400),
+        ("1d12h", 129600),
+        ("2m30s", 150),
+        ("1m500ms", 60.5),
+        ("500ms", 0.5),
+        ("1.5s", 1.5),
+        (" 45s ", 45),
+        ("90", 90),
+        (90, 90),
+        (2.5, 2.5),
+    ],
+)
+def test_parse_duration(text: object, seconds: float) -> None:
+    assert parse_duration(text, "x") == seconds
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "fast", "1x", "5 m", "-5s", "30m1h", "1h1h", "1h 30m", "1hh", "s", "1.s", True, None],
+)
+def test_parse_duration_refuses_with_the_key_and_the_value(bad: object) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_duration(bad, "--step")
+    msg = str(info.value)
+    assert msg.startswith("--step: ")
+    assert repr(bad) in msg
+    assert "duration like 30s" in msg
+
+
+@pytest.mark.parametrize(
+    "value, at_least, at_most, problem",
+    [
+        ("0s", None, None, "must be more than 0"),
+        ("0", None, 600, "must be more than 0 and at most 10m"),
+        ("11m", None, 600, "must be more than 0 and at most 10m"),
+        ("30s", 60, 86400, "must be from 1m to 1d"),
+        ("2d", 60, 86400, "must be from 1m to 1d"),
+        ("30s", 60, None, "must be from 1m"),
+    ],
+)
+def test_parse_duration_bounds(
+    value: str, at_least: float | None, at_most: float | None, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_duration(value, "k", at_least=at_least, at_most=at_most)
+    assert str(info.value) == f"k: {value!r} {problem}"
+
+
+def test_parse_duration_bounds_are_inclusive() -> None:
+    assert parse_duration("1m", "k", at_least=60, at_most=86400) == 60
+    assert parse_duration("24h", "k", at_least=60, at_most=86400) == 86400
+
+
+def test_timeout_takes_the_same_durations() -> None:
+    assert parse_config({"openrouter": {"timeout": "1m30s"}}).openrouter.timeout == 90
+    msg = error_of({"openrouter": {"timeout": "1h"}})
+    assert msg == "openrouter.timeout: '1h' must be more than 0 and at most 10m"
+
+
+# --- the docs follow the declarations --------------------------------------------------------
+
+
+EXAMPLE = REPO / "config.example.yaml"
+_KEY = re.compile(r"^([a-z_]+):(?:\s+(.*))?$")
+
+
+def _example_keys() -> dict[str, tuple[bool, bool, str | None]]:
+    """config.example.yaml's keys, active or commented out: path → (active, documented,
+    value as written). Commented text counts as a key only where the schema has one."""
+    known = {key for key, _s in schema.leaves(Config)}
+    lines = EXAMPLE.read_text().splitlines()
+    found: dict[str, tuple[bool, bool, str | None]] = {}
+    parents: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        body = line.lstrip()
+        indent, commented = len(line) - len(body), body.startswith("#")
+        if commented:
+            body = body[1:].lstrip()
+        body, inline, _ = (part.strip() for part in body.partition(" #"))
+        m = _KEY.match(body)
+        if not m:
+            continue
+        parents = [p for p in parents if p[0] < indent]
+        path = ".".join([p[1] for p in parents] + [m.group(1)])
+        if commented and path not in known:
+            continue  # prose that looks like a key
+        found.setdefault(
+            path, (not commented, bool(inline) or _comment_above(lines, i), m.group(2))
+        )
+        if not commented:
+            parents.append((indent, m.group(1)))
+    return found
+
+
+def _comment_above(lines: list[str], i: int) -> bool:
+    """A comment right above the key, or above the group of sibling keys it is in."""
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    for line in reversed(lines[:i]):
+        depth = len(line) - len(line.lstrip())
+        if not line.strip() or depth < indent:
+            return False
+        if depth == indent and line.lstrip().startswith("#"):
+            return True
+    return False
+
+
+def test_example_config_documents_every_key_with_a_comment() -> None:
+    found = _example_keys()
+    for key, setting in schema.leaves(Config):
+        if "[]." in key:  # a list item's keys: named in the comment above the list
+            section = EXAMPLE.read_text().split(f"\n{key.split('.')[0]}:")[1].split("\n\n")[0]
+            assert re.search(rf"\b{key.rsplit('.', 1)[1]}\b", section), key
+            continue
+        assert key in found, f"config.example.yaml does not show {key}"
+        active, documented, _ = found[key]
+        assert documented, f"config.example.yaml: {key} has no comment"
+        if not active:  # shown commented out, as an example: only for keys unset by default
+            assert setting.default in (None, []), f"{key} has a default; show it"
+
+
+def test_example_config_shows_the_defaults() -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    cfg = parse_config(data)
+    assert cfg == Config() == parse_config(DEFAULTS)
+    assert cfg.warnings == ()
+    for key, (active, _documented, _value) in _example_keys().items():
+        if active and key in dict(schema.leaves(Config)):  # as spelled in the declarations
+            section, _, name = key.rpartition(".")
+            shown = data[section][name] if section else data[name]
+            assert shown == (DEFAULTS[section][name] if section else DEFAULTS[name]), key
+
+
+def test_example_config_commented_examples_are_valid() -> None:
+    for key, (active, _documented, value) in _example_keys().items():
+        if active or "." not in key:
+            continue
+        section, name = key.split(".")
+        parse_config({section: {name: yaml.safe_load(value)}})  # raises if the example is wrong
+
+
+def test_readme_configuration_table_is_the_declared_one() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## Configuration\n")[1].split("\n## ")[0]
+    table = schema.markdown_table(Config)
+    assert table in section, "README's Configuration table is out of date; it should be:\n" + table

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 
 # pytest puts tests/ on sys.path (rootdir-relative "prepend" import mode, no __init__.py).
-from test_rules import CONTRACT_METRICS, metric_names, records
+from test_rules import CONTRACT_METRICS, metric_names, records, selectors
 
 ROOT = Path(__file__).resolve().parent.parent
 DASH_DIR = ROOT / "grafana" / "dashboards"
-GENERATOR = ROOT / "grafana" / "generate.py"
 EXPECTED = {
     "openrouter-models.json": "openrouter-models",
     "openrouter-apps.json": "openrouter-apps",
@@ -83,11 +82,26 @@ def dash(request) -> dict:
     return load(request.param)
 
 
-def test_committed_json_is_what_the_generator_writes() -> None:
+def test_committed_files_are_what_the_mixin_generates() -> None:
+    # Dashboards, rule files and Kubernetes manifests: one generator, one config.
     r = subprocess.run(
-        [sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "mixin", "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert r.returncode == 0, r.stderr or r.stdout
+
+
+def test_a_stale_committed_file_fails_the_check(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    gen = [sys.executable, "-m", "mixin", "--output", str(out)]
+    assert subprocess.run(gen, cwd=ROOT, timeout=120).returncode == 0
+    target = out / "grafana" / "dashboards" / "openrouter-apps.json"
+    target.write_text(target.read_text().replace("Leaderboard", "Leader board"))
+    r = subprocess.run([*gen, "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "openrouter-apps.json" in r.stderr
 
 
 def test_the_four_dashboards_with_stable_uids() -> None:
@@ -96,8 +110,8 @@ def test_the_four_dashboards_with_stable_uids() -> None:
         assert load(name)["uid"] == uid
 
 
-def test_loads_in_grafana_10_4(dash: dict) -> None:
-    assert dash["schemaVersion"] >= 39  # Grafana 10.4 writes 39
+def test_loads_in_grafana_11(dash: dict) -> None:
+    assert dash["schemaVersion"] >= 41  # grafana-foundation-sdk 11.6 writes 41
     assert "__inputs" not in dash and "__requires" not in dash
     assert "${DS_" not in json.dumps(dash), "import-only datasource placeholders"
     assert dash.get("id") is None, "a fixed numeric id breaks provisioning"
@@ -140,10 +154,39 @@ def test_citation_line_with_as_of(dash: dict) -> None:
     assert dash["timezone"] == "utc"
 
 
-def test_queries_use_only_contract_metrics_and_recording_rules(dash: dict) -> None:
-    known = CONTRACT_METRICS | records()
-    unknown = {m for e in expanded_exprs(dash) for m in metric_names(e)} - known
-    assert not unknown, unknown
+def test_queries_use_only_contract_metrics_and_no_recording_rule(dash: dict) -> None:
+    # Recording rules are not evaluated over backfilled history, and a dashboard imported
+    # without our rule files must work: panels select the exporter's series only.
+    used = {m for e in expanded_exprs(dash) for m in metric_names(e)}
+    assert not used & records(), used & records()
+    assert not used - CONTRACT_METRICS, used - CONTRACT_METRICS
+
+
+def test_job_and_instance_variables_are_multi_value_and_default_to_all(dash: dict) -> None:
+    by_name = {v["name"]: v for v in variables(dash)}
+    for name in ("job", "instance"):
+        v = by_name[name]
+        assert v["type"] == "query" and v["multi"] and v["includeAll"], name
+        assert v["current"]["value"] == ["$__all"], name
+        # All must also match series without the label (a backfill without --label).
+        assert v["allValue"] == ".*", name
+    assert 'job=~"$job"' in by_name["instance"]["query"], "instances of the chosen jobs"
+
+
+def test_every_selector_honours_the_job_and_instance_variables(dash: dict) -> None:
+    texts = exprs(dash) + [
+        v["query"]
+        for v in variables(dash)
+        if v["type"] == "query" and v["name"] not in ("job", "instance")
+    ]
+    missing = [
+        (metric, text[:120])
+        for text in texts
+        for metric, matchers in selectors(text)
+        if metric != "ALERTS"
+        and not ('job=~"$job"' in matchers and 'instance=~"$instance"' in matchers)
+    ]
+    assert not missing, missing
 
 
 def test_every_variable_reference_is_defined(dash: dict) -> None:
@@ -223,14 +266,25 @@ def test_models_table_has_rank_change_columns() -> None:
     d = load("openrouter-models.json")
     (top,) = [p for p in panels(d) if p["title"].startswith("Top models")]
     joined = " ".join(t["expr"] for t in top["targets"])
-    for m in (
-        "openrouter_model_rank",
-        "openrouter_model_tokens",
-        "openrouter_model_share",
-        "model:openrouter_model_rank:change1d",
-        "model:openrouter_model_rank:change7d",
-    ):
+    for m in ("openrouter_model_rank", "openrouter_model_tokens", "openrouter_model_share"):
         assert m in joined
+    rename = next(t for t in top["transformations"] if t["id"] == "organize")["options"]
+    assert {"Δ rank 1d", "Δ rank 7d"} <= set(rename["renameByName"].values())
+    for offset in ("1d", "7d"):
+        (change,) = [t["expr"] for t in top["targets"] if f"offset {offset}" in t["expr"]]
+        # Compared on data labels only: a new instance (a restarted pod) keeps its history.
+        assert "max by (view, model, author, variant)" in change
+
+
+def test_health_panels_show_the_worst_instance() -> None:
+    d = load("openrouter-exporter-health.json")
+    for p in panels(d):
+        for t in p.get("targets", []):
+            e = t["expr"]
+            if "openrouter_exporter_view_up" in e:
+                assert "max by" not in e and "min by (dataset, view)" in e, (p["title"], e)
+            if "ALERTS" in e:
+                assert 'severity=~"warning|critical"' in e, (p["title"], e)
 
 
 def test_apps_leaderboard_uses_all_four_view_variables() -> None:
@@ -239,3 +293,35 @@ def test_apps_leaderboard_uses_all_four_view_variables() -> None:
     for t in board["targets"]:
         for var in ("$window", "$sort", "$category", "$subcategory"):
             assert var in t["expr"], (var, t["expr"])
+
+
+def test_a_mixin_config_file_changes_selector_and_thresholds_everywhere(tmp_path: Path) -> None:
+    cfg = tmp_path / "my.yaml"
+    cfg.write_text("selector: 'job=\"openrouter-prod\"'\nthresholds: {app_top_n: 25}\n")
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [sys.executable, "-m", "mixin", "--config", str(cfg), "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    alerts = (out / "prometheus/rules/openrouter-alerts.yml").read_text()
+    assert "<= 25" in alerts and "<= 10\n" not in alerts.split("OpenRouterModelRankChanged")[0]
+    models = json.loads((out / "grafana/dashboards/openrouter-models.json").read_text())
+    for e in exprs(models):
+        for metric, matchers in selectors(e):
+            assert 'job="openrouter-prod"' in matchers, (metric, e)
+    rule = (out / "deploy/kubernetes/prometheus-rule.yaml").read_text()
+    assert 'job="openrouter-prod"' in rule
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("thresholds: {app_topn: 25}\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "mixin", "--config", str(bad), "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode != 0 and "app_topn" in r.stderr

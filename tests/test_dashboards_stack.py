@@ -7,11 +7,14 @@ rules, Grafana datasource → Prometheus service), and the build has its Dockerf
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
+from conftest import Proc, free_port, require_tool, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -51,9 +54,18 @@ def flag(svc: dict, name: str) -> str:
     return value
 
 
-def test_compose_has_the_three_services() -> None:
+def published(svc: dict) -> list[tuple[str, str, str]]:
+    """(host address, host port, container port) of every published port."""
+    out = []
+    for p in svc.get("ports", []):
+        parts = str(p).split(":")
+        out.append(("0.0.0.0", *parts) if len(parts) == 2 else tuple(parts))
+    return out
+
+
+def test_compose_has_the_four_services() -> None:
     c = compose()
-    assert {"exporter", "prometheus", "grafana"} <= set(c["services"])
+    assert {"exporter", "prometheus", "alertmanager", "grafana"} <= set(c["services"])
     named = {
         v.split(":")[0]
         for s in c["services"].values()
@@ -63,7 +75,7 @@ def test_compose_has_the_three_services() -> None:
     assert named <= set(c.get("volumes") or {}), "named volumes must be declared"
 
 
-@pytest.mark.parametrize("name", ["exporter", "prometheus", "grafana"])
+@pytest.mark.parametrize("name", ["exporter", "prometheus", "alertmanager", "grafana"])
 def test_every_bind_mount_source_exists(name: str) -> None:
     for target, source in bind_mounts(service(name)).items():
         assert source.exists(), f"{name}: {source} (mounted at {target}) does not exist"
@@ -80,7 +92,11 @@ def test_exporter_is_built_from_the_repo_dockerfile() -> None:
     assert dockerfile.exists(), f"{dockerfile} does not exist"
     listen = flag(svc, "web.listen-address")
     assert listen.endswith(":10110")
-    assert any(str(p).startswith("10110:") for p in svc.get("ports", []))
+    assert any(container == "10110" for _, _, container in published(svc))
+    # demo and run both read the config baked into the image (and mounted over it).
+    config = flag(svc, "config.file")
+    dockerfile_text = (ROOT / "Dockerfile").read_text()
+    assert f"COPY config.example.yaml {config}" in dockerfile_text
     # The budget's request log must survive a container restart.
     assert any(v.split(":")[1] == svc["working_dir"] for v in svc["volumes"]), (
         "the state directory (working_dir) is not on a volume"
@@ -102,10 +118,42 @@ def test_prometheus_loads_the_shipped_config_and_scrapes_the_exporter() -> None:
     assert targets == ["exporter:10110"], targets
 
 
-def test_grafana_is_10_4_or_later() -> None:
+def test_grafana_is_11_or_later() -> None:
     image = service("grafana")["image"]
     m = re.search(r":(\d+)\.(\d+)", image)
-    assert m and (int(m.group(1)), int(m.group(2))) >= (10, 4), image
+    assert m and (int(m.group(1)), int(m.group(2))) >= (11, 6), image
+
+
+def test_prometheus_sends_alerts_to_the_alertmanager_service() -> None:
+    svc = service("prometheus")
+    cfg = yaml.safe_load(host_path(svc, flag(svc, "config.file")).read_text())
+    targets = [
+        t
+        for am in cfg["alerting"]["alertmanagers"]
+        for sc in am["static_configs"]
+        for t in sc["targets"]
+    ]
+    (am_port,) = [container for _, _, container in published(service("alertmanager"))]
+    assert targets == [f"alertmanager:{am_port}"]
+    am = service("alertmanager")
+    am_config = host_path(am, flag(am, "config.file"))
+    assert am_config and am_config.exists()
+    routes = yaml.safe_load(am_config.read_text())
+    assert routes["route"]["receiver"] in {r["name"] for r in routes["receivers"]}
+
+
+def test_no_port_is_published_on_every_interface() -> None:
+    # Prometheus's lifecycle API (POST /-/quit) and Alertmanager's silences must not be
+    # reachable from other hosts.
+    for name, svc in compose()["services"].items():
+        for host, _, _ in published(svc):
+            assert host == "127.0.0.1", (name, host)
+
+
+def test_compose_states_its_minimum_version() -> None:
+    text = COMPOSE.read_text()
+    if re.search(r"^name:", text, re.M):
+        assert "Docker Compose v2" in text
 
 
 def test_dashboard_provider_points_at_the_mounted_dashboards() -> None:
@@ -132,8 +180,35 @@ def test_home_dashboard_exists() -> None:
 def test_datasource_provisioning_targets_the_prometheus_service() -> None:
     files = sorted((PROVISIONING / "datasources").glob("*.yml"))
     assert files, "no datasource provisioning"
-    prom_port = next(p.split(":")[1] for p in service("prometheus")["ports"])
+    prom_port = next(container for _, _, container in published(service("prometheus")))
     sources = [d for f in files for d in yaml.safe_load(f.read_text())["datasources"]]
     prom = [d for d in sources if d["type"] == "prometheus"]
     assert len(prom) == 1
     assert prom[0]["url"] == f"http://prometheus:{prom_port}"
+
+
+def test_alertmanager_config_passes_amtool() -> None:
+    amtool = require_tool("amtool")
+    am = service("alertmanager")
+    config = host_path(am, flag(am, "config.file"))
+    r = subprocess.run([amtool, "check-config", str(config)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_the_compose_exporter_command_fills_every_view_quickly(tmp_path) -> None:
+    """The compose service's own command (demo with the image's config): every view has
+    data within a minute, because the demo's budget is its own whatever the config."""
+    args = [a for a in service("exporter")["command"] if not a.startswith("--web.")]
+    args = [a.replace("${OPENROUTER_EXPORTER_MODE:-demo}", "demo") for a in args]
+    args = [
+        a.replace("/etc/openrouter-exporter/config.yaml", str(ROOT / "config.example.yaml"))
+        for a in args
+    ]
+    addr = f"127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    env["TMPDIR"] = str(tmp_path)
+    proc = Proc([*args, f"--web.listen-address={addr}"], env, tmp_path / "demo.log")
+    try:
+        wait_for(f"http://{addr}/readyz", lambda r: r.status_code == 200, timeout=60)
+    finally:
+        assert proc.stop() == 0, proc.output()

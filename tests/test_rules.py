@@ -23,6 +23,7 @@ UNIT_TESTS = sorted((PROM / "tests").glob("*.test.yml"))
 
 REQUIRED_ALERTS = {
     "OpenRouterExporterDown",
+    "OpenRouterExporterAbsent",
     "OpenRouterDataStale",
     "OpenRouterApiKeyInvalid",
     "OpenRouterBudgetNearlyExhausted",
@@ -61,7 +62,8 @@ CONTRACT_METRICS = {
     "openrouter_exporter_view_last_success_timestamp_seconds",
     "openrouter_exporter_view_next_refresh_timestamp_seconds",
 }
-THRESHOLD_GROUP = "openrouter-thresholds"
+# Series a rule or panel may select besides the contract: Prometheus's own.
+PROMETHEUS_SERIES = {"up", "ALERTS"}
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess:
@@ -84,6 +86,16 @@ def alerts() -> dict[str, dict]:
 
 def records() -> set[str]:
     return {r["record"] for p in RULE_FILES for _, r in rules(p) if "record" in r}
+
+
+def selectors(expr: str) -> list[tuple[str, str]]:
+    """(metric, matchers) of every vector selector of a raw series in a PromQL expression."""
+    names = CONTRACT_METRICS | PROMETHEUS_SERIES
+    out = []
+    for m in re.finditer(r"(?<![\w:$])([a-zA-Z_][a-zA-Z0-9_]*)(\{[^}]*\})?(?!\s*\()", expr):
+        if m.group(1) in names:
+            out.append((m.group(1), m.group(2) or ""))
+    return out
 
 
 def metric_names(expr: str) -> set[str]:
@@ -187,36 +199,61 @@ def test_left_top_n_has_outage_guard_cases() -> None:
     )
 
 
-def test_thresholds_live_in_one_group_and_are_used() -> None:
-    threshold_rules = [
-        (g, r)
+def test_no_rule_selects_a_job_by_name() -> None:
+    offenders = {
+        r.get("alert") or r.get("record"): r["expr"]
         for p in RULE_FILES
-        for g, r in rules(p)
-        if r.get("record", "").startswith("openrouter:threshold:")
-    ]
-    assert threshold_rules
-    assert {g for g, _ in threshold_rules} == {THRESHOLD_GROUP}
-    defined = {r["record"] for _, r in threshold_rules}
-    used = {
-        m
-        for r in alerts().values()
-        for m in metric_names(r["expr"])
-        if m.startswith("openrouter:threshold:")
+        for _, r in rules(p)
+        if re.search(r"\bjob\s*=~?\s*\"", r["expr"])
     }
-    assert used <= defined, f"undefined thresholds: {used - defined}"
-    assert defined <= used, f"unused thresholds: {defined - used}"
-
-
-def test_no_magic_numbers_in_alert_expressions() -> None:
-    # Comparisons against numbers other than 0/1 (booleans, counts) belong in thresholds.
-    offenders = {}
-    for name, r in alerts().items():
-        code = re.sub(r"\[[^\]]*\]|offset\s+\w+", "", r["expr"])
-        nums = re.findall(r"(?:==|!=|>=|<=|>|<)\s*-?\s*(\d+(?:\.\d+)?)", code)
-        bad = [n for n in nums if float(n) not in (0.0, 1.0)]
-        if bad:
-            offenders[name] = bad
     assert not offenders, offenders
+
+
+def test_every_threshold_is_written_once_in_the_mixin_config() -> None:
+    """Alerts built from a config with a unique sentinel per threshold: every sentinel
+    reaches an alert, and no comparison uses a number the config did not give (0 and 1
+    are booleans and counts)."""
+    from dataclasses import replace
+
+    from mixin.config import MixinConfig, Thresholds
+    from mixin.rules import groups
+
+    sentinels = Thresholds(
+        data_max_age_seconds={"app-rankings": 7001, "rankings-daily": 7002, "session-cost": 7003},
+        budget_used_ratio=0.7004,
+        app_top_n=7005,
+        app_rank_drop_positions=7006,
+        model_top_n=7007,
+        model_rank_change_positions=7008,
+        watched_rank_change_positions=7009,
+    )
+    cfg = replace(MixinConfig(), thresholds=sentinels)
+    exprs = [r["expr"] for g in groups(cfg) for r in g["rules"] if "alert" in r]
+    text = "\n".join(exprs)
+    wanted = {"7001", "7002", "7003", "0.7004", "7005", "7006", "7007", "7008", "7009"}
+    assert {w for w in wanted if re.search(rf"(?<![\d.]){re.escape(w)}(?![\d.])", text)} == wanted
+    used = set()
+    for e in exprs:
+        code = re.sub(r"\[[^\]]*\]|offset\s+\w+", "", e)
+        used |= set(re.findall(r"(?:==|!=|>=|<=|>|<)\s*-?\s*(\d+(?:\.\d+)?)", code))
+    assert used - {"0", "1"} <= wanted, used - wanted
+
+
+def test_the_mixin_selector_reaches_every_raw_selector_of_every_rule() -> None:
+    from dataclasses import replace
+
+    from mixin.config import MixinConfig
+    from mixin.rules import groups
+
+    cfg = replace(MixinConfig(), selector='job="market-data"')
+    missing = [
+        (r.get("alert") or r.get("record"), metric)
+        for g in groups(cfg)
+        for r in g["rules"]
+        for metric, matchers in selectors(r["expr"])
+        if metric != "ALERTS" and 'job="market-data"' not in matchers
+    ]
+    assert not missing, missing
 
 
 # --- recording rule conventions -------------------------------------------------

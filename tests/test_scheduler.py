@@ -191,3 +191,59 @@ def test_stretched_config_rotates_views_and_never_overspends(tmp_path):
         if key[0] == "app-rankings"
     ]
     assert max(counts) <= 1 + 7 // plan.rotation_days + 1
+
+
+def test_days_published_together_keep_every_rotation_turn(tmp_path):
+    """Publication is a day late, then two days appear at once: the app views whose turn
+    was the day in between are not skipped until their next turn."""
+    cfg = parse_config({**MAXIMAL, "budget": {"requests_per_day": 150, "reserve": 0.2}})
+    clock = FakeClock(START)
+    sim = Simulator(seed=1, now=lambda: datetime.fromtimestamp(clock.now, UTC))
+    refreshed: list[tuple[float, tuple[str, str], date | None]] = []
+    sent: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(clock.now)
+        return sim.handle(request)
+
+    exporter = build(
+        cfg,
+        FAKE_KEY,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        state_dir=tmp_path,
+        rng=random.Random(3),
+    )
+    put = exporter.store.put
+
+    def record(snap: Snapshot) -> None:
+        refreshed.append((clock.now, snap.key, snap.meta.end_date))
+        put(snap)
+
+    exporter.store.put = record  # type: ignore[method-assign]
+    sched = exporter.scheduler
+    rotation = sched.plan.rotation_days
+    assert rotation > 1
+    midnight = datetime(2026, 5, 16, tzinfo=UTC).timestamp()
+    drive(sched.step, clock, midnight - 60)
+    latest = sched.days.latest
+    assert latest == date(2026, 5, 14)
+    sim.publication_lag_days = 1  # the next day is late ...
+    drive(sched.step, clock, midnight + DAY - 60)
+    assert sched.days.latest == latest
+    sim.publication_lag_days = 0  # ... and comes out with the one after it
+    jump = clock.now
+    drive(sched.step, clock, midnight + DAY + 3600)
+    assert sched.days.latest == latest + timedelta(days=2)
+    drive(sched.step, clock, midnight + 2 * DAY - 60)  # before the next day's turn
+    skipped = (latest + timedelta(days=1)).toordinal() % rotation
+    turn = [v.key for v in sched.views if v.planned.dataset == "app-rankings"]
+    turn = [v.key for v in sched.views if v.key in turn and v.planned.group == skipped]
+    assert turn
+    late = [
+        k
+        for k in turn
+        if not any(t > jump and key == k and e and e > latest for t, key, e in refreshed)
+    ]
+    assert not late, f"{len(late)} of {len(turn)} views lost their turn: {late[:3]}"
+    assert max_in_window(sent, DAY) <= 120  # and still inside the budget

@@ -16,12 +16,14 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 from exporter import selfmetrics as sm
-from exporter.selfmetrics import SelfMetrics, ViewStatus
+from exporter.selfmetrics import SelfMetrics, ViewState, ViewStatus
 
 STATUSES = [
-    ViewStatus("app-rankings", "30d/popular/all", up=True, last_success=1.7e9, next_refresh=1.8e9),
-    ViewStatus("app-rankings", 'odd "view" \\ name\n', up=False, last_success=1.6e9),
-    ViewStatus("rankings-daily", "daily", up=None, next_refresh=1.75e9),
+    ViewStatus(
+        "app-rankings", "30d/popular/all", ViewState.OK, last_success=1.7e9, next_refresh=1.8e9
+    ),
+    ViewStatus("app-rankings", 'odd "view" \\ name\n', ViewState.FAILING, "HTTP 500", 1.6e9),
+    ViewStatus("rankings-daily", "daily", next_refresh=1.75e9),
 ]
 BUDGET = ({"1m": 24, "24h": 400}, {"24h": 7})
 
@@ -96,7 +98,7 @@ def test_a_rendering_is_reused_for_at_most_max_age():
     statuses: list[ViewStatus] = []
     m = SelfMetrics(views=lambda: statuses, max_age=0.3)
     first = m.recent(False)
-    statuses.append(ViewStatus("rankings-daily", "daily", up=True))
+    statuses.append(ViewStatus("rankings-daily", "daily", ViewState.OK))
     assert m.recent(False) is first  # within max_age: the same bytes, not rendered again
     assert b'view_up{dataset="rankings-daily"' in m.exposition(False)  # always fresh
     time.sleep(0.35)
@@ -107,13 +109,13 @@ def test_a_rendering_is_reused_for_at_most_max_age():
 def test_fresh_renderings_follow_every_change():
     """Parts are kept between renderings (the API counters until the next request, each
     gauge line until its value changes); a change must always show."""
-    statuses = [ViewStatus("rankings-daily", "daily", up=True, last_success=1.0)]
+    statuses = [ViewStatus("rankings-daily", "daily", ViewState.OK, last_success=1.0)]
     m = SelfMetrics(views=lambda: statuses)
     for openmetrics in (False, True):
         for i in range(3):
             m.observe("app-rankings", "429", 0.2)
             statuses[0].last_success = 2.0 + i  # changed in place, as a scheduler may
-            statuses[0].up = i % 2 == 0
+            statuses[0].set(ViewState.OK if i % 2 == 0 else ViewState.FAILING, "HTTP 500")
             body = m.exposition(openmetrics).decode()
             count = i + 1 + (3 if openmetrics else 0)
             assert f'_requests_total{{code="429",endpoint="app-rankings"}} {count}.0' in body
@@ -129,10 +131,10 @@ def test_a_tail_never_predates_the_dataset_part_it_follows():
     """The scheduler records a view's state before it stores the snapshot, so a tail
     rendered after the dataset part was made shows that state: a response never has the
     new data with the old view_up."""
-    statuses = [ViewStatus("rankings-daily", "daily", up=None)]
+    statuses = [ViewStatus("rankings-daily", "daily")]
     m = SelfMetrics(views=lambda: statuses, max_age=60)
     assert b"view_up{" not in m.recent(False)
-    statuses[0].up = True  # then the snapshot is stored and the dataset part rendered:
+    statuses[0].set(ViewState.OK)  # then the snapshot is stored and the dataset part rendered:
     dataset_made = time.monotonic()
     assert b"view_up{" not in m.recent(False)  # a scrape of the old dataset part may lag
     assert b'view_up{dataset="rankings-daily",view="daily"} 1.0' in m.recent(False, dataset_made)

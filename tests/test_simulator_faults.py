@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sim_client import client_for
 
 from exporter.simulator import Fault, Simulator
 from exporter.simulator import api as sim_api
-from exporter.simulator.testing import client_for
 
 NOW = datetime(2026, 5, 12, 2, 0, tzinfo=UTC)
 APPS = "/datasets/app-rankings"

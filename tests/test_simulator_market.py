@@ -9,10 +9,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sim_client import client_for
 
 from exporter.simulator import ManualClock, Market, Simulator
 from exporter.simulator.catalog import HOSTILE_APP_NAMES, SUBCATEGORIES
-from exporter.simulator.testing import client_for
 
 NOW = datetime(2026, 5, 12, 2, 0, tzinfo=UTC)
 END = date(2026, 5, 11)

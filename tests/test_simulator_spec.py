@@ -17,10 +17,10 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sim_client import client_for
 
 from exporter.simulator import ManualClock, Simulator
 from exporter.simulator.catalog import CATEGORY_GROUPS, SUBCATEGORY_TO_CATEGORY
-from exporter.simulator.testing import client_for
 
 NOW = datetime(2026, 5, 12, 2, 0, tzinfo=UTC)
 YESTERDAY = date(2026, 5, 11)

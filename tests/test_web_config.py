@@ -311,6 +311,103 @@ def test_errors_name_the_key(pki, tls, users, other, expected):
     assert "hunter2" not in str(e.value)  # a pasted password is never echoed
 
 
+def test_every_error_is_reported_at_once_in_file_order(pki):
+    data = {
+        "basic_auth_users": {"alice": "hunter2-plaintext", "bob": HASH, "al:ice": HASH},
+        "tls_server_config": {
+            "cert_file": str(pki.server_crt),
+            "key_file": str(pki.server_key),
+            "min_version": "TLS14",
+            "cert_flie": "x",
+            "cipher_suites": ["TLS_AES_128_GCM_SHA256"],
+        },
+        "basic_auth_user": {},
+    }
+    with pytest.raises(WebConfigError) as e:
+        parse_web_config(data)
+    lines = str(e.value).splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        "basic_auth_users.alice",
+        "basic_auth_users.al:ice",
+        "tls_server_config.min_version",
+        "tls_server_config.cert_flie",
+        "tls_server_config.cipher_suites",
+        "basic_auth_user",
+    ]
+    assert lines[3] == "tls_server_config.cert_flie: unknown key; did you mean 'cert_file'?"
+    assert lines[5] == "basic_auth_user: unknown key; did you mean 'basic_auth_users'?"
+    assert "hunter2" not in str(e.value)
+
+
+def test_cross_key_errors_are_all_reported(pki):
+    with pytest.raises(WebConfigError) as e:
+        parse_web_config(
+            {
+                "tls_server_config": {
+                    "key_file": str(pki.server_key),
+                    "min_version": "TLS13",
+                    "max_version": "TLS12",
+                    "client_auth_type": "RequireAndVerifyClientCert",
+                }
+            }
+        )
+    assert str(e.value).splitlines() == [
+        "tls_server_config.max_version: TLS12 is older than min_version TLS13",
+        # Keys the file lacks come after the ones it has.
+        "tls_server_config.cert_file: required when key_file is set",
+        "tls_server_config.client_ca_file: required with client_auth_type "
+        "RequireAndVerifyClientCert",
+    ]
+
+
+def test_every_unreadable_file_is_named(tmp_path):
+    with pytest.raises(WebConfigError) as e:
+        parse_web_config(
+            {
+                "tls_server_config": {
+                    "cert_file": str(tmp_path / "no.crt"),
+                    "key_file": str(tmp_path / "no.key"),
+                }
+            }
+        )
+    assert [line.split(": ", 1)[0] for line in str(e.value).splitlines()] == [
+        "tls_server_config.cert_file",
+        "tls_server_config.key_file",
+    ]
+    assert "cannot read" in str(e.value) and "no.key" in str(e.value)
+
+
+def test_load_web_config_names_the_file_on_every_line(tmp_path):
+    path = tmp_path / "web.yml"
+    path.write_text("tls_server_config:\n  min_version: TLS9\nbasic_auth_users: [alice]\n")
+    with pytest.raises(WebConfigError) as e:
+        load_web_config(str(path))
+    lines = str(e.value).splitlines()
+    assert lines == [
+        f"{path}: tls_server_config.min_version: 'TLS9' is not one of TLS10, TLS11, TLS12, TLS13",
+        f"{path}: basic_auth_users: expected a mapping",
+    ]
+
+
+def test_blank_values_mean_not_set_as_in_exporter_toolkit(pki):
+    web = parse_web_config(
+        {
+            "tls_server_config": {
+                **tls_config(pki)["tls_server_config"],
+                "client_ca_file": "",
+                "client_auth_type": "",
+                "max_version": "",
+            }
+        }
+    )
+    assert web.tls is not None
+    assert (web.tls.client_ca_file, web.tls.client_auth_type, web.tls.max_version) == (
+        None,
+        "NoClientCert",
+        None,
+    )
+
+
 def test_cli_refuses_a_bad_web_config_with_exit_2(tmp_path, pki):
     bad = tmp_path / "web.yml"
     bad.write_text(

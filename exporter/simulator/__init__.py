@@ -10,6 +10,7 @@ from exporter.simulator.api import RequestRecord, Simulator
 from exporter.simulator.clock import ManualClock
 from exporter.simulator.faults import Fault, FaultQueue
 from exporter.simulator.market import App, AppRanking, DailyRow, Market, Model, SessionCostCell
+from exporter.simulator.publication import PublicationSchedule
 from exporter.simulator.server import SimulatorServer, main_fake_api, serve
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ManualClock",
     "Market",
     "Model",
+    "PublicationSchedule",
     "RequestRecord",
     "SessionCostCell",
     "Simulator",

@@ -40,6 +40,7 @@ from exporter.simulator.catalog import (
 )
 from exporter.simulator.faults import MANGLING_KINDS, REPLACING_KINDS, Fault, FaultQueue
 from exporter.simulator.market import Market
+from exporter.simulator.publication import PublicationSchedule, bucket_shortfall
 
 SESSION_WINDOW_DAYS = 30
 MISSING_KEY_MESSAGE = "No cookie auth credentials found"
@@ -69,6 +70,10 @@ class RequestRecord:
     status: int
     fault: str | None = None
     method: str = "GET"
+    as_of: str | None = None
+    """meta.as_of of a 200 (unique per response: it identifies what a client serves)."""
+    rows: int | None = None
+    """How many rows a 200 carried."""
 
 
 class _BadRequest(Exception):
@@ -130,6 +135,7 @@ class Simulator:
         missing_days: Iterable[date] = REPORTED_MISSING_DAYS,
         rate_limit_headers: bool = False,
         market: Market | None = None,
+        publication: PublicationSchedule | None = None,
     ) -> None:
         """
         now: clock (tz-aware UTC); drives "today", `as_of` and the rate-limit windows.
@@ -142,6 +148,9 @@ class Simulator:
         market: the data to serve. By default a process-wide market shared by every
             Simulator with the same seed and missing days (built once, ~0.2 s); treat it as
             read-only, or pass `Market(seed)` for a private copy you may alter.
+        publication: when each day (and each weekly session-cost window) is served, and
+            how the newest day grows after that; publication_lag_days still applies on top.
+            Default: every day at 00:00 after it closes, final at once.
         """
         self.seed = seed
         self._clock = now or _utc_now
@@ -150,6 +159,9 @@ class Simulator:
         self.api_keys: frozenset[str] | None = None if api_keys is None else frozenset(api_keys)
         self.publication_lag_days = publication_lag_days
         self.rate_limit_headers = rate_limit_headers
+        self.publication = publication
+        self.key_outages: list[tuple[datetime, datetime]] = []
+        """Windows [start, end) in which every key is refused with 401 (see reject_keys)."""
         self.session_cost_published = True
         """False: session-cost answers with no rows and null window fields, as the live API
         does while no snapshot is published."""
@@ -174,11 +186,17 @@ class Simulator:
         return self.now().date()
 
     def latest_day(self) -> date:
-        """The newest day served: yesterday (UTC) minus any publication lag."""
-        return self.today() - timedelta(days=1 + self.publication_lag_days)
+        """The newest day served: yesterday (UTC) minus any publication lag, or what the
+        publication schedule has published by now."""
+        lag = timedelta(days=self.publication_lag_days)
+        if self.publication is not None:
+            return self.publication.latest_day(self.now()) - lag
+        return self.today() - timedelta(days=1) - lag
 
     def session_cost_window_end(self) -> date:
-        """The most recent Sunday strictly before today."""
+        """The most recent Sunday strictly before today (once published, with a schedule)."""
+        if self.publication is not None:
+            return self.publication.session_cost_window_end(self.now())
         today = self.today()
         back = (today.weekday() + 1) % 7 or 7
         return today - timedelta(days=back)
@@ -190,6 +208,12 @@ class Simulator:
         """Snapshot of every request seen so far, oldest first."""
         with self._lock:
             return list(self._log)
+
+    def arrivals(self, since: int = 0) -> list[RequestRecord]:
+        """The requests seen after the first ``since``, in order of arrival (cheaper than
+        ``log`` for a caller that follows it as it grows)."""
+        with self._lock:
+            return self._log[since:]
 
     def transport(self) -> httpx.MockTransport:
         """For in-process clients: httpx.Client(transport=sim.transport(), base_url=...)."""
@@ -205,6 +229,7 @@ class Simulator:
         params = {k: request.url.params[k] for k in request.url.params}
         key = _bearer_token(request)
         fault = self.faults.take(path) if known and request.method == "GET" else None
+        served: tuple[str | None, int | None] = (None, None)
         if fault is not None and fault.delay > 0:
             time.sleep(fault.delay)
 
@@ -218,9 +243,12 @@ class Simulator:
             response = _fault_response(fault)
         else:
             response = self._api_response(path, params, key, started)
+            # Kept from the intact answer: a mangled one may still be accepted.
+            served = response.extensions.get("simulator_served", served)
             if fault is not None and fault.kind in MANGLING_KINDS:
                 response = _mangle(response, fault)
         response.request = request
+        as_of, rows = served
         record = RequestRecord(
             time=started,
             path=path,
@@ -229,15 +257,25 @@ class Simulator:
             status=response.status_code,
             fault=fault.kind if fault is not None else None,
             method=request.method,
+            as_of=as_of,
+            rows=rows,
         )
         with self._lock:
             self._log.append(record)
         return response
 
+    def reject_keys(self, start: datetime, end: datetime) -> None:
+        """Refuse every key with 401 from ``start`` until ``end`` (a revoked, then restored
+        key, or an auth outage upstream)."""
+        self.key_outages.append((start, end))
+
     # ----------------------------------------------------------------- auth and limits
 
     def _key_valid(self, key: str | None) -> bool:
         return key is not None and (self.api_keys is None or key in self.api_keys)
+
+    def _keys_rejected(self, at: datetime) -> bool:
+        return any(start <= at < end for start, end in self.key_outages)
 
     def _count(self, key: str, at: datetime) -> tuple[bool, bool, float]:
         """Record one request; report (over minute limit, over day limit, retry-after s)."""
@@ -269,7 +307,7 @@ class Simulator:
         if key is None:
             # The live body has no metadata and lists message first.
             return _json_response(401, {"error": {"message": MISSING_KEY_MESSAGE, "code": 401}})
-        if not self._key_valid(key):
+        if not self._key_valid(key) or self._keys_rejected(at):
             return _json_response(401, {"error": {"message": INVALID_KEY_MESSAGE, "code": 401}})
         over_minute, over_day, retry = self._count(key, at)
         if over_minute or over_day:
@@ -301,7 +339,9 @@ class Simulator:
                 payload = self._session_cost(params, at)
         except _BadRequest as exc:
             return _json_response(400, _error_body(400, exc.message))
-        return _json_response(200, payload, {"cache-control": CACHE_CONTROL})
+        response = _json_response(200, payload, {"cache-control": CACHE_CONTROL})
+        response.extensions["simulator_served"] = (payload["meta"]["as_of"], len(payload["data"]))
+        return response
 
     def _error(self, code: int, message: str) -> httpx.Response:
         return _json_response(code, _error_body(code, message))
@@ -338,6 +378,11 @@ class Simulator:
             )
         return start, end
 
+    def _growing(self, start: date, end: date, at: datetime) -> list[tuple[date, float]]:
+        if self.publication is None:
+            return []
+        return self.publication.growing(self.latest_day(), start, end, at)
+
     def _meta(self, start: date, end: date, at: datetime) -> dict[str, Any]:
         return {
             "as_of": self._as_of(at),
@@ -360,13 +405,17 @@ class Simulator:
         ranking = self.market.app_rankings(
             start, end, sort=sort, category=category, subcategory=subcategory
         )
+        growing = self._growing(start, end, at)
         rows = [
             {
                 "app_id": r.app.id,
                 "app_name": r.app.name,
                 "rank": r.rank,
                 "total_requests": r.total_requests,
-                "total_tokens": str(r.total_tokens),
+                "total_tokens": str(
+                    r.total_tokens
+                    - sum(int(self.market.app_tokens(r.app.id, g) * f) for g, f in growing)
+                ),
             }
             for r in ranking[offset : offset + limit]
         ]
@@ -402,11 +451,14 @@ class Simulator:
             language_type=language_type,
             data_end=self.latest_day(),
         )
+        growing = self._growing(start, end, at)
         data = [
             {
                 "date": r.date.isoformat(),
                 "model_permaslug": r.model_permaslug,
-                "total_tokens": str(r.total_tokens),
+                "total_tokens": str(
+                    r.total_tokens - bucket_shortfall(r.date, period, r.total_tokens, growing)
+                ),
             }
             for r in rows
         ]

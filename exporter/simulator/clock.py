@@ -19,6 +19,11 @@ class ManualClock:
         with self._lock:
             return self._now
 
+    def timestamp(self) -> float:
+        """Unix seconds, for code that takes a float clock (the exporter's scheduler and
+        budget), so one clock drives both sides."""
+        return self().timestamp()
+
     def advance(self, delta: timedelta | None = None, /, **kwargs: float) -> datetime:
         """Move forward by `delta` or by timedelta keyword arguments; returns the new time."""
         step = delta if delta is not None else timedelta(**kwargs)

@@ -1,0 +1,75 @@
+"""app-rankings: one ranking per window × sort × filter, fetched to the configured depth.
+
+An app view's window ends at the newest published day, so it waits for the detector.
+When the budget cannot refresh every app view each day, they rotate: each view refreshes
+on the published days of its group (day ordinal modulo the rotation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from exporter import taxonomy as tx
+from exporter.config import AppView, Config
+from exporter.datasets.base import Dataset, PlannedView, Publication, View
+from exporter.snapshot import Meta
+
+if TYPE_CHECKING:
+    from exporter.client import Client
+
+
+def _wide_first(indexed: tuple[int, AppView]) -> tuple[bool, bool, bool, int]:
+    """ "all" before categories before subcategories, popular first, then config order."""
+    i, v = indexed
+    return (v.filter != "all", v.subcategory_param is not None, v.sort != "popular", i)
+
+
+class AppRankings(Dataset):
+    name = tx.DATASET_APPS
+    rotates = True
+
+    def planned(self, cfg: Config) -> list[PlannedView]:
+        ordered = sorted(enumerate(cfg.app_views), key=_wide_first)
+        return [PlannedView(self.name, v.name, v.pages, 2) for _, v in ordered]
+
+    def spec(self, cfg: Config, planned: PlannedView) -> AppView | None:
+        return next((v for v in cfg.app_views if v.name == planned.view), None)
+
+    def ready(self, view: View, days: Publication) -> bool:
+        return days.latest is not None
+
+    def fetch(
+        self, client: Client, view: View, days: Publication, today: date
+    ) -> tuple[Sequence[Any], Meta]:
+        assert days.latest is not None
+        rows, meta, _pages = client.app_rankings(view.spec, days.latest)
+        return rows, meta
+
+    def missed(self, view: View, day: date, days: Publication) -> bool:
+        """The view lacks a day its turns ask for, up to ``day``. Days published together
+        (one was late) or a turn lost to a failure and a restart count too."""
+        if view.end_date is None:
+            return True
+        if view.end_date >= day:
+            return False
+        span = days.rotation_days
+        if span == 1 or (day - view.end_date).days >= span:
+            return True
+        turns = range(view.end_date.toordinal() + 1, day.toordinal() + 1)
+        return any(d % span == view.planned.group for d in turns)
+
+    def current(self, view: View, days: Publication) -> bool:
+        return days.latest is not None and not self.missed(view, days.latest, days)
+
+    def wants(self, view: View, day: date, days: Publication) -> bool:
+        return self.missed(view, day, days)
+
+    def next_day(self, view: View, days: Publication) -> date | None:
+        if days.latest is None:
+            return None
+        d = days.latest + timedelta(days=1)
+        while days.rotation_days > 1 and d.toordinal() % days.rotation_days != view.planned.group:
+            d += timedelta(days=1)
+        return d

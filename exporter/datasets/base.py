@@ -1,0 +1,177 @@
+"""What a dataset tells the planner and the scheduler, and the state kept per view.
+
+A dataset knows its views (from the config), what one refresh of a view fetches, when a
+view is next due and whether its data is current. The scheduler only orders due views,
+spends the budget, and records the outcome; the planner only does the budget arithmetic.
+
+Two kinds of timing exist: views that follow published days (refreshed once a new UTC day
+is published, then re-polled while it settles) and views on a fixed cadence (session cost,
+checked about daily). A dataset that follows days may allow rotation: when the budget
+cannot refresh all its views every day, each refreshes every few published days.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from exporter.periods import day_start
+from exporter.selfmetrics import ViewState, ViewStatus
+from exporter.snapshot import Meta
+
+if TYPE_CHECKING:
+    from exporter.client import Client
+    from exporter.config import Config
+    from exporter.planner import Plan
+
+NEVER = math.inf
+
+
+@dataclass(frozen=True)
+class PlannedView:
+    dataset: str
+    view: str
+    requests: int  # per refresh, pages included
+    priority: int  # lower first when several are due
+    group: int = 0  # rotation group when stretched
+    detector: bool = False  # the request that finds newly published days
+    exported: bool = True  # False: fetched for its end_date only, never served
+
+
+@dataclass
+class Publication:
+    """The newest published day seen, and the detector's pace."""
+
+    detect_every: float
+    rotation_days: int = 1
+    latest: date | None = None
+
+    def next_detect(self, now: float) -> float:
+        """The next day can be published once it has closed: never poll before that."""
+        if self.latest is None:
+            return now
+        possible = day_start(self.latest + timedelta(days=2))
+        return max(possible, now + self.detect_every)
+
+
+@dataclass(eq=False)
+class View:
+    """One configured view as the scheduler tracks it."""
+
+    dataset: Dataset
+    planned: PlannedView
+    spec: Any  # the config's AppView / ModelView, or None
+    status: ViewStatus
+    due: float = 0.0
+    failures: int = 0
+    end_date: date | None = None  # data end of the snapshot served
+    settle: list[float] = field(default_factory=list)  # re-polls while D-1 settles
+
+    @property
+    def name(self) -> str:
+        return self.planned.view
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.planned.dataset, self.planned.view)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the view's config does (a refused view is tried again then)."""
+        return repr(self.spec or self.name)
+
+    @property
+    def held(self) -> bool:
+        """Never refreshed until something changes (config, key)."""
+        return self.status.state in (
+            ViewState.MISCONFIGURED,
+            ViewState.NO_KEY,
+            ViewState.TOO_COSTLY,
+        )
+
+
+class Dataset:
+    """A dataset whose views follow published days; subclasses fetch and may rotate."""
+
+    name: ClassVar[str]
+    follows_days: ClassVar[bool] = True
+    rotates: ClassVar[bool] = False  # may refresh its views every few published days
+
+    # --- plan -------------------------------------------------------------------------
+
+    def planned(self, cfg: Config) -> list[PlannedView]:
+        raise NotImplementedError
+
+    def spec(self, cfg: Config, planned: PlannedView) -> Any:
+        """The config object behind a planned view (what ``fetch`` needs)."""
+        return None
+
+    def per_day(self, planned: PlannedView) -> int:
+        """Requests a day outside the per-published-day rounds (fixed-cadence views)."""
+        return 0
+
+    def when(self, planned: PlannedView, plan: Plan) -> str:
+        """How often the view refreshes, as check-config prints it."""
+        if plan.rotation_days > 1 and self.rotates:
+            return (
+                f"every {plan.rotation_days} published days (group "
+                f"{planned.group + 1}/{plan.rotation_days})"
+            )
+        if plan.rounds <= 1:
+            return "each new day"
+        return f"each new day, then {plan.rounds - 1} re-poll(s) while it settles"
+
+    # --- one refresh ------------------------------------------------------------------
+
+    def ready(self, view: View, days: Publication) -> bool:
+        """Whether the view can be fetched now (app windows need the newest day first)."""
+        return True
+
+    def fetch(
+        self, client: Client, view: View, days: Publication, today: date
+    ) -> tuple[Sequence[Any], Meta]:
+        raise NotImplementedError
+
+    def announces(self, view: View, meta: Meta) -> date | None:
+        """The newest published day a refresh revealed, if this view detects days."""
+        return None
+
+    # --- timing -----------------------------------------------------------------------
+
+    def current(self, view: View, days: Publication) -> bool:
+        """Served data is as new as the plan asks."""
+        if view.end_date is None or days.latest is None:
+            return False
+        return view.end_date >= days.latest
+
+    def first_due(self, view: View, now: float, days: Publication) -> float:
+        """When a view is due after a start, given what the store served."""
+        return NEVER if self.current(view, days) else now
+
+    def wants(self, view: View, day: date, days: Publication) -> bool:
+        """Whether a newly published ``day`` makes the view due."""
+        return view.end_date is None or view.end_date < day
+
+    def after_success(self, view: View, now: float, days: Publication) -> float:
+        # This refresh also covers any re-poll that came due while it was retrying.
+        view.settle = [s for s in view.settle if s > now]
+        return view.settle.pop(0) if view.settle else NEVER
+
+    def next_day(self, view: View, days: Publication) -> date | None:
+        """The next published day the view waits for (None: it waits for no day)."""
+        return None if days.latest is None else days.latest + timedelta(days=1)
+
+    def next_refresh(self, view: View, days: Publication, detector_due: float) -> float:
+        """When the view next refreshes: its due time or, while it waits for a published
+        day, when the detector can find that day; +inf while it is held."""
+        if view.held:
+            return NEVER
+        if math.isfinite(view.due):
+            return view.due
+        day = self.next_day(view, days)
+        if day is None:
+            return detector_due
+        return max(detector_due, day_start(day + timedelta(days=1)))

@@ -1,0 +1,56 @@
+"""session-cost: median cost per session by harness, model and turn range.
+
+Only the current snapshot exists (a 30-day window published weekly), so it is checked
+about daily, on its own cadence, not for each published day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from exporter import taxonomy as tx
+from exporter.config import Config
+from exporter.datasets.base import Dataset, PlannedView, Publication, View
+from exporter.snapshot import Meta
+
+if TYPE_CHECKING:
+    from exporter.client import Client
+    from exporter.planner import Plan
+
+EVERY = 86400.0  # weekly data: one check a day finds a new week within a day
+PAGES = 2  # ~650 cells at 500 a page
+
+
+class SessionCost(Dataset):
+    name = tx.DATASET_SESSION_COST
+    follows_days = False
+
+    def planned(self, cfg: Config) -> list[PlannedView]:
+        return [PlannedView(self.name, "default", PAGES, 1)] if cfg.session_cost else []
+
+    def per_day(self, planned: PlannedView) -> int:
+        return planned.requests
+
+    def when(self, planned: PlannedView, plan: Plan) -> str:
+        return "about daily, until a new weekly window appears"
+
+    def fetch(
+        self, client: Client, view: View, days: Publication, today: date
+    ) -> tuple[Sequence[Any], Meta]:
+        rows, meta, _pages = client.session_cost()
+        return rows, meta
+
+    def first_due(self, view: View, now: float, days: Publication) -> float:
+        last = view.status.last_success
+        return now if last is None else max(now, last + EVERY)
+
+    def wants(self, view: View, day: date, days: Publication) -> bool:
+        return False
+
+    def after_success(self, view: View, now: float, days: Publication) -> float:
+        return now + EVERY
+
+    def next_day(self, view: View, days: Publication) -> date | None:
+        return None  # always has a due time of its own

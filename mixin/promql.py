@@ -1,0 +1,99 @@
+"""PromQL building blocks shared by the dashboards, the recording rules and the alerts.
+
+Three rules hold for every query built here:
+
+- **Targets.** A selector carries the mixin's target selector and, on dashboards, the
+  ``$job``/``$instance`` variables; nothing else names a job.
+- **De-duplication.** Several exporters (an HA pair, two accounts, a pod that restarted
+  with a new address) serve the same global market. Market values are taken with
+  ``max by (<data labels>)``, never summed across targets, and rank changes compare data
+  labels only, so a new ``instance`` keeps its history.
+- **Bridging.** A backfilled history has one sample per ``--step`` (1h), while a plain
+  selector looks back only 5 minutes. ``latest()`` returns the live series where a view
+  has fresh samples and the newest sample within the bridge window elsewhere, so charts
+  are continuous over backfilled days and rows that left a live ranking do not linger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mixin.config import MixinConfig
+
+# Data labels: what identifies a value of the market, whoever scraped it.
+MODEL = ("view", "model", "author", "variant")
+APP_VIEW = ("window", "sort", "category", "subcategory")
+APP_KEY = (*APP_VIEW, "app_id")
+APP = (*APP_KEY, "app")
+SESSION = ("app_slug", "app", "model", "turn_range")
+VIEW = ("dataset", "view")
+# Target labels: where a value was scraped from.
+TARGET = ("job", "instance")
+
+# Grafana's "All" for the job/instance variables: matches a series without the label
+# too (a backfill written without --label).
+ALL = ".*"
+
+
+def by(labels: Sequence[str]) -> str:
+    return ", ".join(labels)
+
+
+class Q:
+    """Query builder for one context (dashboards with variables, or rules without)."""
+
+    def __init__(self, cfg: MixinConfig, *, variables: bool) -> None:
+        self.cfg = cfg
+        self.bridge = cfg.bridge
+        self.target = [cfg.selector] if cfg.selector else []
+        if variables:
+            self.target += ['job=~"$job"', 'instance=~"$instance"']
+
+    def __call__(self, metric: str, *matchers: str) -> str:
+        """``metric{matchers, target selector}``."""
+        inner = ", ".join([*matchers, *self.target])
+        return f"{metric}{{{inner}}}" if inner else metric
+
+    def latest(self, metric: str, view: Sequence[str], *matchers: str) -> str:
+        """The live series of each view that has them, else its newest sample within the
+        bridge window (backfilled history, scrape gaps)."""
+        s = self(metric, *matchers)
+        return f"({s} or (last_over_time({s}[{self.bridge}]) unless on ({by(view)}) {s}))"
+
+    def market(self, metric: str, labels: Sequence[str], view: Sequence[str], *m: str) -> str:
+        """One series per data label set, whichever exporters serve it."""
+        return f"max by ({by(labels)}) ({self.latest(metric, view, *m)})"
+
+    def ago(self, metric: str, labels: Sequence[str], offset: str, *matchers: str) -> str:
+        """The value ``offset`` ago, tolerating gaps, matched on data labels only."""
+        s = self(metric, *matchers)
+        return f"max by ({by(labels)}) (last_over_time({s}[{self.bridge}] offset {offset}))"
+
+    # --- the market series --------------------------------------------------------
+
+    def model(self, metric: str, *matchers: str) -> str:
+        return self.market(metric, MODEL, ("view",), *matchers)
+
+    def app(self, metric: str, *matchers: str) -> str:
+        return self.market(metric, APP, APP_VIEW, *matchers)
+
+    def session(self, *matchers: str) -> str:
+        return self.market("openrouter_session_median_cost_dollars", SESSION, (), *matchers)
+
+    def meta(self, metric: str, *matchers: str, agg: str = "max") -> str:
+        """Per-view freshness facts (as_of, end date) across exporters."""
+        return f"{agg} by ({by(VIEW)}) ({self.latest(metric, VIEW, *matchers)})"
+
+    # --- rank changes: previous rank - current rank, so positive = moved up ---------
+
+    def model_rank_change(self, offset: str, *matchers: str) -> str:
+        now = self.model("openrouter_model_rank", *matchers)
+        old = self.ago("openrouter_model_rank", MODEL, offset, *matchers)
+        # No history yet (fresh install, a model new in the ranking): 0, not nothing.
+        return f"({old} - {now}) or ({now} * 0)"
+
+    def app_rank_change(self, offset: str, *matchers: str) -> str:
+        now = self.app("openrouter_app_rank", *matchers)
+        # Matched on app_id (stable), carrying today's name.
+        old = self.ago("openrouter_app_rank", APP_KEY, offset, *matchers)
+        return f"({old} - on ({by(APP_KEY)}) group_right () {now}) or ({now} * 0)"

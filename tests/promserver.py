@@ -1,0 +1,142 @@
+"""One way for every test to run a real Prometheus (Debian's 2.42): a config, optional
+rule files and an optional data directory (backfilled blocks), on a free loopback port.
+
+    with running_prometheus(tmp, scrape={"market-data": ["127.0.0.1:10110"]}) as prom:
+        prom.query("up")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from conftest import free_port, require_tool
+
+
+class QueryError(Exception):
+    pass
+
+
+@dataclass
+class PromServer:
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+    def api(self, path: str, **params: Any) -> Any:
+        r = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=60)
+        body = r.json()
+        if body.get("status") != "success":
+            raise QueryError(body.get("error", r.text))
+        return body["data"]
+
+    def query(self, expr: str, t: float | None = None) -> list[dict[str, Any]]:
+        params = {"query": expr, **({"time": f"{t:.3f}"} if t is not None else {})}
+        return self.api("query", **params)["result"]
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict]:
+        return self.api(
+            "query_range", query=expr, start=f"{start:.3f}", end=f"{end:.3f}", step=f"{step}"
+        )["result"]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def targets_up(self) -> int:
+        return sum(1 for t in self.api("targets")["activeTargets"] if t["health"] == "up")
+
+
+def prometheus_config(
+    scrape: dict[str, Sequence[str]], rule_files: Sequence[Path] = (), interval: str = "1s"
+) -> dict[str, Any]:
+    return {
+        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        "rule_files": [str(p) for p in rule_files],
+        "scrape_configs": [
+            {
+                "job_name": job,
+                "scrape_interval": interval,
+                "scrape_timeout": interval,
+                "static_configs": [{"targets": list(targets)}],
+            }
+            for job, targets in scrape.items()
+        ],
+    }
+
+
+@contextlib.contextmanager
+def running_prometheus(
+    workdir: Path,
+    *,
+    scrape: dict[str, Sequence[str]] | None = None,
+    rule_files: Sequence[Path] = (),
+    data_dir: Path | None = None,
+    retention_days: int = 1000,
+    name: str = "prometheus",
+) -> Iterator[PromServer]:
+    """A Prometheus process, stopped (SIGTERM, then kill) when the block ends."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / f"{name}.yml"
+    config.write_text(yaml.safe_dump(prometheus_config(scrape or {}, rule_files)))
+    port = free_port()
+    log = workdir / f"{name}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                require_tool("prometheus"),
+                f"--config.file={config}",
+                f"--storage.tsdb.path={data_dir or workdir / f'{name}-data'}",
+                # Retention counts from now: keep backfilled days however old they are.
+                f"--storage.tsdb.retention.time={retention_days}d",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    server = PromServer(f"http://127.0.0.1:{port}", proc, log)
+    try:
+        wait_until(
+            lambda: httpx.get(f"{server.url}/-/ready", timeout=2).status_code == 200,
+            "prometheus to be ready",
+            60,
+            server,
+        )
+        yield server
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+def wait_until(check: Any, what: str, timeout: float, prom: PromServer | None = None) -> Any:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        if prom is not None and prom.proc.poll() is not None:
+            raise AssertionError(f"prometheus exited while waiting for {what}:\n{prom.output()}")
+        try:
+            result = check()
+            if result:
+                return result
+        except (httpx.HTTPError, QueryError, ValueError, KeyError) as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last})")
+
+
+def finite(value: str) -> bool:
+    return math.isfinite(float(value))
