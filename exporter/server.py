@@ -204,7 +204,6 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     """
 
     daemon_threads = True
-    block_on_close = False  # an idle keep-alive must not hold up the exit for READ_TIMEOUT
     allow_reuse_address = True
     request_queue_size = 128
     max_connections = MAX_CONNECTIONS

@@ -327,11 +327,11 @@ def test_http_10_closes_unless_kept_alive(running):
 def test_a_failing_page_answers_500_and_the_server_goes_on(running, caplog):
     server, url = running
 
-    def broken() -> str:
-        raise RuntimeError("a bug in the plan")
+    def broken() -> bytes:
+        raise RuntimeError("a bug in the page")
 
-    server.RequestHandlerClass.endpoints.plan_text = broken  # type: ignore[attr-defined]
+    server.RequestHandlerClass.endpoints.page = broken  # type: ignore[attr-defined]
     r = httpx.get(f"{url}/")
     assert r.status_code == 500 and "a bug" not in r.text  # no internals in the answer
-    assert "a bug in the plan" in caplog.text  # the traceback is logged
+    assert "a bug in the page" in caplog.text  # the traceback is logged
     assert httpx.get(f"{url}/metrics").status_code == 200
