@@ -1,4 +1,4 @@
-"""The maximal snapshot set, shared by the benchmark and the concurrency test.
+"""The maximal snapshot set of the benchmark (and of anyone who needs the largest config).
 
 Every filter (all, 4 categories, 15 subcategories) × both sorts × 1d/7d/30d at depth 200:
 120 app views, 24,000 rows, 72,000 app series, plus the default model views and session
@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 from exporter import taxonomy as tx
 from exporter.config import Config, parse_config
-from exporter.simulator import Simulator
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
 
 MAXIMAL_CONFIG = {
@@ -33,6 +32,10 @@ def maximal_config() -> Config:
 
 def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[Snapshot]:
     """Deterministic; ``generation`` changes every value, as a new published day would."""
+    # Imported here: the bench's exporter process builds its config from this module and
+    # must not carry the simulator's catalogue in the memory it reports.
+    from exporter.simulator import Simulator
+
     sim = Simulator(seed=seed)
     end = sim.latest_day()
     as_of = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(

@@ -15,8 +15,8 @@ import httpx
 
 from exporter.budget import Budget
 from exporter.client import Client
-from exporter.collector import ExpositionCache
 from exporter.config import Config, ConfigError
+from exporter.exposition import ExpositionCache
 from exporter.scheduler import Scheduler
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, Server, start

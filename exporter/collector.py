@@ -1,22 +1,15 @@
-"""Snapshots → metric families, and the cached exposition served on /metrics.
+"""Snapshots → metric families, rendered as exposition text (exporter.exposition caches it).
 
 Families are built fresh from the current snapshots (a row that leaves the API leaves
-/metrics), never with ``Gauge().labels().set()``. The dataset part only changes when a
-snapshot does, a few times a day, so it is rendered once per change (per view, plain and
-gzip) and a scrape only renders the small self-metrics behind it.
+/metrics), never with ``Gauge().labels().set()``.
 """
 
 from __future__ import annotations
 
-import threading
-import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import generate_latest as generate_text
-from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 from prometheus_client.utils import floatToGoString
 
 from exporter import taxonomy as tx
@@ -25,10 +18,6 @@ from exporter.periods import complete_buckets, day_start
 from exporter.snapshot import AppRow, ModelDayRow, SessionCostRow, Snapshot
 
 CACHED = "Cached: refreshed in the background from OpenRouter's Data API, not on scrape."
-
-TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
-Key = tuple[str, str]
 
 
 def model_labels(view: str, model: str) -> list[str]:
@@ -78,11 +67,11 @@ def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _labelstr(names: Sequence[str], values: Sequence[str]) -> str:
+def label_string(names: Sequence[str], values: Sequence[str]) -> str:
     return ",".join(f'{n}="{escape_label(v)}"' for n, v in zip(names, values, strict=True))
 
 
-def _line(name: str, labels: str, value: float) -> str:
+def sample_line(name: str, labels: str, value: float) -> str:
     return f"{name}{{{labels}}} {floatToGoString(value)}\n"
 
 
@@ -129,7 +118,7 @@ class AppRankingsCollector:
         view = self.views.get(snap.view)
         if view is None:
             return {}
-        base = _labelstr(
+        base = label_string(
             self.LABELS[:4], [view.window, view.sort, view.category_label, view.subcategory_label]
         )
         rank, tokens, requests = [], [], []
@@ -139,9 +128,9 @@ class AppRankingsCollector:
                 continue  # pages fetched across a data change can repeat an app
             seen.add(r.app_id)
             labels = f'{base},app_id="{r.app_id}",app="{escape_label(r.app_name)}"'
-            rank.append(_line(self.RANK.name, labels, r.rank))
-            tokens.append(_line(self.TOKENS.name, labels, float(r.total_tokens)))
-            requests.append(_line(self.REQUESTS.name, labels, float(r.total_requests)))
+            rank.append(sample_line(self.RANK.name, labels, r.rank))
+            tokens.append(sample_line(self.TOKENS.name, labels, float(r.total_tokens)))
+            requests.append(sample_line(self.REQUESTS.name, labels, float(r.total_requests)))
         return {
             self.RANK.name: "".join(rank),
             self.TOKENS.name: "".join(tokens),
@@ -193,13 +182,13 @@ class ModelRankingsCollector:
         rank, tokens, share = [], [], []
         position = 0
         for model, toks in period.rows:
-            labels = _labelstr(self.LABELS, model_labels(snap.view, model))
+            labels = label_string(self.LABELS, model_labels(snap.view, model))
             if model != "other":
                 position += 1
-                rank.append(_line(self.RANK.name, labels, position))
-            tokens.append(_line(self.TOKENS.name, labels, float(toks)))
+                rank.append(sample_line(self.RANK.name, labels, position))
+            tokens.append(sample_line(self.TOKENS.name, labels, float(toks)))
             if period.total > 0:
-                share.append(_line(self.SHARE.name, labels, toks / period.total))
+                share.append(sample_line(self.SHARE.name, labels, toks / period.total))
         return {
             self.RANK.name: "".join(rank),
             self.TOKENS.name: "".join(tokens),
@@ -234,12 +223,14 @@ model="anthropic/claude-sonnet-4",turn_range="1-turn"} 0.42
         lines = []
         seen: set[tuple[str, str, str]] = set()
         for r in snap.rows:
+            if not isinstance(r, SessionCostRow):
+                continue  # a damaged state file: skip the row, never fail the render
             ident = (r.app_slug, r.model, r.turn_range)
-            if not isinstance(r, SessionCostRow) or ident in seen:
+            if ident in seen:
                 continue
             seen.add(ident)
-            labels = _labelstr(self.LABELS, [r.app_slug, r.app_name, r.model, r.turn_range])
-            lines.append(_line(self.COST.name, labels, r.median_cost_usd))
+            labels = label_string(self.LABELS, [r.app_slug, r.app_name, r.model, r.turn_range])
+            lines.append(sample_line(self.COST.name, labels, r.median_cost_usd))
         return {self.COST.name: "".join(lines)}
 
 
@@ -295,33 +286,36 @@ license="CC-BY-4.0"} 1.0
         self.app_views = cfg.app_views
 
     def render(self, snap: Snapshot) -> Fragment:
-        labels = _labelstr(("dataset", "view"), snap.key)
+        labels = label_string(("dataset", "view"), snap.key)
         out = {}
         if snap.meta.as_of is not None:
-            out[self.AS_OF.name] = _line(self.AS_OF.name, labels, snap.meta.as_of.timestamp())
+            out[self.AS_OF.name] = sample_line(self.AS_OF.name, labels, snap.meta.as_of.timestamp())
         if snap.meta.end_date is not None:
-            out[self.END.name] = _line(self.END.name, labels, day_start(snap.meta.end_date))
+            out[self.END.name] = sample_line(self.END.name, labels, day_start(snap.meta.end_date))
         return out
 
     def static(self, datasets: Iterable[str]) -> Fragment:
         info = "".join(
-            _line(
+            sample_line(
                 self.INFO.name,
-                _labelstr(
+                label_string(
                     self.INFO.labels, [d, tx.DATASET_SOURCES.get(d, "openrouter.ai"), tx.LICENSE]
                 ),
                 1,
             )
             for d in sorted(set(datasets))
         )
-        apps = "".join(_line(self.WATCHED_APP.name, f'app_id="{a}"', 1) for a in self.watch.apps)
+        apps = "".join(
+            sample_line(self.WATCHED_APP.name, f'app_id="{a}"', 1) for a in self.watch.apps
+        )
         models = "".join(
-            _line(self.WATCHED_MODEL.name, _labelstr(("model",), [m]), 1) for m in self.watch.models
+            sample_line(self.WATCHED_MODEL.name, label_string(("model",), [m]), 1)
+            for m in self.watch.models
         )
         views = "".join(
-            _line(
+            sample_line(
                 self.APP_VIEW.name,
-                _labelstr(
+                label_string(
                     self.APP_VIEW.labels,
                     [v.name, v.window, v.sort, v.category_label, v.subcategory_label],
                 ),
@@ -335,119 +329,3 @@ license="CC-BY-4.0"} 1.0
             self.WATCHED_MODEL.name: models,
             self.APP_VIEW.name: views,
         }
-
-
-class DatasetExposition:
-    """Assembles the dataset exposition from per-view fragments.
-
-    A fragment is rendered once per snapshot (kept while the snapshot object is unchanged),
-    so applying one refreshed view re-renders that view only and joins the rest.
-    """
-
-    def __init__(self, cfg: Config) -> None:
-        self.by_dataset = {
-            c.dataset: c
-            for c in (
-                AppRankingsCollector(cfg),
-                ModelRankingsCollector(cfg),
-                SessionCostCollector(cfg),
-            )
-        }
-        self.meta = MetaCollector(cfg)
-        self.families: list[Family] = [
-            *AppRankingsCollector.families,
-            *ModelRankingsCollector.families,
-            *SessionCostCollector.families,
-            *MetaCollector.families,
-        ]
-        self._fragments: dict[Key, tuple[Snapshot, dict[str, bytes]]] = {}
-
-    def _fragment(self, snap: Snapshot) -> dict[str, bytes]:
-        cached = self._fragments.get(snap.key)
-        if cached is not None and cached[0] is snap:
-            return cached[1]
-        collector = self.by_dataset.get(snap.dataset)
-        text = collector.render(snap) if collector else {}
-        text.update(self.meta.render(snap))
-        # Kept as UTF-8 bytes: one emoji in a str makes CPython store all of it at 4 bytes
-        # a character, and the joined exposition with it.
-        fragment = {name: lines.encode("utf-8") for name, lines in text.items()}
-        self._fragments[snap.key] = (snap, fragment)
-        return fragment
-
-    def render(self, snapshots: Mapping[Key, Snapshot]) -> bytes:
-        keys = sorted(snapshots)
-        fragments = [self._fragment(snapshots[k]) for k in keys]
-        for stale in set(self._fragments) - set(keys):
-            del self._fragments[stale]
-        static = self.meta.static(k[0] for k in keys)
-        fragments.append({name: lines.encode("utf-8") for name, lines in static.items()})
-        parts: list[bytes] = []
-        for fam in self.families:
-            parts.append(fam.header().encode("utf-8"))
-            parts.extend(f.get(fam.name, b"") for f in fragments)
-        return b"".join(parts)
-
-
-class GzipPrefix:
-    """A gzip stream of the cached part, left open so each scrape can append its live tail.
-
-    Concatenated gzip members are valid gzip, but many clients (httpx, curl, some browsers)
-    decode only the first member, so every response is one stream: the compressor state
-    after the cached part is kept and copied per scrape, which costs a memcpy, not a
-    recompression of megabytes.
-    """
-
-    def __init__(self, data: bytes) -> None:
-        # Level 6 is the sweet spot: level 9 costs ~2x the CPU for ~1% smaller output.
-        self._state = zlib.compressobj(6, zlib.DEFLATED, 31)
-        self.prefix = self._state.compress(data) + self._state.flush(zlib.Z_SYNC_FLUSH)
-
-    def finish(self, tail: bytes) -> bytes:
-        state = self._state.copy()
-        return self.prefix + state.compress(tail) + state.flush(zlib.Z_FINISH)
-
-
-class Rendered:
-    """One consistent rendering of the dataset part, plain and gzip.
-
-    The gzip prefix is built by the first scrape that asks for it and kept: views refresh
-    in bursts of many snapshots, and compressing after each one would be wasted work.
-    """
-
-    def __init__(self, text: bytes) -> None:
-        self.text = text  # valid as the text format and, before its # EOF, as OpenMetrics
-        self._gz: GzipPrefix | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def gz(self) -> GzipPrefix:
-        if self._gz is None:
-            with self._lock:  # one scraper compresses, the others wait for it
-                if self._gz is None:
-                    self._gz = GzipPrefix(self.text)
-        return self._gz
-
-    def body(self, gz: bool, tail: bytes = b"") -> bytes:
-        """The cached part followed by ``tail`` (the live self-metrics, in either format)."""
-        return self.gz.finish(tail) if gz else self.text + tail
-
-
-class ExpositionCache:
-    """Holds the pre-rendered dataset exposition; swapped whole, so a scrape never sees a
-    mix of two snapshot sets."""
-
-    def __init__(self, cfg: Config) -> None:
-        self._exposition = DatasetExposition(cfg)
-        self._lock = threading.Lock()  # guards the exposition's per-view fragment cache
-        self.current = Rendered(self._exposition.render({}))
-
-    def update(self, snapshots: Mapping[Key, Snapshot]) -> None:
-        with self._lock:
-            # One reference assignment: readers get the old rendering or the new one.
-            self.current = Rendered(self._exposition.render(snapshots))
-
-
-def self_exposition(registry: CollectorRegistry, openmetrics: bool) -> bytes:
-    """The live self-metrics; in OpenMetrics they close the body with its one ``# EOF``."""
-    return generate_openmetrics(registry) if openmetrics else generate_text(registry)

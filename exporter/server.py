@@ -1,50 +1,41 @@
 """HTTP endpoints: ``/metrics`` (cached dataset part + live self-metrics), ``/``, ``/healthz``,
-``/readyz``. Stdlib server, one thread per connection, GET and HEAD only.
+``/readyz``. One thread per connection, GET and HEAD only, standard library only.
 
 Hardening (the port faces an untrusted network): at most ``MAX_CONNECTIONS`` connections are
 served at once (more wait in the listen backlog); the request line and headers are bounded
-and must arrive within ``READ_TIMEOUT`` in total, so a slow or silent client gives its
-thread up; optional TLS and basic auth come from ``--web.config.file`` (exporter.webconfig).
+and must arrive within ``READ_TIMEOUT`` in total (exporter.httpd), so a slow or silent client
+gives its thread up; optional TLS and basic auth come from ``--web.config.file``
+(exporter.webconfig).
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
-import http.client
-import io
 import logging
-import math
 import socket
+import socketserver
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from exporter import __version__
-from exporter.collector import (
-    OPENMETRICS_CONTENT_TYPE,
-    TEXT_CONTENT_TYPE,
-    ExpositionCache,
-    self_exposition,
-)
 from exporter.config import parse_listen
+from exporter.exposition import OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, ExpositionCache
+from exporter.httpd import ClientGone, Connection, HTTPError, Request, ResponseHead
+from exporter.landing import landing_page
 from exporter.selfmetrics import SelfMetrics, ViewState, ViewStatus
 from exporter.webconfig import BasicAuth, WebSecurity
 
 log = logging.getLogger(__name__)
 
-MAX_REQUEST_LINE = 8192  # bytes; longer → 414 (the stdlib allows 64 KiB)
-MAX_HEADER_LINE = 8192  # bytes per header line; longer → 431 (stdlib: 64 KiB)
-MAX_HEADERS = 50  # more → 431 (stdlib: 100)
 READ_TIMEOUT = 10.0  # seconds for a whole request line + headers, and for an idle keep-alive
-WRITE_TIMEOUT = 30.0  # seconds to send one response (CPython: a total for sendall)
+WRITE_TIMEOUT = 30.0  # seconds to send one response
 HANDSHAKE_TIMEOUT = 10.0  # seconds for a TLS handshake
 MAX_CONNECTIONS = 64  # connections served at once; more wait in the listen backlog
 ALLOW = "GET, HEAD"
+TEXT = "text/plain; charset=utf-8"
 
 
 @dataclass
@@ -84,209 +75,126 @@ def wants_gzip(accept_encoding: str) -> bool:
     return False
 
 
-class _DeadlineIO(socket.SocketIO):
-    """Socket reads that share one deadline: a client trickling a byte at a time runs out
-    of time too (a per-recv timeout alone would let it hold a thread forever)."""
-
-    deadline = math.inf
-
-    def readinto(self, b: Any) -> int | None:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("request not received in time")
-        self._sock.settimeout(min(remaining, WRITE_TIMEOUT))  # type: ignore[attr-defined]
-        return super().readinto(b)
-
-
-class _BoundedHeaders:
-    """What ``parse_request`` reads the headers through: tighter limits than the stdlib's,
-    raised as the exceptions it already answers with 431."""
-
-    def __init__(self, rfile: io.BufferedReader) -> None:
-        self._rfile = rfile
-        self._count = 0
-
-    def readline(self, _limit: int = -1) -> bytes:
-        line = self._rfile.readline(MAX_HEADER_LINE + 1)
-        if len(line) > MAX_HEADER_LINE:
-            raise http.client.LineTooLong("header line")
-        if line not in (b"\r\n", b"\n", b""):
-            self._count += 1
-            if self._count > MAX_HEADERS:
-                raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
-        return line
+def readiness(e: Endpoints) -> tuple[int, bytes]:
+    waiting = [
+        s
+        for s in e.statuses()
+        if not e.has_data((s.dataset, s.view)) and s.state is not ViewState.MISCONFIGURED
+    ]
+    missing = [f"{s.dataset}/{s.view}" for s in waiting]
+    if missing:
+        body = "not ready: no data yet for " + ", ".join(missing) + "\n"
+        body += "".join(sorted({f"{s.error}\n" for s in waiting if s.error}))
+        return 503, body.encode()
+    return 200, b"ready\n"
 
 
-class Handler(BaseHTTPRequestHandler):
-    server_version = f"openrouter-exporter/{__version__}"
-    protocol_version = "HTTP/1.1"
-    timeout = WRITE_TIMEOUT  # per response; reading a request has its own deadline
+class Handler(socketserver.BaseRequestHandler):
+    """One connection: requests are read and answered in turn until either side closes."""
+
     read_timeout = READ_TIMEOUT
+    write_timeout = WRITE_TIMEOUT
     endpoints: Endpoints  # set on the subclass built per server
     auth: BasicAuth | None = None  # set on the subclass when basic_auth_users is configured
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+    response_head = ResponseHead(f"openrouter-exporter/{__version__}")
+    server: Server
 
     def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in two writes: with Nagle's algorithm the body waits for
-        # the client's delayed ACK, 40 ms on every keep-alive scrape.
+        # A response can leave in several writes (TLS blocks, partial sends): with Nagle's
+        # algorithm a last small one waits for the client's delayed ACK, 40 ms a scrape.
         with contextlib.suppress(OSError):  # not TCP (a test's socketpair)
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.rfile.close()  # the stdlib's reader, replaced by one that keeps a deadline
-        self._io = _DeadlineIO(self.connection, "rb")
-        self.connection._io_refs += 1  # type: ignore[attr-defined]  # as makefile() does
-        self.rfile = io.BufferedReader(self._io)
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.conn = Connection(self.request)
 
-    def handle_one_request(self) -> None:
-        """The stdlib's, with a tighter request line bound, a deadline for the request
-        head, 405 for every other method, and no keep-alive when the server is crowded."""
-        self._io.deadline = time.monotonic() + self.read_timeout
-        try:
-            self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
-            if len(self.raw_requestline) > MAX_REQUEST_LINE:
-                self.requestline = self.request_version = self.command = ""
-                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+    def handle(self) -> None:
+        while True:
+            try:
+                req = self.conn.read_request(self.read_timeout)
+            except HTTPError as e:
+                body = f"{e.status.value} {e.status.phrase}: {e}\n".encode()
+                self._send(e.status, [("Content-Type", TEXT)], [body], close=True)
                 return
-            if not self.raw_requestline:
-                self.close_connection = True
+            except ClientGone as e:
+                log.debug("%s: %s", self.client_address[0], e)
                 return
-            if not self.parse_request():
-                return  # an error was sent
-            self._io.deadline = math.inf
-            self.connection.settimeout(self.timeout)
-            if getattr(self.server, "crowded", False):
-                self.close_connection = True  # idle keep-alives must not hold the slots
-            if self.command == "GET":
-                self.do_GET()
-            elif self.command == "HEAD":
-                self.do_HEAD()
-            else:
-                self._refuse()
-            self.wfile.flush()
-        except TimeoutError:
-            self.log_error("request timed out")
-            self.close_connection = True
+            if req is None:
+                return
+            # A body is never read, so it must not be parsed as the next request; idle
+            # keep-alives must not hold the slots of a crowded server.
+            close = not req.keep_alive or req.has_body or self.server.crowded
+            try:
+                if not self._respond(req, close):
+                    return
+            except OSError:
+                raise  # the connection failed mid-answer: nothing more can be sent on it
+            except Exception:  # a bug must cost one answer, never the connection's silence
+                log.exception("error answering %s %s", req.method, req.path)
+                self._send(500, [("Content-Type", TEXT)], [b"internal error\n"], close=True)
+                return
 
-    def parse_request(self) -> bool:
-        rfile = self.rfile
-        self.rfile = _BoundedHeaders(rfile)  # type: ignore[assignment]
-        try:
-            return super().parse_request()
-        finally:
-            self.rfile = rfile
-
-    def do_HEAD(self) -> None:
-        self.do_GET(head=True)
-
-    def do_GET(self, head: bool = False) -> None:
-        if (
-            self.headers.get("Content-Length", "0").strip() != "0"
-            or "Transfer-Encoding" in self.headers
-        ):
-            self.close_connection = True  # a body is never read: never parse it as a request
-        if self.auth is not None and not self.auth.check(self.headers.get("Authorization")):
-            self._unauthorized(head)
-            return
-        path = self.path.split("?", 1)[0]
-        e = self.endpoints
-        if path == e.telemetry_path:
-            self._metrics(head)
-        elif path == "/":
-            page = e.page() if e.page is not None else self._landing().encode()
-            self._send(200, "text/html; charset=utf-8", page, head)
-        elif path == "/healthz":
-            self._send(200, "text/plain; charset=utf-8", b"ok\n", head)
-        elif path == "/readyz":
-            waiting = [
-                s
-                for s in e.statuses()
-                if not e.has_data((s.dataset, s.view)) and s.state is not ViewState.MISCONFIGURED
-            ]
-            missing = [f"{s.dataset}/{s.view}" for s in waiting]
-            if missing:
-                body = "not ready: no data yet for " + ", ".join(missing) + "\n"
-                body += "".join(sorted({f"{s.error}\n" for s in waiting if s.error}))
-                self._send(503, "text/plain; charset=utf-8", body.encode(), head)
-            else:
-                self._send(200, "text/plain; charset=utf-8", b"ready\n", head)
-        else:
-            self._send(404, "text/plain; charset=utf-8", b"not found\n", head)
-
-    def _refuse(self) -> None:
-        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
-        self.send_header("Allow", ALLOW)
-        self.send_header("Content-Length", "0")
-        self.send_header("Connection", "close")  # its body, if any, is never read
-        self.end_headers()
-
-    def _unauthorized(self, head: bool) -> None:
-        body = b"401 Unauthorized\n"
-        self.send_response(HTTPStatus.UNAUTHORIZED)
-        self.send_header("WWW-Authenticate", 'Basic realm="openrouter-exporter", charset="UTF-8"')
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
-
-    def _metrics(self, head: bool) -> None:
-        om = wants_openmetrics(self.headers.get("Accept", ""))
-        gz = wants_gzip(self.headers.get("Accept-Encoding", ""))
-        rendered = self.endpoints.cache.current  # one consistent snapshot set
-        body = rendered.body(gz, self_exposition(self.endpoints.self_metrics.registry, om))
-        self._send(200, OPENMETRICS_CONTENT_TYPE if om else TEXT_CONTENT_TYPE, body, head, gzip=gz)
-
-    def _send(self, code: int, ctype: str, body: bytes, head: bool, gzip: bool = False) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        if gzip:
-            self.send_header("Content-Encoding", "gzip")
-        self.send_header("Vary", "Accept, Accept-Encoding")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
-
-    def _landing(self) -> str:
-        e = self.endpoints
-        esc = html.escape
-        limits, used = e.budget()
-        rows = []
-        for s in e.statuses():
-            state = "ok" if s.up else ("not yet" if s.up is None else "failing")
-            rows.append(
-                f"<tr><td>{esc(s.dataset)}</td><td>{esc(s.view)}</td><td>{state}</td>"
-                f"<td>{esc(s.error or '')}</td></tr>"
+    def _respond(self, req: Request, close: bool) -> bool:
+        """Answers one request; False when the connection is to be closed."""
+        if req.method not in ("GET", "HEAD"):
+            self._send(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                [("Allow", ALLOW), ("Content-Length", "0")],
+                [],
+                close=True,  # its body, if any, is never read
             )
-        budget = ", ".join(f"{esc(w)}: {used.get(w, 0)}/{limits[w]}" for w in sorted(limits))
-        return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>OpenRouter exporter</title></head>
-<body>
-<h1>OpenRouter exporter</h1>
-<p>Version {esc(__version__)} &middot; upstream {esc(e.upstream)}</p>
-<ul>
-<li><a href="{esc(e.telemetry_path)}">Metrics</a></li>
-<li><a href="/healthz">Health</a> &middot; <a href="/readyz">Readiness</a></li>
-</ul>
-<h2>Budget</h2><p>{budget}</p>
-<h2>Views</h2>
-<table border="1" cellpadding="3"><tr><th>dataset</th><th>view</th><th>state</th><th>error</th></tr>
-{"".join(rows)}
-</table>
-<h2>Plan</h2><pre>{esc(e.plan_text())}</pre>
-<p>Data: Source: OpenRouter (openrouter.ai/apps, openrouter.ai/rankings), CC BY 4.0.</p>
-</body></html>
-"""
+            return False
+        head = req.method == "HEAD"
+        if self.auth is not None and not self.auth.check(req.headers.get("authorization")):
+            challenge = 'Basic realm="openrouter-exporter", charset="UTF-8"'
+            headers = [("WWW-Authenticate", challenge), ("Content-Type", TEXT)]
+            self._send(401, headers, [b"401 Unauthorized\n"], close, head)
+            return not close
+        e = self.endpoints
+        path = req.path
+        gz = False
+        if path == e.telemetry_path:
+            om = wants_openmetrics(req.header("accept"))
+            gz = wants_gzip(req.header("accept-encoding"))
+            status, ctype = 200, OPENMETRICS_CONTENT_TYPE if om else TEXT_CONTENT_TYPE
+            rendered = e.cache.current
+            body = rendered.parts(gz, e.self_metrics.recent(om, rendered.created))
+        elif path == "/":
+            page = e.page() if e.page is not None else landing_page(e)
+            status, ctype, body = 200, "text/html; charset=utf-8", [page]
+        elif path == "/healthz":
+            status, ctype, body = 200, TEXT, [b"ok\n"]
+        elif path == "/readyz":
+            status, text = readiness(e)
+            ctype, body = TEXT, [text]
+        else:
+            status, ctype, body = 404, TEXT, [b"not found\n"]
+        headers = [("Content-Type", ctype)]
+        if gz:
+            headers.append(("Content-Encoding", "gzip"))
+        headers += [("Vary", "Accept, Accept-Encoding"), ("X-Content-Type-Options", "nosniff")]
+        self._send(status, headers, body, close, head)
+        return not close
+
+    def _send(
+        self,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: Sequence[bytes],
+        close: bool,
+        head: bool = False,
+    ) -> None:
+        size = sum(len(b) for b in body)
+        if not any(k == "Content-Length" for k, _ in headers):
+            headers.insert(1, ("Content-Length", str(size)))
+        first = self.response_head.build(status, headers, close)
+        if head or not body:
+            self.conn.send([first], self.write_timeout)
+        elif size < 65536:  # a small answer leaves in one write
+            self.conn.send([first + b"".join(body)], self.write_timeout)
+        else:
+            self.conn.send([first, *body], self.write_timeout)
 
 
-class Server(ThreadingHTTPServer):
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     """One thread per connection, at most ``max_connections`` at once.
 
     The accept loop waits for a free slot before it accepts the next connection, so a burst
@@ -296,6 +204,7 @@ class Server(ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    allow_reuse_address = True
     request_queue_size = 128
     max_connections = MAX_CONNECTIONS
 

@@ -20,7 +20,6 @@ from typing import NoReturn
 from unittest import mock
 
 import httpx
-from prometheus_client.exposition import generate_latest
 
 import exporter.budget
 import exporter.scheduler
@@ -131,7 +130,7 @@ class ExporterProcess:
 
     def self_metrics_text(self) -> bytes:
         """The live self-metrics /metrics appends (text format)."""
-        return generate_latest(self._exporter.self_metrics.registry)
+        return self._exporter.self_metrics.exposition(False)
 
     def close(self) -> None:
         self._exporter.client.close()

@@ -10,8 +10,9 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.collector import ExpositionCache, latest_complete_period, model_labels
+from exporter.collector import latest_complete_period, model_labels
 from exporter.config import parse_config
+from exporter.exposition import ExpositionCache
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
 
 CFG = parse_config(

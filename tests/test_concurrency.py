@@ -13,8 +13,8 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from exporter.collector import ExpositionCache
 from exporter.config import parse_config
+from exporter.exposition import ExpositionCache
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, start
 from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot

@@ -12,7 +12,6 @@ import pytest
 from conftest import FAKE_KEY, FakeClock, drive
 
 from exporter.app import Exporter, build
-from exporter.collector import self_exposition
 from exporter.config import parse_config
 from exporter.simulator import Fault, Simulator
 
@@ -54,8 +53,7 @@ class Rig:
 
     def metrics(self) -> str:
         return (
-            self.exporter.cache.current.text
-            + self_exposition(self.exporter.self_metrics.registry, False)
+            self.exporter.cache.current.text + self.exporter.self_metrics.exposition(False)
         ).decode()
 
 

@@ -38,10 +38,9 @@ def test_golden_file_passes_promtool_lint():
 
 def test_full_scrape_passes_promtool_lint(golden_api, golden_config, clock, tmp_path):
     """Dataset part and self-metrics together, as Prometheus scrapes them."""
-    from exporter.collector import self_exposition
-
-    exporter, text = render_golden(golden_config, clock, tmp_path)
-    full = text + self_exposition(exporter.self_metrics.registry, False)
+    exporter, _text = render_golden(golden_config, clock, tmp_path)
+    full = exporter.cache.current.body(False, exporter.self_metrics.recent(False))
+    assert b"openrouter_exporter_view_up{" in full and b"_created" not in full
     result = promtool_check_metrics(full)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "", result.stdout

@@ -3,6 +3,7 @@ slow clients, a bounded number of connections, and a burst of 200 clients."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from exporter import httpd
 from exporter import server as srv
 from exporter.app import build
 from exporter.config import parse_config
@@ -96,7 +98,7 @@ def test_a_body_on_get_is_never_read_as_the_next_request(running):
 
 def test_request_line_is_bounded(running):
     server, _ = running
-    assert srv.MAX_REQUEST_LINE <= 8192
+    assert httpd.MAX_REQUEST_LINE <= 8192
     assert status(raw(server, request("/" + "a" * 8000))) == 404  # long, but allowed
     assert status(raw(server, request("/" + "a" * 9000))) == 414
     assert status(raw(server, request("/" + "a" * 70_000))) == 414
@@ -262,3 +264,74 @@ def test_keep_alive_scrapes_are_not_delayed(running):
             times.append(time.perf_counter() - t0)
     times.sort()
     assert times[len(times) // 2] < 0.02, times
+
+
+# --- a strict request head --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "code"),
+    [
+        (b"GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", 400),  # space before the colon
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),  # obsolete folding
+        (b"GET /metrics HTTP/1.1\r\nno colon\r\n\r\n", 400),
+        (b"GET /metrics HTTP/2.0\r\n\r\n", 505),
+        (b"GET /metrics HTTP/1.1 extra\r\n\r\n", 400),
+        (b"GET /metrics\r\n\r\n", 400),  # HTTP/0.9 is not served
+        (b"G(T /metrics HTTP/1.1\r\n\r\n", 400),
+        (b"GET /met\x01rics HTTP/1.1\r\n\r\n", 400),  # a control character in the target
+        (b"GET /metrics HTTP/1.1\r\nX-A: a\rb\r\n\r\n", 400),  # a bare CR in a value
+        (b"GET /metrics HTTP/1.1\r\nX-A: a\x00b\r\n\r\n", 400),
+    ],
+)
+def test_malformed_heads_are_refused_and_closed(running, head, code):
+    server, _ = running
+    r = raw(server, head)
+    assert status(r) == code and r.count(b"HTTP/1.1 ") == 1, r[:200]
+    assert b"Connection: close" in r.split(b"\r\n\r\n")[0]
+    assert b"openrouter_" not in r
+
+
+def test_an_overlong_line_is_refused_before_it_ends(running):
+    server, _ = running
+    started = time.monotonic()
+    assert status(raw(server, b"GET /" + b"a" * 9000)) == 414  # no line end ever sent
+    assert status(raw(server, b"GET / HTTP/1.1\r\nX-A: " + b"a" * 9000)) == 431
+    assert time.monotonic() - started < 2  # not after the read timeout
+
+
+def test_pipelined_requests_are_answered_in_order(running):
+    server, _ = running
+    r = raw(
+        server,
+        b"\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"  # an empty line first is tolerated
+        b"HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET http://x/readyz?a=b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    # The absolute-form target is /readyz (503: no data yet).
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", r) == [b"200", b"404", b"503"]
+    assert b"ok\n" in r and b"not found" not in r  # HEAD: headers only
+
+
+def test_http_10_closes_unless_kept_alive(running):
+    server, _ = running
+    r = raw(server, b"GET /healthz HTTP/1.0\r\n\r\n")
+    assert status(r) == 200 and b"Connection: close" in r
+    with socket.create_connection(server.server_address[:2], timeout=5) as s:
+        for _ in range(2):  # the connection stays open for a second request
+            s.sendall(b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            reply = s.recv(65536)
+            assert status(reply) == 200 and b"Connection: close" not in reply
+
+
+def test_a_failing_page_answers_500_and_the_server_goes_on(running, caplog):
+    server, url = running
+
+    def broken() -> bytes:
+        raise RuntimeError("a bug in the page")
+
+    server.RequestHandlerClass.endpoints.page = broken  # type: ignore[attr-defined]
+    r = httpx.get(f"{url}/")
+    assert r.status_code == 500 and "a bug" not in r.text  # no internals in the answer
+    assert "a bug in the page" in caplog.text  # the traceback is logged
+    assert httpx.get(f"{url}/metrics").status_code == 200

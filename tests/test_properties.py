@@ -24,8 +24,8 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 from exporter.client import ApiError, Client
-from exporter.collector import ExpositionCache
 from exporter.config import parse_config
+from exporter.exposition import ExpositionCache
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
 
 CFG = parse_config(

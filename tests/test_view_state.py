@@ -22,7 +22,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.app import Exporter, build
 from exporter.cli import demo_config
-from exporter.collector import self_exposition
 from exporter.config import load_config, parse_config
 from exporter.periods import day_start
 from exporter.selfmetrics import ViewState
@@ -68,7 +67,7 @@ class Rig:
         drive(self.exporter.scheduler.step, self.clock, self.clock.now + seconds)
 
     def series(self, name: str) -> dict[tuple[str, str], float]:
-        text = self_exposition(self.exporter.self_metrics.registry, False).decode()
+        text = self.exporter.self_metrics.exposition(False).decode()
         return {
             (s.labels["dataset"], s.labels["view"]): s.value
             for family in text_string_to_metric_families(text)
