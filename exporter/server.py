@@ -76,17 +76,24 @@ def wants_gzip(accept_encoding: str) -> bool:
 
 
 def readiness(e: Endpoints) -> tuple[int, bytes]:
+    """Ready means "can serve /metrics", which holds as long as the process serves: the last
+    good data is loaded before the port opens. No data yet, a rejected key or no key are
+    said in the body (and in view_up, on the page), never by taking the exporter out of a
+    Service: Prometheus must keep scraping it for OpenRouterApiKeyInvalid to fire."""
+    statuses = list(e.statuses())
     waiting = [
         s
-        for s in e.statuses()
+        for s in statuses
         if not e.has_data((s.dataset, s.view)) and s.state is not ViewState.MISCONFIGURED
     ]
-    missing = [f"{s.dataset}/{s.view}" for s in waiting]
-    if missing:
-        body = "not ready: no data yet for " + ", ".join(missing) + "\n"
-        body += "".join(sorted({f"{s.error}\n" for s in waiting if s.error}))
-        return 503, body.encode()
-    return 200, b"ready\n"
+    if not waiting:
+        return 200, b"ready\n"
+    body = (
+        f"ready: serving {e.telemetry_path}; no data yet for {len(waiting)} of "
+        f"{len(statuses)} views: " + ", ".join(f"{s.dataset}/{s.view}" for s in waiting) + "\n"
+    )
+    body += "".join(sorted({f"{s.error}\n" for s in waiting if s.error}))
+    return 200, body.encode()
 
 
 class Handler(socketserver.BaseRequestHandler):

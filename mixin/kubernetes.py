@@ -55,7 +55,8 @@ def deployment(cfg: MixinConfig) -> dict[str, Any]:
         "imagePullPolicy": "IfNotPresent",
         "args": ["run", f"--config.file={CONFIG_DIR}/config.yaml"],
         "ports": [{"name": "metrics", "containerPort": PORT}],
-        # Alive while the process answers; ready while it can serve /metrics.
+        # Alive while the process answers; ready while it can serve /metrics, which stays
+        # true without data or with a rejected key (so Prometheus can still see that).
         "livenessProbe": {**probe, "failureThreshold": 4},
         "readinessProbe": {
             "httpGet": {"path": "/readyz", "port": "metrics"},

@@ -209,6 +209,6 @@ def test_the_compose_exporter_command_fills_every_view_quickly(tmp_path) -> None
     env["TMPDIR"] = str(tmp_path)
     proc = Proc([*args, f"--web.listen-address={addr}"], env, tmp_path / "demo.log")
     try:
-        wait_for(f"http://{addr}/readyz", lambda r: r.status_code == 200, timeout=60)
+        wait_for(f"http://{addr}/readyz", lambda r: r.text == "ready\n", timeout=60)
     finally:
         assert proc.stop() == 0, proc.output()

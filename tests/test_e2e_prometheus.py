@@ -72,7 +72,7 @@ def _ready(url: str, proc: Proc) -> None:
         return all(re.search(rf"^{n}\{{", r.text, re.M) for n in NEEDED)
 
     wait_for(f"{url}/metrics", has_data, timeout=120)
-    wait_for(f"{url}/readyz", lambda r: r.status_code == 200, timeout=240)
+    wait_for(f"{url}/readyz", lambda r: r.text == "ready\n", timeout=240)
 
 
 @pytest.fixture(scope="module")

@@ -206,7 +206,7 @@ def test_rank_change_and_alert_join_history_across_an_instance_change(history) -
         h.tmp / "live.log",
     )
     try:
-        wait_for(f"http://{addr}/readyz", lambda r: r.status_code == 200, 120)
+        wait_for(f"http://{addr}/readyz", lambda r: r.text == "ready\n", 120)
         with running_prometheus(
             h.tmp,
             scrape={"market-data": [addr]},

@@ -78,7 +78,7 @@ def test_serves_the_simulators_numbers(tmp_path, sim_server):
             'openrouter_exporter_view_up{dataset="app-rankings",view="7d/popular/all"} 1.0'
             in r.text
         )
-        assert wait_for(f"{url}/readyz", lambda r: r.status_code == 200)
+        assert wait_for(f"{url}/readyz", lambda r: r.text == "ready\n")
     finally:
         assert proc.stop() == 0
     assert FAKE_KEY not in proc.output()
@@ -96,6 +96,12 @@ def test_bad_key_one_log_line_and_keeps_serving(tmp_path, sim_server):
         assert 'view_up{dataset="rankings-daily",view="daily"} 0.0' in r.text
         time.sleep(1)
         assert httpx.get(f"{url}/healthz").status_code == 200
+        # Still ready: a readiness probe must not take it out of its Service, or Prometheus
+        # could not scrape it and OpenRouterApiKeyInvalid would never fire. /readyz says why.
+        ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 200, ready.text
+        assert "no data yet for" in ready.text and "API key rejected" in ready.text
+        assert bad not in ready.text
     finally:
         assert proc.stop() == 0
     out = proc.output()

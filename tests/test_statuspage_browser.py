@@ -161,7 +161,7 @@ def test_demo_in_chromium(tmp_path, browser, shots):
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
     proc = Proc(["demo", f"--web.listen-address=127.0.0.1:{port}"], env, tmp_path / "demo.log")
     try:
-        wait_for(f"{url}/readyz", lambda r: r.status_code == 200, timeout=60)
+        wait_for(f"{url}/readyz", lambda r: r.text == "ready\n", timeout=60)
         page = look(browser, f"{url}/", shots, "demo")
         assert page["banners"][0].startswith("Demo: simulated data, not OpenRouter's.")
         page, metrics = page_and_metrics(browser, url)
@@ -202,7 +202,7 @@ def test_rejected_key_in_chromium(tmp_path, browser, shots):
         # An earlier run with a good key leaves its snapshots in the state directory.
         good = start_run(tmp_path, port, server.url, FAKE_KEY, ["1d"])
         try:
-            wait_for(f"{url}/readyz", lambda r: r.status_code == 200, timeout=60)
+            wait_for(f"{url}/readyz", lambda r: r.text == "ready\n", timeout=60)
         finally:
             assert good.stop() == 0, good.output()
         # Then the key is revoked, and a new view makes the exporter ask at once.
