@@ -235,14 +235,15 @@ model="anthropic/claude-sonnet-4",turn_range="1-turn"} 0.42
 
 
 class MetaCollector:
-    """Freshness and citation facts of every view, and the configured watchlist.
+    """Freshness and citation facts of every view, and the app views' labels.
 
     Emits, for example::
 
         openrouter_data_as_of_timestamp_seconds{dataset="rankings-daily",view="daily"} 1.78e+09
         openrouter_dataset_info{dataset="rankings-daily",source="openrouter.ai/rankings",\
 license="CC-BY-4.0"} 1.0
-        openrouter_watched_app_info{app_id="12345"} 1.0
+        openrouter_app_view_info{view="30d/popular/all",window="30d",sort="popular",\
+category="all",subcategory="all"} 1.0
     """
 
     AS_OF = Family(
@@ -263,26 +264,15 @@ license="CC-BY-4.0"} 1.0
         "credited to OpenRouter.",
         ("dataset", "source", "license"),
     )
-    WATCHED_APP = Family(
-        "openrouter_watched_app_info",
-        "Apps on the configured watchlist (watch.apps), for scoping alerts by join on app_id.",
-        ("app_id",),
-    )
-    WATCHED_MODEL = Family(
-        "openrouter_watched_model_info",
-        "Models on the configured watchlist (watch.models), for scoping alerts by join on model.",
-        ("model",),
-    )
     APP_VIEW = Family(
         "openrouter_app_view_info",
         "Each app view's name and its labels on the openrouter_app_* series, to "
         "join per-view freshness and status with the rankings.",
         ("view", "window", "sort", "category", "subcategory"),
     )
-    families = (AS_OF, END, INFO, WATCHED_APP, WATCHED_MODEL, APP_VIEW)
+    families = (AS_OF, END, INFO, APP_VIEW)
 
     def __init__(self, cfg: Config) -> None:
-        self.watch = cfg.watch
         self.app_views = cfg.app_views
 
     def render(self, snap: Snapshot) -> Fragment:
@@ -305,13 +295,6 @@ license="CC-BY-4.0"} 1.0
             )
             for d in sorted(set(datasets))
         )
-        apps = "".join(
-            sample_line(self.WATCHED_APP.name, f'app_id="{a}"', 1) for a in self.watch.apps
-        )
-        models = "".join(
-            sample_line(self.WATCHED_MODEL.name, label_string(("model",), [m]), 1)
-            for m in self.watch.models
-        )
         views = "".join(
             sample_line(
                 self.APP_VIEW.name,
@@ -323,9 +306,4 @@ license="CC-BY-4.0"} 1.0
             )
             for v in self.app_views
         )
-        return {
-            self.INFO.name: info,
-            self.WATCHED_APP.name: apps,
-            self.WATCHED_MODEL.name: models,
-            self.APP_VIEW.name: views,
-        }
+        return {self.INFO.name: info, self.APP_VIEW.name: views}

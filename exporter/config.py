@@ -220,7 +220,7 @@ class WatchConfig:
     models: tuple[str, ...] = setting(
         [],
         ListOf(Custom(_permaslug), single=True),
-        "permaslugs for `openrouter_watched_model_info`",
+        "permaslugs, short or dated, for `openrouter_watched_model_info`",
     )
 
 

@@ -25,6 +25,7 @@ from exporter.collector import (
 )
 from exporter.config import Config
 from exporter.snapshot import Snapshot
+from exporter.watchlist import WatchCollector
 
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -51,11 +52,13 @@ class DatasetExposition:
             )
         }
         self.meta = MetaCollector(cfg)
+        self.watch = WatchCollector(cfg)
         self.families: list[Family] = [
             *AppRankingsCollector.families,
             *ModelRankingsCollector.families,
             *SessionCostCollector.families,
             *MetaCollector.families,
+            *WatchCollector.families,
         ]
         self._fragments: dict[Key, tuple[Snapshot, Encoded]] = {}
 
@@ -78,7 +81,7 @@ class DatasetExposition:
         fragments = [self._fragment(snapshots[k]) for k in keys]
         for stale in set(self._fragments) - set(keys):
             del self._fragments[stale]
-        static = self.meta.static(k[0] for k in keys)
+        static = self.meta.static(k[0] for k in keys) | self.watch.render(snapshots)
         fragments.append({name: lines.encode("utf-8") for name, lines in static.items()})
         chunks = []
         for fam in self.families:

@@ -301,8 +301,29 @@ def model_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
     ]
 
 
+def watch_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
+    q = Q(cfg, variables=False)
+    ranked = q("openrouter_watched_ranked")
+    kind, entry = label("kind"), clean("watch")
+    return [
+        alert(
+            "OpenRouterWatchedEntryLeftRanking",
+            f"max by (kind, watch) ({ranked}) == 0\nand on (kind, watch)\n"
+            f"max by (kind, watch) (last_over_time({ranked}[{cfg.bridge}] offset 1d)) == 1",
+            "info",
+            f"Watched {kind} {entry} left the rankings",
+            f"Watched {kind} {entry} was in a ranking the exporter holds a day ago and is in "
+            "none now: below the top 50 of every model view, or below the depth of every app "
+            "view (raise apps.depth to follow it further).",
+            "30m",
+            "A watched entry that was ranked a day ago and is in no ranking now. An entry "
+            "never ranked (a typo) is openrouter_watched_ranked == 0 and a log line, not this.",
+        ),
+    ]
+
+
 def alert_groups(cfg: MixinConfig) -> list[Group]:
     return [
         Group("openrouter-exporter-alerts", availability_alerts(cfg) + operation_alerts(cfg)),
-        Group("openrouter-market-alerts", app_alerts(cfg) + model_alerts(cfg)),
+        Group("openrouter-market-alerts", app_alerts(cfg) + model_alerts(cfg) + watch_alerts(cfg)),
     ]

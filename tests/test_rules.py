@@ -35,6 +35,7 @@ REQUIRED_ALERTS = {
     "OpenRouterNewTopModel",
     "OpenRouterWatchedAppRankChanged",
     "OpenRouterWatchedModelRankChanged",
+    "OpenRouterWatchedEntryLeftRanking",
 }
 # The exporter's metric contract (DESIGN.md): rules and dashboards may use nothing else.
 CONTRACT_METRICS = {
@@ -50,6 +51,7 @@ CONTRACT_METRICS = {
     "openrouter_dataset_info",
     "openrouter_watched_app_info",
     "openrouter_watched_model_info",
+    "openrouter_watched_ranked",
     "openrouter_app_view_info",
     "openrouter_exporter_build_info",
     "openrouter_exporter_api_requests_total",

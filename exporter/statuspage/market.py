@@ -15,6 +15,7 @@ from exporter import taxonomy as tx
 from exporter.collector import ModelPeriod, model_period
 from exporter.config import AppView, Config, ModelView
 from exporter.snapshot import AppRow, Snapshot
+from exporter.watchlist import watched_models_in
 
 TOP_N = 10
 Key = tuple[str, str]
@@ -222,7 +223,8 @@ def _watched_models(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | 
         held.append(snap)
         ranks.append({m: rank for rank, m, _ in ranked})
         depths.append(len(ranked))
-    rows = tuple(WatchRow(m, m, tuple(r.get(m) for r in ranks)) for m in cfg.watch.models)
+    found = [watched_models_in(cfg.watch.models, r) for r in ranks]
+    rows = tuple(WatchRow(m, m, tuple(f[m] for f in found)) for m in cfg.watch.models)
     return WatchTable(
         "Watched models: rank by tokens",
         tuple(v.name for v in views),
