@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -132,25 +133,45 @@ def free_port() -> int:
 
 
 class Proc:
-    """`python -m exporter ARGS` with its output in a log file."""
+    """A process a test starts: by default ``python -m exporter ARGS``; its output (stdout
+    and stderr) in a log file. The one way tests start and stop processes."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str] | None,
+        log: Path,
+        *,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+        group: bool = False,
+    ) -> None:
         self.log = log
+        self.group = group  # its own process group, signalled whole (`make` and children)
         self._f = open(log, "wb")  # noqa: SIM115 - closed in stop()
         self.p = subprocess.Popen(
-            [sys.executable, "-m", "exporter", *args],
+            [*(command or [sys.executable, "-m", "exporter"]), *args],
             env=env,
+            cwd=cwd,
             stdout=self._f,
             stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=group,
         )
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def alive(self) -> bool:
+        return self.p.poll() is None
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
         """Exit status; a process that outlives ``timeout`` is killed (status -9)."""
         if self.p.poll() is None:
-            self.p.send_signal(sig)
+            if self.group:
+                os.killpg(self.p.pid, sig)
+            else:
+                self.p.send_signal(sig)
         try:
             return self.p.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -160,18 +181,42 @@ class Proc:
             self._f.close()
 
 
-def wait_for(
-    url: str, predicate: Callable[[httpx.Response], bool], timeout: float = 30
-) -> httpx.Response:
+def wait_until(
+    check: Callable[[], Any], what: str, timeout: float = 30, proc: Proc | None = None
+) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` and the last
+    error, or at once with its output if ``proc`` exits meanwhile."""
     deadline = time.monotonic() + timeout
-    last: Exception | str = "no answer"
+    last: object = "nothing yet"
     while time.monotonic() < deadline:
+        if proc is not None and not proc.alive():
+            raise AssertionError(f"exited while waiting for {what}:\n{proc.output()[-3000:]}")
         try:
-            r = httpx.get(url, timeout=5)
-            if predicate(r):
-                return r
-            last = f"{r.status_code}: {r.text[:300]}"
-        except httpx.HTTPError as e:
+            result = check()
+            if result:
+                return result
+        except (httpx.HTTPError, OSError, ValueError, KeyError) as e:
             last = e
         time.sleep(0.2)
-    raise AssertionError(f"{url} never satisfied the check: {last}")
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last})")
+
+
+def wait_for(
+    url: str,
+    predicate: Callable[[httpx.Response], bool],
+    timeout: float = 30,
+    *,
+    get: Callable[[str], httpx.Response] = lambda u: httpx.get(u, timeout=5),
+) -> httpx.Response:
+    """GET ``url`` until ``predicate`` holds for the response."""
+    seen: list[str] = []
+
+    def check() -> httpx.Response | None:
+        r = get(url)
+        seen[:] = [f"{r.status_code}: {r.text[:300]}"]
+        return r if predicate(r) else None
+
+    try:
+        return wait_until(check, url, timeout)
+    except AssertionError as e:
+        raise AssertionError(f"{url} never satisfied the check: {seen or e}") from None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,18 +16,17 @@ from typing import Any
 
 import httpx
 import yaml
-from conftest import free_port, require_tool
+from conftest import Proc, free_port, require_tool, wait_until
 
 
-class QueryError(Exception):
+class QueryError(ValueError):
     pass
 
 
 @dataclass
 class PromServer:
     url: str
-    proc: subprocess.Popen
-    log: Path
+    proc: Proc
 
     def api(self, path: str, **params: Any) -> Any:
         r = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=60)
@@ -48,7 +45,7 @@ class PromServer:
         )["result"]
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace")
+        return self.proc.output()
 
     def targets_up(self) -> int:
         return sum(1 for t in self.api("targets")["activeTargets"] if t["health"] == "up")
@@ -87,55 +84,30 @@ def running_prometheus(
     config = workdir / f"{name}.yml"
     config.write_text(yaml.safe_dump(prometheus_config(scrape or {}, rule_files)))
     port = free_port()
-    log = workdir / f"{name}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                require_tool("prometheus"),
-                f"--config.file={config}",
-                f"--storage.tsdb.path={data_dir or workdir / f'{name}-data'}",
-                # Retention counts from now: keep backfilled days however old they are.
-                f"--storage.tsdb.retention.time={retention_days}d",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--log.level=warn",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    server = PromServer(f"http://127.0.0.1:{port}", proc, log)
+    proc = Proc(
+        [
+            f"--config.file={config}",
+            f"--storage.tsdb.path={data_dir or workdir / f'{name}-data'}",
+            # Retention counts from now: keep backfilled days however old they are.
+            f"--storage.tsdb.retention.time={retention_days}d",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        None,
+        workdir / f"{name}.log",
+        command=[require_tool("prometheus")],
+    )
+    server = PromServer(f"http://127.0.0.1:{port}", proc)
     try:
         wait_until(
             lambda: httpx.get(f"{server.url}/-/ready", timeout=2).status_code == 200,
             "prometheus to be ready",
             60,
-            server,
+            proc,
         )
         yield server
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-
-
-def wait_until(check: Any, what: str, timeout: float, prom: PromServer | None = None) -> Any:
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        if prom is not None and prom.proc.poll() is not None:
-            raise AssertionError(f"prometheus exited while waiting for {what}:\n{prom.output()}")
-        try:
-            result = check()
-            if result:
-                return result
-        except (httpx.HTTPError, QueryError, ValueError, KeyError) as e:
-            last = e
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last})")
+        proc.stop(timeout=15)
 
 
 def finite(value: str) -> bool:

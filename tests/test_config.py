@@ -7,12 +7,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FAKE_KEY, Proc, free_port, wait_for
+from conftest import FAKE_KEY, Proc, free_port, wait_for, wait_until
 
 from exporter import schema
 from exporter.config import (
@@ -917,9 +916,7 @@ def test_run_logs_the_config_warnings_at_start_and_on_reload(tmp_path: Path) -> 
         assert "config: budget.requests_per_day: 900 is above" in proc.output()
         path.write_text(yaml.safe_dump({**base, "budget": {"requests_per_minute": 45}}))
         proc.p.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 20
-        while "requests_per_minute: 45" not in proc.output() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: "requests_per_minute: 45" in proc.output(), "the reload", 20, proc)
         assert "config: budget.requests_per_minute: 45 is above" in proc.output()
     finally:
         assert proc.stop() == 0

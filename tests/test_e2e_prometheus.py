@@ -33,8 +33,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, Proc, free_port, wait_for
-from promserver import PromServer, QueryError, running_prometheus, wait_until
+from conftest import FAKE_KEY, Proc, free_port, wait_for, wait_until
+from promserver import PromServer, QueryError, running_prometheus
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = sorted((ROOT / "grafana" / "dashboards").glob("*.json"))

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FAKE_KEY, Proc, free_port, require_tool, wait_for
-from promserver import PromServer, running_prometheus, wait_until
+from conftest import FAKE_KEY, Proc, free_port, require_tool, wait_for, wait_until
+from promserver import PromServer, running_prometheus
 from test_e2e_prometheus import default_queries
 
 from exporter.simulator import Simulator, serve
@@ -180,7 +180,10 @@ def test_every_market_panel_charts_backfilled_history_without_rule_files(history
     h = history
     with running_prometheus(h.tmp, data_dir=_data_dir(h, "norules"), name="norules") as prom:
         wait_until(
-            lambda: prom.query("count(openrouter_model_rank)", h.end), "blocks loaded", 120, prom
+            lambda: prom.query("count(openrouter_model_rank)", h.end),
+            "blocks loaded",
+            120,
+            prom.proc,
         )
         assert not prom.api("rules")["groups"], "this server must have no rule files"
         start, end = h.start, h.end
@@ -214,7 +217,7 @@ def test_rank_change_and_alert_join_history_across_an_instance_change(history) -
             data_dir=_data_dir(h, "live"),
             name="live",
         ) as prom:
-            wait_until(lambda: prom.targets_up() == 1, "the live exporter scraped", 60, prom)
+            wait_until(lambda: prom.targets_up() == 1, "the live exporter scraped", 60, prom.proc)
             model = f'model="{h.watched}", view="daily"'
             # The history is under another instance than the live series.
             old = prom.query(f"last_over_time(openrouter_model_rank{{{model}}}[1h] offset 1d)")
@@ -224,7 +227,7 @@ def test_rank_change_and_alert_join_history_across_an_instance_change(history) -
                 lambda: prom.query(f"model:openrouter_model_rank:change1d{{{model}}}"),
                 "the recorded rank change",
                 60,
-                prom,
+                prom.proc,
             )
             assert [float(r["value"][1]) for r in change] == [h.move]
             # The dashboard's own Δ rank 1d column (no recording rule) agrees.
@@ -244,7 +247,7 @@ def test_rank_change_and_alert_join_history_across_an_instance_change(history) -
                 ],
                 "the watched model's rank alert",
                 60,
-                prom,
+                prom.proc,
             )
             assert alerts[0]["state"] in ("pending", "firing")
             assert "instance" not in alerts[0]["labels"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import wait_until
 
 from exporter import httpd
 from exporter import server as srv
@@ -203,9 +204,7 @@ def test_a_crowded_server_does_not_keep_connections_alive(running):
         for _ in range(server.max_connections // 2)
     ]
     try:
-        deadline = time.monotonic() + 2
-        while not server.crowded and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: server.crowded, "the server to be crowded", 2)
         with httpx.Client() as c:
             assert c.get(f"{url}/healthz").headers.get("connection") == "close"
     finally:

@@ -205,14 +205,13 @@ def test_make_run_without_a_key_serves_the_demo_within_30_seconds(tmp_path):
     root = Path(__file__).resolve().parent.parent
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
-    log = open(tmp_path / "make-run.log", "wb")  # noqa: SIM115
-    p = subprocess.Popen(
-        ["make", "--no-print-directory", "run", f"ARGS=--web.listen-address=127.0.0.1:{port}"],
+    make = Proc(
+        ["run", f"ARGS=--web.listen-address=127.0.0.1:{port}"],
+        env,
+        tmp_path / "make-run.log",
+        command=["make", "--no-print-directory"],
         cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        group=True,  # make and the exporter it starts
     )
     try:
         r = wait_for(
@@ -229,9 +228,7 @@ def test_make_run_without_a_key_serves_the_demo_within_30_seconds(tmp_path):
         )
         assert r.status_code == 200
     finally:
-        os.killpg(p.pid, signal.SIGTERM)
-        p.wait(10)
-        log.close()
+        make.stop()
     out = (tmp_path / "make-run.log").read_text()
     assert f"http://127.0.0.1:{port}/" in out  # it tells the user where to look
 

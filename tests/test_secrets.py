@@ -446,21 +446,20 @@ def test_the_exporter_writes_only_to_its_state(tmp_path, sims, command):
     args = [command, f"--web.listen-address=127.0.0.1:{port}"]
     if command == "run":
         args.append(f"--config.file={cfg}")
-    p = subprocess.Popen(
-        [sys.executable, str(runner), str(log), *args],
-        env=env,
+    proc = Proc(
+        [str(runner), str(log), *args],
+        env,
+        tmp_path / "audited.log",
+        command=[sys.executable],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/metrics", lambda r: "openrouter_model_rank{" in r.text)
         for page in PAGES:
             httpx.get(f"http://127.0.0.1:{port}{page}", timeout=5)
     finally:
-        p.send_signal(signal.SIGTERM)
-        _, err = p.communicate(timeout=10)
-    assert p.returncode == 0, err
+        code = proc.stop()
+    assert code == 0, proc.output()
     writes = log.read_text().splitlines()
     allowed = str(state) if command == "run" else str(tmp)
     assert writes, "the audit hook saw nothing: the test is broken"

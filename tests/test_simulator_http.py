@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import Proc, wait_until
 
 from exporter.config import parse_listen
 from exporter.simulator import Fault, Simulator, SimulatorServer, serve
@@ -115,38 +115,30 @@ def test_parse_listen_rejects(listen: str) -> None:
 
 
 @pytest.mark.e2e
-def test_fake_api_command_serves_until_sigterm() -> None:
+def test_fake_api_command_serves_until_sigterm(tmp_path: Path) -> None:
     """`main_fake_api` prints its URL on stderr, serves, and exits 0 on SIGTERM."""
     code = (
         "import sys; from exporter.simulator import main_fake_api; "
         "sys.exit(main_fake_api('127.0.0.1:0', 42, 30, 500))"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
+    proc = Proc(
+        ["-c", code],
+        {**os.environ, "PYTHONPATH": str(ROOT)},
+        tmp_path / "fake-api.log",
+        command=[sys.executable],
         cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        match = re.fullmatch(
-            r"fake OpenRouter Data API on (http://127\.0\.0\.1:\d+/api/v1)\n", line
-        )
-        assert match, line
+        pattern = r"^fake OpenRouter Data API on (http://127\.0\.0\.1:\d+/api/v1)$"
+        match = wait_until(lambda: re.search(pattern, proc.output(), re.M), "its URL", 30, proc)
         response = httpx.get(
             match.group(1) + "/datasets/app-rankings",
             headers={"Authorization": "Bearer sk-or-test"},
             timeout=5,
         )
         assert response.status_code == 200 and len(response.json()["data"]) == 50
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        assert proc.stop(signal.SIGTERM) == 0, proc.output()
 
 
 def test_fake_api_command_rejects_bad_listen(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,6 @@ the server does not trust.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import ssl
@@ -23,7 +22,7 @@ import bcrypt
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, free_port
+from conftest import FAKE_KEY, Proc, free_port, wait_for
 
 from exporter import server as srv
 from exporter.app import build
@@ -628,39 +627,30 @@ def test_exporter_process_with_tls_and_basic_auth(tmp_path, pki):
             }
         )
     )
-    log = tmp_path / "exporter.log"
-    with open(log, "wb") as out:
-        p = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "exporter",
-                "run",
-                f"--config.file={cfg}",
-                f"--web.config.file={web}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            env={**os.environ, "OPENROUTER_API_KEY": FAKE_KEY},
-            stdout=out,
-            stderr=subprocess.STDOUT,
+    proc = Proc(
+        [
+            "run",
+            f"--config.file={cfg}",
+            f"--web.config.file={web}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        {**os.environ, "OPENROUTER_API_KEY": FAKE_KEY},
+        tmp_path / "exporter.log",
+    )
+    try:
+        url = f"https://127.0.0.1:{port}/metrics"
+        ctx = client_context(pki)
+        wait_for(
+            url,
+            lambda r: "openrouter_app_rank{" in r.text,
+            get=lambda u: get(u, ctx, auth=("prometheus", PASSWORD)),
         )
-        try:
-            url = f"https://127.0.0.1:{port}/metrics"
-            ctx = client_context(pki)
-            deadline = time.monotonic() + 30
-            body = ""
-            while time.monotonic() < deadline and "openrouter_app_rank{" not in body:
-                with contextlib.suppress(httpx.TransportError):
-                    body = get(url, ctx, auth=("prometheus", PASSWORD)).text
-                time.sleep(0.2)
-            assert "openrouter_app_rank{" in body
-            assert get(url, ctx).status_code == 401
-            with pytest.raises(httpx.HTTPError):
-                get(url.replace("https", "http"))
-        finally:
-            p.terminate()
-            assert p.wait(10) == 0
-            api.shutdown()
-    text = log.read_text()
+        assert get(url, ctx).status_code == 401
+        with pytest.raises(httpx.HTTPError):
+            get(url.replace("https", "http"))
+    finally:
+        assert proc.stop() == 0, proc.output()
+        api.shutdown()
+    text = proc.output()
     assert f"https://127.0.0.1:{port}/" in text and "basic auth (1 user)" in text
     assert FAKE_KEY not in text and PASSWORD not in text
