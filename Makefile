@@ -43,8 +43,10 @@ run: $(STAMP)
 # Every Python file in the repository (ruff skips .venv and .gitignored paths).
 LINT_PATHS := .
 
+# Test files run in parallel, one worker per core; a file's tests stay on one worker, so
+# the expensive module fixtures (exporters, Prometheus servers) are built once.
 test: lint prometheus-tools chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # ruff is pinned in pyproject.toml: format output must not change with a new release.
 lint: $(STAMP)
