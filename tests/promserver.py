@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,3 +113,23 @@ def running_prometheus(
 
 def finite(value: str) -> bool:
     return math.isfinite(float(value))
+
+
+def create_blocks(openmetrics: Path, blocks: Path, timeout: float = 300) -> None:
+    """`promtool tsdb create-blocks-from openmetrics`, as the README says to run it (with
+    --max-block-duration: 2.42 otherwise re-reads the whole file per 2-hour block)."""
+    r = subprocess.run(
+        [
+            require_tool("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=8760h",
+            str(openmetrics),
+            str(blocks),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, FakeClock, require_tool
+from conftest import FAKE_KEY, FakeClock
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
-from promserver import running_prometheus
+from promserver import create_blocks, running_prometheus
 
 from exporter import backfill as bf
 from exporter.budget import read_log
@@ -364,21 +364,7 @@ def test_label_values_are_escaped_and_target_labels_added(tmp_path, clock):
     assert at(s, "openrouter_app_tokens", ts(date(2025, 3, 3))) == {"7": 123456789012345.0}
     # promtool reads the same bytes.
     blocks = tmp_path / "blocks"
-    p = subprocess.run(
-        [
-            require_tool("promtool"),
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            "--max-block-duration=8760h",
-            str(out),
-            str(blocks),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert p.returncode == 0, p.stderr
+    create_blocks(out, blocks)
 
 
 @pytest.mark.parametrize(
@@ -692,21 +678,7 @@ def test_400_days_load_into_prometheus_with_the_simulators_values(
         f.seek(-6, os.SEEK_END)
         assert f.read() == b"# EOF\n"
     blocks = tmp_path / "data"
-    conv = subprocess.run(
-        [
-            require_tool("promtool"),
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            "--max-block-duration=8760h",
-            str(out),
-            str(blocks),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert conv.returncode == 0, conv.stderr
+    create_blocks(out, blocks)
     prom = prometheus_on(blocks, first)
 
     sel = ",".join(f'{k}="{v}"' for k, v in labels.items())

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FAKE_KEY, Proc, free_port, require_tool, wait_for, wait_until
-from promserver import PromServer, running_prometheus
+from conftest import FAKE_KEY, Proc, free_port, wait_for, wait_until
+from promserver import PromServer, create_blocks, running_prometheus
 from test_e2e_prometheus import default_queries
 
 from exporter.simulator import Simulator, serve
@@ -133,21 +133,7 @@ def history() -> Iterator[History]:
             env,
         )
         blocks = tmp / "blocks"
-        r = subprocess.run(
-            [
-                require_tool("promtool"),
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                "--max-block-duration=8760h",
-                str(out),
-                str(blocks),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert r.returncode == 0, r.stdout + r.stderr
+        create_blocks(out, blocks)
         stamps = [
             int(line.rsplit(" ", 1)[1])
             for line in out.read_text().splitlines()
