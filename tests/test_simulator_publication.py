@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import FAKE_KEY
+from sim_client import client_for
 
 from exporter.simulator import Fault, ManualClock, Market, PublicationSchedule, Simulator
 from exporter.simulator.publication import day_close
-from exporter.simulator.testing import client_for
 
 D = date(2026, 5, 10)  # a Sunday
 MONDAY = day_close(D)
