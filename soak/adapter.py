@@ -2,7 +2,9 @@
 
 The rest of the soak sees a process that can be built on a state directory, stepped, read
 (what ``/metrics`` would send) and killed at chosen points. When the exporter's internals
-move (the scheduler, budget and store are being restructured), this file is the one to port.
+move, this file is the one to port. Crashes inside the exporter's own writes are injected
+at ``exporter.durable`` (``atomic_writer``, ``append_durably``), which every writer goes
+through.
 """
 
 from __future__ import annotations
@@ -12,24 +14,26 @@ import os
 import random
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import IO, Any, NoReturn
 from unittest import mock
 
 import httpx
 
 import exporter.budget
-import exporter.scheduler
+import exporter.durable
 import exporter.store
 from bench.maximal import MAXIMAL_CONFIG
 from exporter import taxonomy as tx
 from exporter.app import build
 from exporter.client import Client, RateLimited
 from exporter.config import Config, parse_config
-from exporter.planner import SESSION_COST_EVERY, plan
+from exporter.datasets import Publication
+from exporter.datasets import session_cost as session_cost_dataset
+from exporter.planner import plan
 from exporter.snapshot import Snapshot
 
 CONFIGS: dict[str, dict] = {
@@ -38,6 +42,9 @@ CONFIGS: dict[str, dict] = {
     # The maximal views on a budget they cannot fit: app views rotate over published days.
     "stretched": {**MAXIMAL_CONFIG, "budget": {"requests_per_day": 250}},
 }
+
+
+REQUEST_LOG = "requests.log"
 
 
 class Crash(BaseException):
@@ -74,7 +81,7 @@ def promises(cfg: Config) -> list[ViewPromise]:
         if v.view == "_detector":
             continue  # fetched, never exported
         rotated = v.dataset == tx.DATASET_APPS and p.rotation_days > 1
-        every = SESSION_COST_EVERY if v.dataset == tx.DATASET_SESSION_COST else 0.0
+        every = session_cost_dataset.EVERY if v.dataset == tx.DATASET_SESSION_COST else 0.0
         out.append(ViewPromise(v.dataset, v.view, p.rotation_days - 1 if rotated else 0, every))
     return out
 
@@ -83,7 +90,7 @@ def fill_days(cfg: Config) -> int:
     """Whole days the first fetch of every view takes beyond the first: a stretched config
     costs more than a day's budget to fill, so the plan's promises start after that."""
     p = plan(cfg)
-    first = p.round_cost + p.session_cost_per_day + 1  # every view once, and the detector
+    first = p.round_cost + p.scheduled_per_day + 1  # every view once, and the detector
     return first // p.budget_per_day
 
 
@@ -175,30 +182,35 @@ def _torn_at_fsync(before: int, die: Callable[[str], NoReturn], what: str) -> It
 
 
 def install_seams(seams: Seams) -> ExitStack:
-    """Patch the exporter's atomic write and request-log append; undo with ``.close()``."""
+    """Patch the exporter's durable writes (``exporter.durable``: every whole-file write and
+    every log append goes through it); undo with ``.close()``."""
     stack = ExitStack()
-    real_write = exporter.store.atomic_write
+    real_writer = exporter.durable.atomic_writer
 
-    def atomic_write(path: Path, data: bytes) -> None:
-        if seams.take("snapshot-write"):
-            with _torn_at_fsync(0, seams.die, "snapshot-write"):
-                real_write(path, data)
-        real_write(path, data)
+    @contextmanager
+    def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+        # Snapshots and the scheduler's state; not the request log's compaction, which
+        # also runs when the soak reads the budget metrics, outside a step.
+        if path.name != REQUEST_LOG and seams.take("snapshot-write"):
+            torn: AbstractContextManager[None] = _torn_at_fsync(0, seams.die, "snapshot-write")
+        else:
+            torn = nullcontext()
+        with torn, real_writer(path, mode) as f:
+            yield f
         if path.parent.name == "snapshots":
-            seams.durable.append(_snapshot_as_of(data))
+            seams.durable.append(_snapshot_as_of(path.read_bytes()))
 
-    real_append = exporter.budget.Budget._append
+    real_append = exporter.durable.append_durably
 
-    def append(budget: exporter.budget.Budget, t: float, endpoint: str, ident: str) -> None:
-        if seams.take("log-append"):
-            before = budget.path.stat().st_size if budget.path.exists() else 0
+    def append_durably(path: Path, data: bytes) -> None:
+        if path.name == REQUEST_LOG and seams.take("log-append"):
+            before = path.stat().st_size if path.exists() else 0
             with _torn_at_fsync(before, seams.die, "log-append"):
-                real_append(budget, t, endpoint, ident)
-        real_append(budget, t, endpoint, ident)
+                real_append(path, data)
+        real_append(path, data)
 
-    stack.enter_context(mock.patch.object(exporter.store, "atomic_write", atomic_write))
-    stack.enter_context(mock.patch.object(exporter.scheduler, "atomic_write", atomic_write))
-    stack.enter_context(mock.patch.object(exporter.budget.Budget, "_append", append))
+    stack.enter_context(mock.patch.object(exporter.durable, "atomic_writer", atomic_writer))
+    stack.enter_context(mock.patch.object(exporter.durable, "append_durably", append_durably))
     return stack
 
 
@@ -238,7 +250,7 @@ def break_component(name: str) -> ExitStack:
         real_get = Client.get
 
         def get(client: Client, endpoint: str, params: dict) -> object:
-            log = client._gate.__self__.path  # type: ignore[attr-defined]
+            log = client._spend.__self__.path  # type: ignore[attr-defined]
             size = log.stat().st_size
             try:
                 return real_get(client, endpoint, params)
@@ -249,13 +261,20 @@ def break_component(name: str) -> ExitStack:
         stack.enter_context(mock.patch.object(Client, "get", get))
     elif name == "write-in-place":
         # Snapshots written straight over the old file: a crash mid-write tears it.
-        def in_place(path: Path, data: bytes) -> None:
-            with open(path, "wb") as f:
-                f.write(data)
+        real_writer = exporter.durable.atomic_writer
+
+        @contextmanager
+        def in_place(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+            if path.parent.name != "snapshots":
+                with real_writer(path, mode) as w:
+                    yield w
+                return
+            with open(path, mode) as f:
+                yield f
                 f.flush()
                 os.fsync(f.fileno())
 
-        stack.enter_context(mock.patch.object(exporter.store, "atomic_write", in_place))
+        stack.enter_context(mock.patch.object(exporter.durable, "atomic_writer", in_place))
     elif name == "no-minute-limit":
         real_init = exporter.budget.Budget.__init__
 
@@ -279,12 +298,10 @@ def break_component(name: str) -> ExitStack:
         stack.enter_context(mock.patch.object(exporter.store.Store, "put_many", put_many))
     elif name == "lazy-detector":
         # Looks for a new day twice a day instead of every few minutes.
-        def next_detect(scheduler: exporter.scheduler.Scheduler, now: float) -> float:
+        def next_detect(days: Publication, now: float) -> float:
             return now + 12 * 3600.0
 
-        stack.enter_context(
-            mock.patch.object(exporter.scheduler.Scheduler, "_next_detect", next_detect)
-        )
+        stack.enter_context(mock.patch.object(Publication, "next_detect", next_detect))
     else:
         raise ValueError(f"unknown broken component {name!r}")
     return stack

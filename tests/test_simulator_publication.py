@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import FAKE_KEY
-from exporter.simulator.testing import client_for
+from sim_client import client_for
 
 from exporter.simulator import Fault, ManualClock, Market, PublicationSchedule, Simulator
 from exporter.simulator.publication import day_close

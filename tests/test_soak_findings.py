@@ -32,10 +32,15 @@ def test_a_request_recorded_after_a_torn_line_keeps_its_own_time(tmp_path: Path)
     log.write_bytes(b"1000.0 rankings-daily 5f97")  # a crash cut this line short
     now = [50_000.0]
     budget = Budget(30, 500, log, clock=lambda: now[0])
-    budget.acquire("app-rankings")  # recorded, sent, and the process dies before done()
+    # Recorded and sent; the process dies before the request finishes, so its finishing
+    # entry is never written (the context is entered and never left).
+    in_flight = budget.spend("app-rankings")
+    in_flight.__enter__()
+    assert log.read_bytes().count(b"\n") == 2  # the fragment ended, then our own line
     now[0] = 1000.0 + DAY + 10  # the torn line's time has left the window; ours has not
     restarted = Budget(30, 500, log, clock=lambda: now[0])
     assert restarted.used()["24h"] == 1
+    del in_flight  # only now: its cleanup would write the finishing entry
 
 
 STRETCHED = {
