@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from exporter import __version__
 from exporter.config import Config, ConfigError, check_listen, load_api_key, load_config
+from exporter.flags import add_common_flags
 from exporter.webconfig import load_web_config
 
 if TYPE_CHECKING:
@@ -91,19 +92,6 @@ def setup_logging(level: str, fmt: str, secret: str | None = None) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--config.file",
-        dest="config_file",
-        metavar="PATH",
-        help="YAML config (default: built-in defaults)",
-    )
-    p.add_argument(
-        "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
-    )
-    p.add_argument("--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"])
-
-
 def _web(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--web.listen-address",
@@ -133,14 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="poll the Data API and serve /metrics (default)")
-    _common(run)
+    add_common_flags(run)
     _web(run)
     demo = sub.add_parser("demo", help="run against the built-in simulator; no key needed")
-    _common(demo)
+    add_common_flags(demo)
     _web(demo)
     demo.add_argument("--seed", type=int, default=42)
     check = sub.add_parser("check-config", help="validate the config and print the plan")
-    _common(check)
+    add_common_flags(check)
     check.add_argument(
         "--web.config.file",
         dest="web_config_file",

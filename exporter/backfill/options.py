@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from exporter.collector import AppRankingsCollector, ModelRankingsCollector
 from exporter.config import ConfigError, parse_duration
+from exporter.flags import add_common_flags
 from exporter.periods import DAY_SECONDS
 
 FLOOR = date(2025, 1, 1)  # the first day the Data API has
@@ -82,20 +83,6 @@ class Parser(argparse.ArgumentParser):
         super().error(message.removeprefix("argument "))
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    """The flags every subcommand has."""
-    p.add_argument(
-        "--config.file",
-        dest="config_file",
-        metavar="PATH",
-        help="YAML config (default: built-in defaults)",
-    )
-    p.add_argument(
-        "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
-    )
-    p.add_argument("--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"])
-
-
 def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
     p = Parser(
         prog=prog,
@@ -104,7 +91,7 @@ def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
         "--max-block-duration=8760h FILE DIR`. Exit 3: the --apps history is "
         "not complete yet (budget); run the same command again to continue.",
     )
-    _common(p)
+    add_common_flags(p)
     p.add_argument(
         "--from",
         dest="first",
