@@ -6,7 +6,7 @@ network. ``to_json``/``from_json`` round-trip them through the on-disk state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -83,18 +83,38 @@ class Snapshot:
             window_days=m.get("window_days"),
             version=m.get("version"),
         )
-        row_type = {t.__name__: t for t in (AppRow, ModelDayRow, SessionCostRow)}.get(
-            d.get("row_type") or ""
-        )
-        rows: list[Any] = []
-        for r in d["rows"]:
-            if row_type is ModelDayRow:
-                r = {**r, "date": date.fromisoformat(r["date"])}
-            rows.append(row_type(**r))  # type: ignore[misc]
+        row_type = ROW_TYPES.get(d.get("row_type") or "")
+        if d["rows"] and row_type is None:
+            raise ValueError(f"unknown row_type {d.get('row_type')!r}")
         return cls(
             dataset=d["dataset"],
             view=d["view"],
-            rows=tuple(rows),
+            rows=tuple(_decode_row(row_type, r, i) for i, r in enumerate(d["rows"])),
             meta=meta,
             fetched_at=float(d["fetched_at"]),
         )
+
+
+ROW_TYPES: dict[str, type] = {t.__name__: t for t in (AppRow, ModelDayRow, SessionCostRow)}
+
+
+def _decode_row(row_type: Any, r: Any, i: int) -> Any:
+    """One stored row, its field types checked: a file edited by hand or written by
+    another version fails here, at load (and is moved aside), not at the first scrape."""
+    if not isinstance(r, dict):
+        raise ValueError(f"rows[{i}]: expected an object")
+    names = [f.name for f in fields(row_type)]
+    if sorted(r) != sorted(names):
+        raise ValueError(f"rows[{i}]: fields {sorted(r)}, expected {sorted(names)}")
+    values = {}
+    for f in fields(row_type):
+        v = r[f.name]
+        if f.type == "date" and isinstance(v, str):
+            v = date.fromisoformat(v)
+        elif f.type == "float" and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        ok = {"int": int, "str": str, "float": float, "date": date}[str(f.type)]
+        if not isinstance(v, ok) or isinstance(v, bool):
+            raise ValueError(f"rows[{i}].{f.name}: expected {f.type}, got {type(v).__name__}")
+        values[f.name] = v
+    return row_type(**values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import random
 from datetime import UTC, datetime, timedelta
@@ -217,6 +218,25 @@ def test_corrupt_state_file_is_moved_aside(tmp_path, caplog):
     assert list((tmp_path / "snapshots").glob("*.corrupt-*"))
     rig.run(600)  # the lost view is fetched again
     assert snaps[0].exists()
+
+
+def test_state_file_with_wrong_field_types_is_moved_aside_and_metrics_still_render(
+    tmp_path, caplog
+):
+    """Valid JSON, wrong types (edited by hand, or written by another version): refused
+    at load, like any damaged file, never left to break every scrape."""
+    rig = Rig(tmp_path)
+    rig.run(120)
+    path = next(p for p in (tmp_path / "snapshots").glob("app-rankings__*.json"))
+    d = json.loads(path.read_text())
+    d["rows"][0]["rank"] = "first"
+    path.write_text(json.dumps(d))
+    with caplog.at_level(logging.WARNING):
+        rig.exporter = rig.build()
+    assert "rows[0].rank: expected int, got str" in caplog.text and "moved aside" in caplog.text
+    assert "openrouter_model_rank{" in rig.metrics()  # the other views still serve
+    rig.run(600)  # the refused view is fetched again
+    assert "openrouter_app_rank{" in rig.metrics() and path.exists()
 
 
 def test_new_day_refreshes_views_and_old_days_are_not_refetched(tmp_path):
