@@ -33,6 +33,7 @@ class Store:
         self._lock = threading.Lock()
         self._snapshots: Mapping[Key, Snapshot] = MappingProxyType({})
         self._listeners: list[Callable[[Mapping[Key, Snapshot]], None]] = []
+        self._writable = create
         if self.dir is not None and create:
             self.dir.mkdir(parents=True, exist_ok=True)
 
@@ -50,6 +51,8 @@ class Store:
         """Read stored snapshots (only ``wanted`` views when given); returns how many."""
         if self.dir is None:
             return 0
+        if self._writable:
+            self._sweep_temp_files()
         wanted_set = set(wanted) if wanted is not None else None
         loaded: dict[Key, Snapshot] = {}
         for path in sorted(self.dir.glob("*.json")):
@@ -75,6 +78,18 @@ class Store:
         if loaded:
             self._swap(lambda current: {**current, **loaded})
         return len(loaded)
+
+    def _sweep_temp_files(self, older_than: float = 3600.0) -> None:
+        """Remove what a crash mid-write left: a temporary file is never renamed after its
+        writer died. Only old ones, since another process may be writing a fresh one."""
+        assert self.dir is not None
+        for tmp in self.dir.glob(".*.tmp"):
+            try:
+                if time.time() - tmp.stat().st_mtime > older_than:
+                    tmp.unlink()
+                    log.info("removed %s, left by an interrupted write", tmp.name)
+            except OSError:
+                continue  # gone already, or not ours to remove: harmless either way
 
     def put(self, snap: Snapshot) -> None:
         self.put_many([snap])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -237,6 +239,20 @@ def test_state_file_with_wrong_field_types_is_moved_aside_and_metrics_still_rend
     assert "openrouter_model_rank{" in rig.metrics()  # the other views still serve
     rig.run(600)  # the refused view is fetched again
     assert "openrouter_app_rank{" in rig.metrics() and path.exists()
+
+
+def test_temporary_files_left_by_a_crash_mid_write_are_removed_at_start(tmp_path):
+    rig = Rig(tmp_path)
+    rig.run(120)
+    snaps = tmp_path / "snapshots"
+    stale = snaps / ".app-rankings__x.json.0123456789ab.tmp"  # a writer died before rename
+    fresh = snaps / ".app-rankings__y.json.ba9876543210.tmp"  # another writer, mid-write
+    stale.write_text('{"dataset": "app-rank')
+    fresh.write_text('{"dataset": "app-rank')
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    rig.exporter = rig.build()
+    assert not stale.exists() and fresh.exists()
+    assert "openrouter_app_rank{" in rig.metrics()
 
 
 def test_new_day_refreshes_views_and_old_days_are_not_refetched(tmp_path):
