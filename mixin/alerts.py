@@ -69,7 +69,7 @@ def seen(q: Q, code: str, window: str, labels: str) -> str:
 
 def availability_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
     q = Q(cfg, variables=False)
-    ours = f"last_over_time({q('openrouter_exporter_build_info')}[1d])"
+    ours = q.exporters()
     return [
         alert(
             "OpenRouterExporterDown",
@@ -79,7 +79,8 @@ def availability_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
             f"Prometheus has failed to scrape {label('instance')} (job {label('job')}) for "
             "5 minutes. No OpenRouter data is being collected from it.",
             "5m",
-            "Our targets exported build_info in the last day: no job name is needed.",
+            "Our targets exported build_info in the last day (or are down since, with this "
+            "alert firing): no job name is needed.",
         ),
         alert(
             "OpenRouterExporterAbsent",
@@ -115,8 +116,6 @@ def operation_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
         f"(time() - max by (dataset, view) ({q(end, eq('dataset', d))})) > {seconds}"
         for d, seconds in sorted(t.data_max_age_seconds.items())
     )
-    used = q("openrouter_exporter_budget_used_requests", DAY_WINDOW)
-    limit = q("openrouter_exporter_budget_limit_requests", DAY_WINDOW)
     view = f"{label('dataset')} / {label('view')}"
     return [
         alert(
@@ -143,7 +142,7 @@ def operation_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
         ),
         alert(
             "OpenRouterBudgetNearlyExhausted",
-            f"{used}\n/ on (job, instance, window)\n{limit}\n> {t.budget_used_ratio}",
+            f"{q.budget_ratio(DAY_WINDOW)}\n> {t.budget_used_ratio}",
             "warning",
             f"openrouter-exporter {label('instance')} has used "
             "{{ $value | humanizePercentage }} of its daily request budget",
@@ -186,8 +185,7 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
     guard = (
         f"and on ({by(APP_VIEW)}) count by ({by(APP_VIEW)}) "
         f"({q('openrouter_app_rank', POPULAR)})\n"
-        f"and on () (count({q('up')} == 1 and on (job, instance) "
-        f"{q('openrouter_exporter_build_info')}) > 0)\n"
+        f"and on () (count({q('up')} == 1 and on (job, instance) {q.exporters()}) > 0)\n"
         f"and on () (count(min by (job, instance) ({view_up}) == 1) > 0)"
     )
     return [

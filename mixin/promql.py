@@ -27,8 +27,9 @@ APP_KEY = (*APP_VIEW, "app_id")
 APP = (*APP_KEY, "app")
 SESSION = ("app_slug", "app", "model", "turn_range")
 VIEW = ("dataset", "view")
-# Target labels: where a value was scraped from.
-TARGET = ("job", "instance")
+# The dashboards' target variables.
+JOB = 'job=~"$job"'
+INSTANCE = 'instance=~"$instance"'
 
 # Grafana's "All" for the job/instance variables: matches a series without the label
 # too (a backfill written without --label).
@@ -47,12 +48,26 @@ class Q:
         self.bridge = cfg.bridge
         self.target = [cfg.selector] if cfg.selector else []
         if variables:
-            self.target += ['job=~"$job"', 'instance=~"$instance"']
+            self.target += [JOB, INSTANCE]
 
     def __call__(self, metric: str, *matchers: str) -> str:
         """``metric{matchers, target selector}``."""
         inner = ", ".join([*matchers, *self.target])
         return f"{metric}{{{inner}}}" if inner else metric
+
+    def exporters(self) -> str:
+        """Our targets, whatever their job: those that exported build_info in the last
+        day, and those OpenRouterExporterDown is about, so a target down for over a day
+        (no build_info left in the window) is still ours and its alert keeps firing."""
+        info = self("openrouter_exporter_build_info")
+        down = self("ALERTS", 'alertname="OpenRouterExporterDown"')
+        return f"(last_over_time({info}[1d]) or on (job, instance) {down})"
+
+    def budget_ratio(self, *matchers: str) -> str:
+        """Requests sent ÷ the limit the exporter keeps, per exporter and window."""
+        used = self("openrouter_exporter_budget_used_requests", *matchers)
+        limit = self("openrouter_exporter_budget_limit_requests", *matchers)
+        return f"{used}\n/ on (job, instance, window)\n{limit}"
 
     def latest(self, metric: str, view: Sequence[str], *matchers: str) -> str:
         """The live series of each view that has them, else its newest sample within the

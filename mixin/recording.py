@@ -17,8 +17,6 @@ def recording(cfg: MixinConfig) -> list[Group]:
     q = Q(cfg, variables=False)
     share, tokens = q.model("openrouter_model_share"), q.model("openrouter_model_tokens")
     ranked = q.model("openrouter_model_tokens", 'model!="other"')
-    used = q("openrouter_exporter_budget_used_requests")
-    limit = q("openrouter_exporter_budget_limit_requests")
     requests = q("openrouter_exporter_api_requests_total")
     models = [
         rec(
@@ -67,7 +65,7 @@ def recording(cfg: MixinConfig) -> list[Group]:
     exporter = [
         rec(
             "instance:openrouter_exporter_budget_used:ratio",
-            f"{used}\n/ on (job, instance, window)\n{limit}",
+            q.budget_ratio(),
         ),
         rec(
             "endpoint_code:openrouter_exporter_api_requests:increase1h",

@@ -14,7 +14,10 @@ import yaml
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    # A dict used twice (matchLabels and the pod's labels) is written twice, not as a
+    # &id001 anchor and alias: manifests are read and patched by people.
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

@@ -183,8 +183,7 @@ def test_every_selector_honours_the_job_and_instance_variables(dash: dict) -> No
         (metric, text[:120])
         for text in texts
         for metric, matchers in selectors(text)
-        if metric != "ALERTS"
-        and not ('job=~"$job"' in matchers and 'instance=~"$instance"' in matchers)
+        if not ('job=~"$job"' in matchers and 'instance=~"$instance"' in matchers)
     ]
     assert not missing, missing
 
@@ -283,7 +282,7 @@ def test_health_panels_show_the_worst_instance() -> None:
             e = t["expr"]
             if "openrouter_exporter_view_up" in e:
                 assert "max by" not in e and "min by (dataset, view)" in e, (p["title"], e)
-            if "ALERTS" in e:
+            if 'ALERTS{alertname=~"OpenRouter.*"' in e:  # the firing-alerts count
                 assert 'severity=~"warning|critical"' in e, (p["title"], e)
 
 
@@ -325,3 +324,17 @@ def test_a_mixin_config_file_changes_selector_and_thresholds_everywhere(tmp_path
         timeout=120,
     )
     assert r.returncode != 0 and "app_topn" in r.stderr
+
+
+def test_the_budget_stat_turns_red_at_the_alerts_threshold() -> None:
+    """One threshold, written once: the panel's red step is the alert's ratio."""
+    from dataclasses import replace
+
+    from mixin.config import MixinConfig, Thresholds
+    from mixin.dashboards import dashboard_files
+
+    cfg = replace(MixinConfig(), thresholds=Thresholds(budget_used_ratio=0.7004))
+    health = json.loads(dashboard_files(cfg)["openrouter-exporter-health.json"])
+    stat = next(p for p in panels(health) if p["title"] == "Daily budget used (highest)")
+    steps = stat["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert {"color": "red", "value": 0.7004} in steps

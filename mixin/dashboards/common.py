@@ -36,7 +36,6 @@ from grafana_foundation_sdk.models.dashboard import (
 
 from mixin.config import MixinConfig
 
-JOB_MATCHER = 'job=~"$job"'
 DS = DataSourceRef(type_val="prometheus", uid="${datasource}")
 Grid = tuple[int, int, int, int]
 LICENCE_NOTE = (

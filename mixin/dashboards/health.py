@@ -37,10 +37,9 @@ CODE_429 = 'code="429"'
 
 def build(cfg: MixinConfig) -> Dashboard:
     q = Q(cfg, variables=True)
-    ours = f"last_over_time({q('openrouter_exporter_build_info')}[1d])"
     panels = [
         citation(citation_expr(q, None)),
-        *headline(q, ours),
+        *headline(cfg, q),
         budget(
             q,
             "Daily budget: used vs limit (sliding 24h)",
@@ -116,18 +115,18 @@ def build(cfg: MixinConfig) -> Dashboard:
     )
 
 
-def headline(q: Q, ours: str) -> list:
+def headline(cfg: MixinConfig, q: Q) -> list:
     by_threshold = dashboard_color(FieldColorModeId.THRESHOLDS)
-    ratio = (
-        f"{q('openrouter_exporter_budget_used_requests', DAY)} / on (job, instance, window) "
-        f"{q('openrouter_exporter_budget_limit_requests', DAY)}"
-    )
+    red = cfg.thresholds.budget_used_ratio
     rate_limited = q("openrouter_exporter_api_requests_total", CODE_429)
-    alerts = 'ALERTS{alertname=~"OpenRouter.*", alertstate="firing", severity=~"warning|critical"}'
+    # Alerts without job/instance (the market-wide DataStale) match the variables' "All".
+    alerts = q(
+        "ALERTS", 'alertname=~"OpenRouter.*"', 'alertstate="firing"', 'severity=~"warning|critical"'
+    )
     return [
         stat_panel(
             "Scrape up (worst)",
-            [target(f"min({q('up')} and on (job, instance) {ours})", "up", instant=True)],
+            [target(f"min({q('up')} and on (job, instance) {q.exporters()})", "up", instant=True)],
             (0, 3, 4, 4),
             description="Whether Prometheus scrapes every chosen exporter (the lowest `up` "
             "of the targets that export openrouter_exporter_build_info).",
@@ -168,7 +167,7 @@ def headline(q: Q, ours: str) -> list:
         ),
         stat_panel(
             "Daily budget used (highest)",
-            [target(f"max({ratio})", "24h", instant=True)],
+            [target(f"max({q.budget_ratio(DAY)})", "24h", instant=True)],
             (12, 3, 4, 4),
             color_mode=common.BigValueColorMode.VALUE,
         )
@@ -178,8 +177,8 @@ def headline(q: Q, ours: str) -> list:
             thresholds(
                 [
                     Threshold(value=None, color="green"),
-                    Threshold(value=0.75, color="orange"),
-                    Threshold(value=0.9, color="red"),
+                    Threshold(value=round(red * 5 / 6, 3), color="orange"),
+                    Threshold(value=red, color="red"),
                 ]
             )
         ),
@@ -207,13 +206,13 @@ def budget(q: Q, title: str, window: str, grid, description: str):
         title,
         [
             target(
-                f"max by (instance) ({q('openrouter_exporter_budget_used_requests', w)})",
-                "used {{instance}}",
+                f"max by (job, instance) ({q('openrouter_exporter_budget_used_requests', w)})",
+                "used {{job}} {{instance}}",
                 ref="A",
             ),
             target(
-                f"max by (instance) ({q('openrouter_exporter_budget_limit_requests', w)})",
-                "limit {{instance}}",
+                f"max by (job, instance) ({q('openrouter_exporter_budget_limit_requests', w)})",
+                "limit {{job}} {{instance}}",
                 ref="B",
             ),
         ],

@@ -13,8 +13,8 @@ from grafana_foundation_sdk.models import dashboard
 from grafana_foundation_sdk.models.dashboard import VariableOption
 
 from mixin.config import MixinConfig
-from mixin.dashboards.common import DS, JOB_MATCHER
-from mixin.promql import ALL
+from mixin.dashboards.common import DS
+from mixin.promql import ALL, JOB, Q
 
 
 def datasource_var() -> DatasourceVariable:
@@ -66,9 +66,8 @@ def custom_var(
 
 def target_vars(cfg: MixinConfig, metric: str) -> list[QueryVariable]:
     """Job and instance: several exporters (HA pair, two accounts, pods) in one place."""
-    ours = [cfg.selector] if cfg.selector else []
-    jobs = f"{metric}{{{', '.join(ours)}}}" if ours else metric
-    instances = metric + "{" + ", ".join([*ours, JOB_MATCHER]) + "}"
+    plain = Q(cfg, variables=False)
+    jobs, instances = plain(metric), plain(metric, JOB)
     return [
         query_var(
             "job",
