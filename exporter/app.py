@@ -15,7 +15,7 @@ import httpx
 
 from exporter.budget import Budget
 from exporter.client import Client
-from exporter.config import Config, ConfigError
+from exporter.config import Config
 from exporter.exposition import ExpositionCache
 from exporter.scheduler import Scheduler
 from exporter.selfmetrics import SelfMetrics
@@ -154,13 +154,19 @@ def serve_forever(
 def _reload(poller: Poller, reload: Callable[[], Exporter], server: Server) -> Poller:
     try:
         fresh = reload()
-    except ConfigError as e:
+    except Exception as e:  # a bad file, an unwritable new state_dir: never fatal
         log.error("config reload failed, keeping the running config: %s", e)
         return poller
+    handover(poller.exporter, fresh)
     poller.stop()
     server.RequestHandlerClass.endpoints = fresh.endpoints()  # type: ignore[attr-defined]
     log.info("config reloaded: %d views", len(list(fresh.scheduler.statuses())))
     return Poller(fresh)
+
+
+def handover(old: Exporter, fresh: Exporter) -> None:
+    """What a reloaded exporter keeps from the one it replaces (beyond what is on disk)."""
+    fresh.scheduler.failures.inherit(old.scheduler.failures)
 
 
 def _announce(server: Server, exporter: Exporter, web: WebSecurity | None) -> str:

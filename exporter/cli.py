@@ -22,11 +22,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exporter import __version__
-from exporter.config import Config, ConfigError, check_listen, load_api_key, load_config
+from exporter.config import (
+    Config,
+    ConfigError,
+    check_listen,
+    check_telemetry_path,
+    load_api_key,
+    load_config,
+)
 from exporter.flags import add_common_flags
 from exporter.webconfig import load_web_config
 
 if TYPE_CHECKING:
+    from exporter.app import Exporter
     from exporter.simulator import Simulator
 
 log = logging.getLogger("exporter")
@@ -150,7 +158,8 @@ def _with_web_flags(cfg: Config, args: argparse.Namespace) -> Config:
     if args.listen_address:
         web = replace(web, listen_address=check_listen(args.listen_address, "--web.listen-address"))
     if args.telemetry_path:
-        web = replace(web, telemetry_path=args.telemetry_path)
+        path = check_telemetry_path(args.telemetry_path, "--web.telemetry-path")
+        web = replace(web, telemetry_path=path)
     return replace(cfg, web=web)
 
 
@@ -160,7 +169,7 @@ def _load(args: argparse.Namespace) -> tuple[Config, str | None]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from exporter.app import Exporter, build, serve_forever
+    from exporter.app import serve_forever
 
     cfg, key = _load(args)
     setup_logging(args.log_level, args.log_format, key)
@@ -168,9 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     web = load_web_config(args.web_config_file)
     for w in cfg.warnings:
         log.warning("config: %s", w)
-    exporter = build(cfg, key)  # without a key it polls nothing, and logs why once
-    for w in exporter.scheduler.plan.warnings:
-        log.warning("plan: %s", w)
+    exporter = _build(cfg, key)  # without a key it polls nothing, and logs why once
 
     def reload() -> Exporter:
         fresh, fresh_key = _load(args)
@@ -181,9 +188,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         fresh = _with_web_flags(fresh, args)
         if fresh.web.listen_address != cfg.web.listen_address:
             log.warning("web.listen_address changed; it takes effect at the next restart")
-        return build(fresh, fresh_key)
+        return _build(fresh, fresh_key)
 
     return serve_forever(exporter, cfg.web.listen_address, reload=reload, web=web)
+
+
+def _build(cfg: Config, key: str | None) -> Exporter:
+    from exporter.app import build
+
+    exporter = build(cfg, key)
+    for w in exporter.scheduler.plan.warnings:
+        log.warning("plan: %s", w)
+    return exporter
 
 
 def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -134,11 +134,20 @@ def _listen(value: str) -> str:
     return value
 
 
-def check_listen(value: str, key: str) -> str:
+def check_flag(check: Callable[[str], str], value: str, flag: str) -> str:
+    """A flag that overrides a setting gets the setting's own check and its message."""
     try:
-        return _listen(value)
+        return check(value)
     except Invalid as e:
-        raise ConfigError(f"{key}: {e}") from None
+        raise ConfigError(f"{flag}: {e}") from None
+
+
+def check_listen(value: str, key: str) -> str:
+    return check_flag(_listen, value, key)
+
+
+def check_telemetry_path(value: str, key: str) -> str:
+    return check_flag(_telemetry_path, value, key)
 
 
 def _telemetry_path(value: str) -> str:

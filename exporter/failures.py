@@ -40,6 +40,13 @@ class Failures:
         self.unauthorized = False
         self.outage = False
 
+    def inherit(self, old: Failures) -> None:
+        """On a config reload: a 429's hold and lowered pace stay (the API's limits did not
+        reload). A rejected key's pause does not: a reload is how a new key arrives."""
+        if not old.unauthorized:
+            self.hold_until = max(self.hold_until, old.hold_until)
+        self.pace_until = max(self.pace_until, old.pace_until)
+
     def backoff(self, failures: int) -> float:
         delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, failures - 1))
         return delay * self.rng.uniform(0.8, 1.2)

@@ -91,8 +91,7 @@ class Scheduler:
     def _restore(self) -> None:
         """Serve what the store has, and only fetch what is missing or out of date."""
         keys = [v.key for v in self.views if v.planned.exported]
-        self.store.load(keys)
-        self.store.retain(keys)
+        self.store.load(keys)  # only configured views: others leave /metrics
         restore_states(self.views, self.store, self.refusals, self.no_key)
         self.days.latest = self.detector.end_date
         now = self.clock()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
+from exporter.taxonomy import DATASET_APPS, DATASET_MODELS, DATASET_SESSION_COST
+
 
 @dataclass(frozen=True, slots=True)
 class AppRow:
@@ -83,9 +85,13 @@ class Snapshot:
             window_days=m.get("window_days"),
             version=m.get("version"),
         )
-        row_type = ROW_TYPES.get(d.get("row_type") or "")
-        if d["rows"] and row_type is None:
-            raise ValueError(f"unknown row_type {d.get('row_type')!r}")
+        row_type = ROW_TYPES.get(d["dataset"])
+        if row_type is None:
+            raise ValueError(f"unknown dataset {d['dataset']!r}")
+        if d["rows"] and d.get("row_type") != row_type.__name__:
+            raise ValueError(
+                f"{d['dataset']} holds {row_type.__name__} rows, not {d.get('row_type')!r}"
+            )
         return cls(
             dataset=d["dataset"],
             view=d["view"],
@@ -95,7 +101,12 @@ class Snapshot:
         )
 
 
-ROW_TYPES: dict[str, type] = {t.__name__: t for t in (AppRow, ModelDayRow, SessionCostRow)}
+# The one row type each dataset holds: a file that says otherwise is refused at load.
+ROW_TYPES: dict[str, type] = {
+    DATASET_APPS: AppRow,
+    DATASET_MODELS: ModelDayRow,
+    DATASET_SESSION_COST: SessionCostRow,
+}
 
 
 def _decode_row(row_type: Any, r: Any, i: int) -> Any:

@@ -50,6 +50,7 @@ class Store:
     def load(self, wanted: Iterable[Key] | None = None) -> int:
         """Read stored snapshots (only ``wanted`` views when given); returns how many."""
         if self.dir is None:
+            self._swap(dict)
             return 0
         if self._writable:
             self._sweep_temp_files()
@@ -65,6 +66,9 @@ class Store:
                 if snap.key != key:
                     raise ValueError(f"file holds {snap.key}, not {key}")
             except Exception as e:  # any damage: move aside, keep going
+                if not self._writable:  # a dry run, a backfill's estimate: only look
+                    log.warning("state file %s is unreadable (%s); skipped", path, str(e)[:200])
+                    continue
                 aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
                 os.replace(path, aside)
                 log.warning(
@@ -75,8 +79,8 @@ class Store:
                 )
                 continue
             loaded[key] = snap
-        if loaded:
-            self._swap(lambda current: {**current, **loaded})
+        # Always one swap, even of nothing: listeners render the exposition once at start.
+        self._swap(lambda current: {**current, **loaded})
         return len(loaded)
 
     def _sweep_temp_files(self, older_than: float = 3600.0) -> None:
@@ -104,11 +108,6 @@ class Store:
                     json.dumps(snap.to_json(), ensure_ascii=False).encode("utf-8"),
                 )
         self._swap(lambda current: {**current, **{s.key: s for s in snaps}})
-
-    def retain(self, keys: Iterable[Key]) -> None:
-        """Forget views no longer configured (their series disappear from /metrics)."""
-        keep = set(keys)
-        self._swap(lambda current: {k: v for k, v in current.items() if k in keep})
 
     def _swap(self, change: Callable[[Mapping[Key, Snapshot]], dict[Key, Snapshot]]) -> None:
         # Listeners run under the lock so a slower render can never overwrite a newer one.

@@ -14,9 +14,10 @@ import httpx
 import pytest
 from conftest import FAKE_KEY, FakeClock, drive
 
-from exporter.app import Exporter, build
+from exporter.app import Exporter, build, handover
 from exporter.config import parse_config
 from exporter.simulator import Fault, Simulator
+from exporter.store import Store
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 CFG = {
@@ -253,6 +254,47 @@ def test_temporary_files_left_by_a_crash_mid_write_are_removed_at_start(tmp_path
     rig.exporter = rig.build()
     assert not stale.exists() and fresh.exists()
     assert "openrouter_app_rank{" in rig.metrics()
+
+
+def test_a_reload_keeps_a_429s_hold(tmp_path):
+    """SIGHUP during a Retry-After wait: the reloaded exporter waits it out too."""
+    rig = Rig(tmp_path)
+    rig.sim.faults.add(Fault.rate_limited(1200), path="/datasets/app-rankings")
+    rig.run(120)
+    limited = next(t for t, ep in rig.sent if ep == "app-rankings")
+    fresh = rig.build()
+    handover(rig.exporter, fresh)
+    rig.exporter = fresh
+    n = len(rig.sent)
+    rig.run(1500)
+    after = [t for t, _ in rig.sent[n:]]
+    assert after and min(after) >= limited + 1200, (limited, after[:3])
+
+
+def test_a_file_holding_another_datasets_rows_is_moved_aside(tmp_path, caplog):
+    rig = Rig(tmp_path)
+    rig.run(120)
+    snaps = tmp_path / "snapshots"
+    apps = json.loads(next(snaps.glob("app-rankings__*.json")).read_text())
+    models = snaps / "rankings-daily__daily.json"
+    models.write_text(json.dumps({**apps, "dataset": "rankings-daily", "view": "daily"}))
+    with caplog.at_level(logging.WARNING):
+        rig.exporter = rig.build()  # it used to load, then fail in the first render
+    assert "rankings-daily holds ModelDayRow rows, not 'AppRow'" in caplog.text
+    assert not models.exists() and list(snaps.glob("rankings-daily__daily.json.corrupt-*"))
+    assert "openrouter_app_rank{" in rig.metrics()
+
+
+def test_a_read_only_store_never_moves_a_file(tmp_path, caplog):
+    """The backfill's estimate reads the live exporter's state: it must not touch it."""
+    rig = Rig(tmp_path)
+    rig.run(120)
+    path = next((tmp_path / "snapshots").glob("*.json"))
+    path.write_text('{"dataset": "app-rank')
+    with caplog.at_level(logging.WARNING):
+        Store(tmp_path, create=False).load()
+    assert path.exists() and not list((tmp_path / "snapshots").glob("*.corrupt-*"))
+    assert "unreadable" in caplog.text and "skipped" in caplog.text
 
 
 def test_new_day_refreshes_views_and_old_days_are_not_refetched(tmp_path):

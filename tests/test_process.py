@@ -140,6 +140,26 @@ def test_bad_config_on_reload_one_log_line_and_keeps_serving(tmp_path, sim_serve
     assert "apps.windows[0]" in out
 
 
+def test_reload_to_a_state_dir_that_cannot_be_created_keeps_serving(tmp_path, sim_server):
+    """Not a config error but an OS one (the new state_dir is under a file): logged, and
+    the running config kept, as for any failed reload."""
+    _, server = sim_server
+    proc, url, path = start(tmp_path, server.url, FAKE_KEY)
+    (tmp_path / "a-file").write_text("")
+    try:
+        wait_for(f"{url}/metrics", lambda r: "openrouter_app_rank{" in r.text)
+        cfg = yaml.safe_load(path.read_text())
+        path.write_text(yaml.safe_dump({**cfg, "state_dir": str(tmp_path / "a-file" / "s")}))
+        proc.p.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        assert proc.p.poll() is None, proc.output()
+        r = httpx.get(f"{url}/metrics")
+        assert r.status_code == 200 and "openrouter_app_rank{" in r.text
+    finally:
+        assert proc.stop() == 0
+    assert proc.output().count("config reload failed") == 1, proc.output()
+
+
 def test_bad_config_at_start_exits_2(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("budget:\n  reserve: 2\n")
@@ -242,6 +262,19 @@ def test_bad_listen_flag_exits_2_with_a_clear_message():
     )
     assert r.returncode == 2
     assert "--web.listen-address: 'localhost:http' is not an address" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("path", ["metrics", "/"])
+def test_bad_telemetry_path_flag_exits_2_like_the_same_value_in_the_config(path):
+    r = subprocess.run(
+        [sys.executable, "-m", "exporter", f"--web.telemetry-path={path}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert r.returncode == 2
+    assert f"--web.telemetry-path: {path!r} must start with / and not be /" in r.stderr
     assert "Traceback" not in r.stderr
 
 
