@@ -298,6 +298,11 @@ def test_no_key_says_why_and_nothing_is_polled(tmp_path):
     states = {s.text for s in dom.by_id("views").all(cls="st")}
     assert states == {"– not polled: no API key"}
     assert "No model rankings yet." in dom.by_id("models").text
+    # The banner says it once; the rows do not repeat it (one summary line per dataset).
+    views = dom.by_id("views")
+    assert "error" not in [th.text for th in views.all("th")]
+    assert "OPENROUTER_API_KEY" not in "".join(td.text for td in views.all("td"))
+    assert len(views.all("li")) == len(views.all("details"))
 
 
 def test_demo_never_credits_openrouter_for_simulated_data(tmp_path):

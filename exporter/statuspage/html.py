@@ -276,8 +276,9 @@ def next_refresh_html(r: ViewRow, now: float) -> str:
 
 
 def news(r: ViewRow) -> str | None:
-    """The error, unless the state already says all of it."""
-    return None if r.state is State.UNAUTHORIZED else r.error
+    """The error, unless the state already says all of it: a missing or rejected key is
+    the banner's, and summarised once per dataset, not repeated in every row."""
+    return None if r.state in (State.UNAUTHORIZED, State.NO_KEY) else r.error
 
 
 def view_row_html(r: ViewRow, now: float, with_errors: bool) -> str:
