@@ -67,6 +67,18 @@ def escape_label(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
+def unique_apps(snap: Snapshot) -> list[AppRow]:
+    """A view's apps, each once, in the API's order: pages fetched across a data change
+    can repeat an app, and the first page's row is the one kept."""
+    seen: set[int] = set()
+    rows = []
+    for r in snap.rows:
+        if isinstance(r, AppRow) and r.app_id not in seen:
+            seen.add(r.app_id)
+            rows.append(r)
+    return rows
+
+
 def label_string(names: Sequence[str], values: Sequence[str]) -> str:
     return ",".join(f'{n}="{escape_label(v)}"' for n, v in zip(names, values, strict=True))
 
@@ -122,11 +134,7 @@ class AppRankingsCollector:
             self.LABELS[:4], [view.window, view.sort, view.category_label, view.subcategory_label]
         )
         rank, tokens, requests = [], [], []
-        seen: set[int] = set()
-        for r in snap.rows:
-            if not isinstance(r, AppRow) or r.app_id in seen:
-                continue  # pages fetched across a data change can repeat an app
-            seen.add(r.app_id)
+        for r in unique_apps(snap):
             labels = f'{base},app_id="{r.app_id}",app="{escape_label(r.app_name)}"'
             rank.append(sample_line(self.RANK.name, labels, r.rank))
             tokens.append(sample_line(self.TOKENS.name, labels, float(r.total_tokens)))

@@ -21,6 +21,11 @@ def utc_day(ts: float) -> date:
     return datetime.fromtimestamp(ts, UTC).date()
 
 
+def utc_minute(ts: float) -> str:
+    """An instant as people read it in logs and on the page: ``2026-05-12 02:00 UTC``."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def day_start(d: date) -> int:
     """00:00 UTC of ``d``, in Unix seconds."""
     return calendar.timegm(d.timetuple())

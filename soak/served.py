@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from exporter.collector import escape_label
+
 Key = tuple[str, str]
 
 _LABEL = rb'"((?:[^"\\]|\\.)*)"'
@@ -69,12 +71,8 @@ class RowCounter:
             needle = b"\n" + family + b"{" + (labels or b"?") + b",app_id="
         elif dataset == "rankings-daily":
             family = b"openrouter_model_tokens"
-            needle = b"\n" + family + b'{view="' + _escape(view) + b'",'
+            needle = b"\n" + family + b'{view="' + escape_label(view).encode() + b'",'
         else:
             family = b"openrouter_session_median_cost_dollars"
             needle = b"\n" + family + b"{"
         return _section(text, family).count(needle)
-
-
-def _escape(value: str) -> bytes:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').encode()

@@ -427,7 +427,7 @@ def test_shared_budget_limits_the_backfill_and_says_when_to_resume(tmp_path, sim
     ours = [x.split() for x in log.read_text().splitlines() if "backfill/" in x]
     assert len(ours) == 2 * 8 and len({x[2] for x in ours}) == 8
     assert "Run the same command again after" in r.err
-    assert bf.utc(oldest + 86400) in r.err  # when the exporter's first request expires
+    assert bf.utc_minute(oldest + 86400) in r.err  # when the exporter's first request expires
     assert "3 app requests left" in r.err
     # What was fetched is in the file: the newest days first.
     s = read_samples(out)

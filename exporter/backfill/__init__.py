@@ -17,7 +17,7 @@ keeps its progress in ``state_dir/backfill-apps/`` and resumes where the last ru
 """
 
 from exporter.backfill.cli import main
-from exporter.backfill.estimate import LogUsage, estimate_finish, utc
+from exporter.backfill.estimate import LogUsage, estimate_finish
 from exporter.backfill.fetch import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from exporter.backfill.history import (
     Shown,
@@ -28,7 +28,7 @@ from exporter.backfill.history import (
 )
 from exporter.backfill.options import FLOOR, Options, UsageError
 from exporter.backfill.run import Backfill, run
-from exporter.periods import bucket_start, latest_complete
+from exporter.periods import bucket_start, latest_complete, utc_minute
 
 __all__ = [
     "EXIT_FAILED",
@@ -50,5 +50,5 @@ __all__ = [
     "run",
     "shown_intervals",
     "split_windows",
-    "utc",
+    "utc_minute",
 ]

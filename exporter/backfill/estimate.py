@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from exporter.backfill.history import Window, model_windows, sample_range
@@ -17,7 +17,8 @@ from exporter.backfill.progress import AppProgress
 from exporter.backfill.sizing import instant_bytes
 from exporter.budget import read_log
 from exporter.config import MAX_WINDOW_DAYS, AppView, Config
-from exporter.periods import DAY_SECONDS
+from exporter.durations import format_duration
+from exporter.periods import DAY_SECONDS, utc_minute
 from exporter.snapshot import Snapshot
 from exporter.store import Store
 
@@ -63,19 +64,8 @@ def progress_line(
     finish = estimate_finish(remaining, now, per_minute, per_day, usage)
     return (
         f"apps: {done}/{total} requests done, {remaining} remaining; "
-        f"{usage.day}/{per_day} used in the last 24 hours; estimated finish {utc(finish)}"
+        f"{usage.day}/{per_day} used in the last 24 hours; estimated finish {utc_minute(finish)}"
     )
-
-
-def utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def duration(seconds: int) -> str:
-    for unit, size in (("d", DAY_SECONDS), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def size(n: float) -> str:
@@ -140,7 +130,8 @@ def describe(cfg: Config, opts: Options, plan: RequestPlan, now: float) -> str:
     instants = max(0, t1 - t0) / opts.step
     lines = [
         f"data days {opts.first} … {opts.last} ({len(plan.app_days)} days); a sample every "
-        f"{duration(opts.step)} from {utc(t0)} to {utc(t1)} (not the last 3 hours)",
+        f"{format_duration(opts.step)} from {utc_minute(t0)} to {utc_minute(t1)} "
+        "(not the last 3 hours)",
         f"model views (rankings-daily, windows of at most {MAX_WINDOW_DAYS} days): "
         f"{plan.model_requests} requests",
     ]
@@ -187,5 +178,5 @@ def _budget_line(cfg: Config, plan: RequestPlan, now: float) -> str:
     return (
         f"total: {plan.remaining} requests; budget {per_day}/day and {per_minute}/min "
         f"after the reserve, {usage.day} used in the last 24 hours (shared with the "
-        f"exporter via {log_path}); estimated finish {utc(finish)}"
+        f"exporter via {log_path}); estimated finish {utc_minute(finish)}"
     )

@@ -18,13 +18,14 @@ from typing import TextIO, TypeVar
 
 import httpx
 
-from exporter.backfill.estimate import LOG_TAG, RequestPlan, progress_line, read_log_usage, utc
+from exporter.backfill.estimate import LOG_TAG, RequestPlan, progress_line, read_log_usage
 from exporter.backfill.history import ModelFetch
 from exporter.backfill.options import FLOOR, Options
 from exporter.backfill.progress import AppProgress
 from exporter.budget import Budget, BudgetExhausted
 from exporter.client import ApiError, Client, RateLimited, Unauthorized
 from exporter.config import Config, ModelView
+from exporter.periods import utc_minute
 from exporter.snapshot import ModelDayRow
 
 SHORT_WAIT = 90.0  # budget waits up to this long (the per-minute window) are sat out
@@ -114,12 +115,12 @@ class Fetcher:
         now = self.clock()
         if wait <= SHORT_WAIT or (self.opts.wait and math.isfinite(wait)):
             if wait > 10:
-                self.say(f"{why}; waiting until {utc(now + wait)}")
+                self.say(f"{why}; waiting until {utc_minute(now + wait)}")
             self.sleep(wait + 0.01)
             if wait > 10:
                 self.say("resumed")
             return
-        when = f" after {utc(now + wait)}" if math.isfinite(wait) else " later"
+        when = f" after {utc_minute(now + wait)}" if math.isfinite(wait) else " later"
         again = f"Run the same command again{when} to continue, or add --wait to keep going"
         if self.opts.apps:
             again = f"App rankings fetched so far are saved in {self.progress.dir}. {again}"

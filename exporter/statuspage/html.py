@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from html import escape
 
+from exporter.periods import utc_minute
 from exporter.statuspage.market import Bar, Chart, Market, WatchTable
 from exporter.statuspage.model import (
     Banner,
@@ -78,12 +79,8 @@ def compact(n: float) -> str:
     return f"{n:.0f}"
 
 
-def utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def utc_dt(dt: datetime | None) -> str:
-    return utc(dt.timestamp()) if dt else "—"
+    return utc_minute(dt.timestamp()) if dt else "—"
 
 
 def day(d: date | None) -> str:
@@ -109,7 +106,7 @@ def relative(ts: float, now: float) -> str:
 def when(ts: float | None, now: float) -> str:
     if ts is None:
         return "—"
-    return f'<span title="{utc(ts)}">{relative(ts, now)}</span>'
+    return f'<span title="{utc_minute(ts)}">{relative(ts, now)}</span>'
 
 
 def citation(source: str, as_of: datetime | None, demo: bool) -> str:
@@ -131,7 +128,7 @@ def prose(text: str) -> str:
 def banner_html(b: Banner, now: float) -> str:
     nxt = ""
     if b.next_try is not None:
-        nxt = f" <b>Next try: {utc(b.next_try)} ({relative(b.next_try, now)}).</b>"
+        nxt = f" <b>Next try: {utc_minute(b.next_try)} ({relative(b.next_try, now)}).</b>"
     return (
         f'<div class="banner {b.tone}" role="status">{icon(b.icon)}'
         f"<div><b>{esc(b.title)}</b><p>{prose(b.text)}{nxt}</p></div></div>"
@@ -359,7 +356,7 @@ def footer_html(m: PageModel) -> str:
     )
     return (
         f'<footer><div class="wrap">Grafana dashboards, alerts and the compose stack: '
-        f"<code>{DASHBOARDS}</code>. {data} Page generated {utc(m.now)}; reload for fresh "
+        f"<code>{DASHBOARDS}</code>. {data} Page generated {utc_minute(m.now)}; reload for fresh "
         "figures.</div></footer>"
     )
 

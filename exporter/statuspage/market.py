@@ -1,8 +1,9 @@
 """The market at a glance, from the snapshots the exporter already holds: top models by
 share, top apps of a popular view, and the watchlist's current ranks.
 
-Everything here is derived with the collector's own helpers (``model_period``, the rank
-order, the app de-duplication), so a figure on the page is the figure on ``/metrics``.
+The figures come from the collector's own helpers (``model_period`` for a model view's
+period, ``unique_apps`` for an app view's rows) and its rank order (``other`` has no
+rank), so a figure on the page is the figure on ``/metrics``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from exporter import taxonomy as tx
-from exporter.collector import ModelPeriod, model_period
+from exporter.collector import ModelPeriod, model_period, unique_apps
 from exporter.config import AppView, Config, ModelView
 from exporter.snapshot import AppRow, Snapshot
 from exporter.watchlist import watched_models_in
@@ -120,13 +121,7 @@ def _model_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
 
 
 def _app_rows(snap: Snapshot) -> list[AppRow]:
-    seen: set[int] = set()
-    rows = []
-    for r in sorted(snap.rows, key=lambda r: r.rank):
-        if isinstance(r, AppRow) and r.app_id not in seen:  # as the collector de-duplicates
-            seen.add(r.app_id)
-            rows.append(r)
-    return rows
+    return sorted(unique_apps(snap), key=lambda r: r.rank)
 
 
 def _popularity(v: AppView) -> tuple[bool, bool, int]:
