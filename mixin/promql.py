@@ -8,6 +8,11 @@ Three rules hold for every query built here:
   with a new address) serve the same global market. Market values are taken with
   ``max by (<data labels>)``, never summed across targets, and rank changes compare data
   labels only, so a new ``instance`` keeps its history.
+- **Newest data wins.** Exporters refresh on their own schedules, and one that fails
+  keeps serving its last good data: for a while two exporters can hold different days.
+  Per view, only the targets whose data is the most recently fetched
+  (``openrouter_data_as_of_timestamp_seconds``) count, so a sum never mixes two days (a
+  view no target has an as_of for counts every target).
 - **Bridging.** A backfilled history has one sample per ``--step`` (1h), while a plain
   selector looks back only 5 minutes. ``latest()`` returns the live series where a view
   has fresh samples and the newest sample within the bridge window elsewhere, so charts
@@ -27,6 +32,7 @@ APP_KEY = (*APP_VIEW, "app_id")
 APP = (*APP_KEY, "app")
 SESSION = ("app_slug", "app", "model", "turn_range")
 VIEW = ("dataset", "view")
+AS_OF = "openrouter_data_as_of_timestamp_seconds"
 # The dashboards' target variables.
 JOB = 'job=~"$job"'
 INSTANCE = 'instance=~"$instance"'
@@ -75,9 +81,25 @@ class Q:
         s = self(metric, *matchers)
         return f"({s} or (last_over_time({s}[{self.bridge}]) unless on ({by(view)}) {s}))"
 
-    def market(self, metric: str, labels: Sequence[str], view: Sequence[str], *m: str) -> str:
+    def newest(self, metric: str, view: Sequence[str], dataset: str, *m: str) -> str:
+        """``latest()`` of the targets holding each view's most recently fetched data."""
+        series = self.latest(metric, view, *m)
+        as_of = self.latest(AS_OF, VIEW, f'dataset="{dataset}"')
+        newest = f"({as_of} == on (view) group_left () max by (view) ({as_of}))"
+        if dataset == "app-rankings":  # app series carry the view's parts, not its name
+            info = self.latest("openrouter_app_view_info", ("view",))
+            newest = f"({info} and on (job, instance, view) {newest})"
+            as_of = f"({info} and on (job, instance, view) {as_of})"
+        return (
+            f"(({series} and on ({by(('job', 'instance', *view))}) {newest}) "
+            f"or ({series} unless on ({by(view)}) {as_of}))"
+        )
+
+    def market(
+        self, metric: str, labels: Sequence[str], view: Sequence[str], dataset: str, *m: str
+    ) -> str:
         """One series per data label set, whichever exporters serve it."""
-        return f"max by ({by(labels)}) ({self.latest(metric, view, *m)})"
+        return f"max by ({by(labels)}) ({self.newest(metric, view, dataset, *m)})"
 
     def ago(self, metric: str, labels: Sequence[str], offset: str, *matchers: str) -> str:
         """The value ``offset`` ago, tolerating gaps, matched on data labels only."""
@@ -87,13 +109,14 @@ class Q:
     # --- the market series --------------------------------------------------------
 
     def model(self, metric: str, *matchers: str) -> str:
-        return self.market(metric, MODEL, ("view",), *matchers)
+        return self.market(metric, MODEL, ("view",), "rankings-daily", *matchers)
 
     def app(self, metric: str, *matchers: str) -> str:
-        return self.market(metric, APP, APP_VIEW, *matchers)
+        return self.market(metric, APP, APP_VIEW, "app-rankings", *matchers)
 
     def session(self, *matchers: str) -> str:
-        return self.market("openrouter_session_median_cost_dollars", SESSION, (), *matchers)
+        metric = "openrouter_session_median_cost_dollars"
+        return self.market(metric, SESSION, (), "session-cost", *matchers)
 
     def meta(self, metric: str, *matchers: str, agg: str = "max") -> str:
         """Per-view freshness facts (as_of, end date) across exporters."""
