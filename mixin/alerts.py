@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mixin.config import MixinConfig
-from mixin.promql import APP, APP_KEY, APP_VIEW, MODEL, Q, by
+from mixin.promql import APP_KEY, APP_RANK, APP_VIEW, MODEL_RANK, Q, by, change_record
 from mixin.yamlout import Group
 
 POPULAR = 'sort="popular"'
@@ -172,26 +172,22 @@ def operation_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
 def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
     q, t = Q(cfg, variables=False), cfg.thresholds
     n, app = t.app_top_n, clean("app")
-    now = q.app("openrouter_app_rank", POPULAR)
-    then = q.ago("openrouter_app_rank", APP, "1d", POPULAR)
-    change = 'app:openrouter_app_rank:change1d{sort="popular"}'
+    now = f"{APP_RANK.recorded()}{{{POPULAR}}}"
+    then = f"{APP_RANK.recorded('ago1d')}{{{POPULAR}}}"
+    change = f"{change_record(APP_RANK, '1d')}{{{POPULAR}}}"
     ranking = f"{label('window')} {RANKING}"
     who = f"App {app} (id {label('app_id')})"
-    had_history = (
-        f"count by ({by(APP_VIEW)}) "
-        f"(last_over_time({q('openrouter_app_rank', POPULAR)}[{cfg.bridge}] offset 1d))"
-    )
+    views = by(APP_VIEW)
     view_up = q("openrouter_exporter_view_up", eq("dataset", "app-rankings"))
     guard = (
-        f"and on ({by(APP_VIEW)}) count by ({by(APP_VIEW)}) "
-        f"({q('openrouter_app_rank', POPULAR)})\n"
+        f"and on ({views}) count by ({views}) ({now})\n"
         f"and on () (count({q('up')} == 1 and on (job, instance) {q.exporters()}) > 0)\n"
         f"and on () (count(min by (job, instance) ({view_up}) == 1) > 0)"
     )
     return [
         alert(
             "OpenRouterAppRankDropped",
-            f"-{change} >= {t.app_rank_drop_positions}\nand\n({now} + {change}) <= {n}",
+            f"-{change} >= {t.app_rank_drop_positions}\nand on ({by(APP_KEY)})\n{then} <= {n}",
             "info",
             f"{app} fell {{{{ $value }}}} places in the {ranking} app ranking",
             f"{who} lost {{{{ $value }}}} places in one day in the {ranking} popular app "
@@ -201,8 +197,8 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
         ),
         alert(
             "OpenRouterAppEnteredTopN",
-            f"(\n{now} <= {n}\nunless on ({by(APP_KEY)})\n({then} <= {n})\n)\n"
-            f"and on ({by(APP_VIEW)})\n{had_history}",
+            f"{now} <= {n}\nunless on ({by(APP_KEY)}) {then} <= {n}\n"
+            f"and on ({views}) count by ({views}) ({then})",
             "info",
             f"{app} entered the top {n} of the {ranking} app ranking at #{{{{ $value }}}}",
             f"{who} is #{{{{ $value }}}} in the {ranking} popular app ranking; a day ago it "
@@ -212,7 +208,7 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
         ),
         alert(
             "OpenRouterAppLeftTopN",
-            f"(\n{then} <= {n}\nunless on ({by(APP_KEY)})\n({now} <= {n})\n)\n{guard}",
+            f"{then} <= {n}\nunless on ({by(APP_KEY)}) {now} <= {n}\n{guard}",
             "info",
             f"{app} left the top {n} of the {ranking} app ranking",
             f"{who} was #{{{{ $value }}}} a day ago in the {ranking} popular app ranking "
@@ -256,18 +252,14 @@ def moved(change: str, places: int) -> str:
 def model_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
     q, t = Q(cfg, variables=False), cfg.thresholds
     n, model = t.model_top_n, clean("model")
-    now = q.model("openrouter_model_rank")
-    then = q.ago("openrouter_model_rank", MODEL, "1d")
-    change = "model:openrouter_model_rank:change1d"
+    now, then = MODEL_RANK.recorded(), MODEL_RANK.recorded("ago1d")
+    change = change_record(MODEL_RANK, "1d")
     ranking = f"the {label('view')} model ranking"
-    had_history = (
-        f"count by (view) (last_over_time({q('openrouter_model_rank')}[{cfg.bridge}] offset 1d))"
-    )
     return [
         alert(
             "OpenRouterModelRankChanged",
             moved(change, t.model_rank_change_positions)
-            + f"\nand\n(\n{now} <= {n}\nor\n({now} + {change}) <= {n}\n)",
+            + f"\nand on (view, model)\n({now} <= {n} or {then} <= {n})",
             "info",
             f"{model}: rank change {SIGNED} in {ranking}",
             f"Model {model} changed rank by {SIGNED} (positive = up) in one day in the "
@@ -277,8 +269,8 @@ def model_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
         ),
         alert(
             "OpenRouterNewTopModel",
-            f"(\n{now} <= {n}\nunless on (view, model)\n({then} <= {n})\n)\n"
-            f"and on (view)\n{had_history}",
+            f"{now} <= {n}\nunless on (view, model) {then} <= {n}\n"
+            f"and on (view) count by (view) ({then})",
             "info",
             f"{model} is new in the top {n} of {ranking} at #{{{{ $value }}}}",
             f"Model {model} (author {label('author')}) is #{{{{ $value }}}} by tokens in the "
@@ -323,5 +315,9 @@ def watch_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
 def alert_groups(cfg: MixinConfig) -> list[Group]:
     return [
         Group("openrouter-exporter-alerts", availability_alerts(cfg) + operation_alerts(cfg)),
-        Group("openrouter-market-alerts", app_alerts(cfg) + model_alerts(cfg) + watch_alerts(cfg)),
+        Group(
+            "openrouter-market-alerts",
+            app_alerts(cfg) + model_alerts(cfg) + watch_alerts(cfg),
+            interval=cfg.market_rule_interval,
+        ),
     ]

@@ -51,6 +51,12 @@ class MixinConfig:
     # The longest gap between two samples of a dataset series that queries bridge: the
     # step of a backfilled history (`backfill --step`, default 1h), and scrape gaps.
     bridge: str = "1h"
+    # The longest scrape gap (a failed scrape, a restart) the recorded market series
+    # bridge, so an alert's `for:` is not reset by one missed scrape.
+    gap: str = "10m"
+    # How often the market rules run. The data changes a few times a day and the exporter
+    # is scraped once a minute (prometheus/prometheus.yml): more often buys nothing but CPU.
+    market_rule_interval: str = "1m"
     thresholds: Thresholds = field(default_factory=Thresholds)
     dashboard_uids: dict[str, str] = field(
         default_factory=lambda: {

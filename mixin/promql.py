@@ -1,27 +1,34 @@
 """PromQL building blocks shared by the dashboards, the recording rules and the alerts.
 
-Three rules hold for every query built here:
+The hard part is done once, by the recording rules (mixin.recording): for each dataset
+family they record ``openrouter:<family>:latest``, the market as the newest data shows it,
+with data labels only. Panels and alerts read those series and stay short.
 
-- **Targets.** A selector carries the mixin's target selector and, on dashboards, the
-  ``$job``/``$instance`` variables; nothing else names a job.
+Rules that hold for every query built here:
+
+- **Targets.** A raw selector carries the mixin's target selector and, on dashboards, the
+  ``$job``/``$instance`` variables; nothing else names a job. Recorded series carry no
+  target labels: they are the market, whichever exporters served it.
 - **De-duplication.** Several exporters (an HA pair, two accounts, a pod that restarted
   with a new address) serve the same global market. Market values are taken with
   ``max by (<data labels>)``, never summed across targets, and rank changes compare data
   labels only, so a new ``instance`` keeps its history.
-- **Newest data wins.** Exporters refresh on their own schedules, and one that fails
-  keeps serving its last good data: for a while two exporters can hold different days.
-  Per view, only the targets whose data is the most recently fetched
-  (``openrouter_data_as_of_timestamp_seconds``) count, so a sum never mixes two days (a
-  view no target has an as_of for counts every target).
-- **Bridging.** A backfilled history has one sample per ``--step`` (1h), while a plain
-  selector looks back only 5 minutes. ``latest()`` returns the live series where a view
-  has fresh samples and the newest sample within the bridge window elsewhere, so charts
-  are continuous over backfilled days and rows that left a live ranking do not linger.
+- **Newest data wins, by the day it covers.** Exporters refresh on their own schedules and
+  one that fails keeps serving its last good data, so two exporters can hold different
+  days. Per view, only the exporters holding the newest day
+  (``openrouter_data_end_date_timestamp_seconds``) count, and among them the most
+  recently fetched answer (``openrouter_data_as_of_timestamp_seconds``, the time of the
+  request, not of the data): a sum never mixes two days.
+- **History.** Rules only run at the present, so a backfilled history (one sample per
+  ``backfill --step``, 1h) and a Prometheus without our rules have no recorded series.
+  Dashboard queries fall back to the raw series there (``Q.shown``), bridged over the
+  step with ``last_over_time``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mixin.config import MixinConfig
 
@@ -32,7 +39,9 @@ APP_KEY = (*APP_VIEW, "app_id")
 APP = (*APP_KEY, "app")
 SESSION = ("app_slug", "app", "model", "turn_range")
 VIEW = ("dataset", "view")
+TARGET = ("job", "instance")
 AS_OF = "openrouter_data_as_of_timestamp_seconds"
+END_DATE = "openrouter_data_end_date_timestamp_seconds"
 # The dashboards' target variables.
 JOB = 'job=~"$job"'
 INSTANCE = 'instance=~"$instance"'
@@ -46,6 +55,46 @@ def by(labels: Sequence[str]) -> str:
     return ", ".join(labels)
 
 
+def matchers(*ms: str) -> str:
+    return f"{{{', '.join(ms)}}}" if ms else ""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A dataset's metric family: its data labels and the labels that name its view."""
+
+    metric: str
+    labels: tuple[str, ...]
+    view: tuple[str, ...]
+    dataset: str
+
+    @property
+    def name(self) -> str:
+        return self.metric.removeprefix("openrouter_")
+
+    def recorded(self, op: str = "latest") -> str:
+        return f"openrouter:{self.name}:{op}"
+
+
+MODEL_RANK = Family("openrouter_model_rank", MODEL, ("view",), "rankings-daily")
+MODEL_TOKENS = Family("openrouter_model_tokens", MODEL, ("view",), "rankings-daily")
+MODEL_SHARE = Family("openrouter_model_share", MODEL, ("view",), "rankings-daily")
+APP_RANK = Family("openrouter_app_rank", APP, APP_VIEW, "app-rankings")
+APP_TOKENS = Family("openrouter_app_tokens", APP, APP_VIEW, "app-rankings")
+APP_REQUESTS = Family("openrouter_app_requests", APP, APP_VIEW, "app-rankings")
+SESSION_COST = Family("openrouter_session_median_cost_dollars", SESSION, (), "session-cost")
+FAMILIES = (
+    MODEL_RANK,
+    MODEL_TOKENS,
+    MODEL_SHARE,
+    APP_RANK,
+    APP_TOKENS,
+    APP_REQUESTS,
+    SESSION_COST,
+)
+BY_METRIC = {f.metric: f for f in FAMILIES}
+
+
 class Q:
     """Query builder for one context (dashboards with variables, or rules without)."""
 
@@ -56,10 +105,9 @@ class Q:
         if variables:
             self.target += [JOB, INSTANCE]
 
-    def __call__(self, metric: str, *matchers: str) -> str:
-        """``metric{matchers, target selector}``."""
-        inner = ", ".join([*matchers, *self.target])
-        return f"{metric}{{{inner}}}" if inner else metric
+    def __call__(self, metric: str, *ms: str) -> str:
+        """``metric{matchers, target selector}``: a raw series of our exporters."""
+        return metric + matchers(*ms, *self.target)
 
     def exporters(self) -> str:
         """Our targets, whatever their job: those that exported build_info in the last
@@ -69,69 +117,68 @@ class Q:
         down = self("ALERTS", 'alertname="OpenRouterExporterDown"')
         return f"(last_over_time({info}[1d]) or on (job, instance) {down})"
 
-    def budget_ratio(self, *matchers: str) -> str:
+    def budget_ratio(self, *ms: str) -> str:
         """Requests sent ÷ the limit the exporter keeps, per exporter and window."""
-        used = self("openrouter_exporter_budget_used_requests", *matchers)
-        limit = self("openrouter_exporter_budget_limit_requests", *matchers)
+        used = self("openrouter_exporter_budget_used_requests", *ms)
+        limit = self("openrouter_exporter_budget_limit_requests", *ms)
         return f"{used}\n/ on (job, instance, window)\n{limit}"
 
-    def latest(self, metric: str, view: Sequence[str], *matchers: str) -> str:
-        """The live series of each view that has them, else its newest sample within the
-        bridge window (backfilled history, scrape gaps)."""
-        s = self(metric, *matchers)
-        return f"({s} or (last_over_time({s}[{self.bridge}]) unless on ({by(view)}) {s}))"
+    def gapless(self, metric: str, *ms: str) -> str:
+        """A raw series bridged over short scrape gaps (a failed scrape, a restart)."""
+        return f"last_over_time({self(metric, *ms)}[{self.cfg.gap}])"
 
-    def newest(self, metric: str, view: Sequence[str], dataset: str, *m: str) -> str:
-        """``latest()`` of the targets holding each view's most recently fetched data."""
-        series = self.latest(metric, view, *m)
-        as_of = self.latest(AS_OF, VIEW, f'dataset="{dataset}"')
-        newest = f"({as_of} == on (view) group_left () max by (view) ({as_of}))"
-        if dataset == "app-rankings":  # app series carry the view's parts, not its name
-            info = self.latest("openrouter_app_view_info", ("view",))
-            newest = f"({info} and on (job, instance, view) {newest})"
-            as_of = f"({info} and on (job, instance, view) {as_of})"
-        return (
-            f"(({series} and on ({by(('job', 'instance', *view))}) {newest}) "
-            f"or ({series} unless on ({by(view)}) {as_of}))"
-        )
+    def ago(self, f: Family, offset: str, labels: Sequence[str] | None = None) -> str:
+        """The value ``offset`` ago, from the raw series (so a backfilled history counts),
+        bridged over its step, on data labels only (so a new instance keeps it)."""
+        s = f"last_over_time({self(f.metric)}[{self.bridge}] offset {offset})"
+        return f"max by ({by(labels or f.labels)}) ({s})"
 
-    def market(
-        self, metric: str, labels: Sequence[str], view: Sequence[str], dataset: str, *m: str
-    ) -> str:
-        """One series per data label set, whichever exporters serve it."""
-        return f"max by ({by(labels)}) ({self.newest(metric, view, dataset, *m)})"
+    # --- dashboards: the recorded series, else the raw ones ------------------------
 
-    def ago(self, metric: str, labels: Sequence[str], offset: str, *matchers: str) -> str:
-        """The value ``offset`` ago, tolerating gaps, matched on data labels only."""
-        s = self(metric, *matchers)
-        return f"max by ({by(labels)}) (last_over_time({s}[{self.bridge}] offset {offset}))"
+    def shown(self, f: Family, *ms: str) -> str:
+        """What a panel shows: the recorded newest data; where the rules have not run
+        (backfilled history, a Prometheus without our rules) the raw series of the chosen
+        exporters, de-duplicated and bridged over the backfill's step."""
+        raw = f"max without (job, instance) (last_over_time({self(f.metric, *ms)}[{self.bridge}]))"
+        return f"({f.recorded()}{matchers(*ms)}\nor {raw}\n  unless on ({by(f.view)}) {covered(f)})"
 
-    # --- the market series --------------------------------------------------------
+    def model(self, metric: str, *ms: str) -> str:
+        return self.shown(BY_METRIC[metric], *ms)
 
-    def model(self, metric: str, *matchers: str) -> str:
-        return self.market(metric, MODEL, ("view",), "rankings-daily", *matchers)
+    app = model
 
-    def app(self, metric: str, *matchers: str) -> str:
-        return self.market(metric, APP, APP_VIEW, "app-rankings", *matchers)
+    def session(self, *ms: str) -> str:
+        return self.shown(SESSION_COST, *ms)
 
-    def session(self, *matchers: str) -> str:
-        metric = "openrouter_session_median_cost_dollars"
-        return self.market(metric, SESSION, (), "session-cost", *matchers)
+    # Rank changes compare two moments of the market, which only the rules record: a
+    # panel of them needs the rules loaded. An entry without that history shows 0.
+    def model_rank_change(self, offset: str, *ms: str) -> str:
+        return self._change(MODEL_RANK, offset, *ms)
 
-    def meta(self, metric: str, *matchers: str, agg: str = "max") -> str:
-        """Per-view freshness facts (as_of, end date) across exporters."""
-        return f"{agg} by ({by(VIEW)}) ({self.latest(metric, VIEW, *matchers)})"
+    def app_rank_change(self, offset: str, *ms: str) -> str:
+        return self._change(APP_RANK, offset, *ms)
 
-    # --- rank changes: previous rank - current rank, so positive = moved up ---------
+    def _change(self, f: Family, offset: str, *ms: str) -> str:
+        sel = matchers(*ms)
+        return f"({change_record(f, offset)}{sel}\nor {f.recorded()}{sel} * 0)"
 
-    def model_rank_change(self, offset: str, *matchers: str) -> str:
-        now = self.model("openrouter_model_rank", *matchers)
-        old = self.ago("openrouter_model_rank", MODEL, offset, *matchers)
-        # No history yet (fresh install, a model new in the ranking): 0, not nothing.
-        return f"({old} - {now}) or ({now} * 0)"
+    def as_of(self, dataset: str | None, *ms: str) -> str:
+        """as_of per view of the answers that count (rules), else of the chosen exporters."""
+        sel = (*([f'dataset="{dataset}"'] if dataset else []), *ms)
+        raw = f"max by (dataset, view) (last_over_time({self(AS_OF, *sel)}[{self.bridge}]))"
+        rec = f"openrouter:data_as_of:latest{matchers(*sel)}"
+        return f"({rec}\nor {raw}\n  unless on (dataset, view) openrouter:data_as_of:latest)"
 
-    def app_rank_change(self, offset: str, *matchers: str) -> str:
-        now = self.app("openrouter_app_rank", *matchers)
-        # Matched on app_id (stable), carrying today's name.
-        old = self.ago("openrouter_app_rank", APP_KEY, offset, *matchers)
-        return f"({old} - on ({by(APP_KEY)}) group_right () {now}) or ({now} * 0)"
+
+def covered(f: Family) -> str:
+    """A small recorded series that exists for every view the market rules have run on:
+    where it is absent, a panel falls back to the raw series."""
+    if f.dataset == "app-rankings":
+        return "openrouter:app_view:newest"
+    return f'openrouter:data_as_of:latest{{dataset="{f.dataset}"}}'
+
+
+def change_record(f: Family, offset: str) -> str:
+    """The recorded rank change (names kept from earlier releases: users' queries)."""
+    level = "model" if f is MODEL_RANK else "app"
+    return f"{level}:{f.metric}:change{offset}"

@@ -1,24 +1,132 @@
-"""Recording rules: de-duplicated market shortcuts and the rank changes the alerts use."""
+"""Recording rules: the newest market data once per family, and what derives from it.
+
+Every market panel and alert reads ``openrouter:<family>:latest``; this is the one place
+that handles several exporters, exporters holding different days, and scrape gaps.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mixin.config import MixinConfig
-from mixin.promql import APP_VIEW, Q, by
+from mixin.promql import (
+    APP_KEY,
+    APP_RANK,
+    APP_VIEW,
+    AS_OF,
+    END_DATE,
+    FAMILIES,
+    MODEL_RANK,
+    MODEL_SHARE,
+    MODEL_TOKENS,
+    TARGET,
+    VIEW,
+    Family,
+    Q,
+    by,
+    change_record,
+)
 from mixin.yamlout import Group
+
+NEWEST_DAY = "openrouter:data_as_of:newest_day"
+NEWEST = "openrouter:data_as_of:newest"
+APP_VIEW_NEWEST = "openrouter:app_view:newest"
 
 
 def rec(name: str, expr: str, note: str | None = None) -> dict[str, Any]:
     return {"record": name, "expr": expr, **({"note": note} if note else {})}
 
 
+def newest(q: Q) -> list[dict[str, Any]]:
+    """Which exporter's answer counts, per view: the newest day, then the newest fetch."""
+    end, as_of = q.gapless(END_DATE), q.gapless(AS_OF)
+    views, targets = by(VIEW), by((*TARGET, *VIEW))
+    app_view = q.gapless("openrouter_app_view_info")
+    return [
+        rec(
+            NEWEST_DAY,
+            f"{as_of}\nand on ({targets})\n"
+            f"({end} == on ({views}) group_left () max by ({views}) ({end}))",
+            "Step 1 of 'newest data wins'. Per exporter and view: the as_of of the exporters "
+            "that hold the view's newest day (end_date). as_of is when the exporter asked, "
+            "not what day the data covers: an exporter a day behind may well have asked "
+            "later, so the day decides first.",
+        ),
+        rec(
+            NEWEST,
+            f"{NEWEST_DAY}\n== on ({views}) group_left ()\nmax by ({views}) ({NEWEST_DAY})",
+            "Step 2. Of those, the most recently fetched answer (D-1 settles over a few "
+            "hours: the later answer has the later revision). Identical exporters tie and "
+            "all count; the max by data labels below makes them one.",
+        ),
+        rec(
+            APP_VIEW_NEWEST,
+            f'{app_view}\nand on (job, instance, view) {NEWEST}{{dataset="app-rankings"}}',
+            "App series carry the view's parts (window, sort, category, subcategory), not "
+            "its name: this maps the chosen exporters' view names to those parts.",
+        ),
+    ]
+
+
+def latest(q: Q, f: Family) -> dict[str, Any]:
+    raw = q.gapless(f.metric)
+    if f.dataset == "app-rankings":
+        chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}"
+    else:
+        chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}'
+    return rec(f.recorded(), f"max by ({by(f.labels)}) (\n  {raw}\n  {chosen}\n)")
+
+
+def market(cfg: MixinConfig) -> list[dict[str, Any]]:
+    q = Q(cfg, variables=False)
+    latests = [latest(q, f) for f in FAMILIES]
+    latests[0]["note"] = (
+        "The market as the newest data shows it, one series per data label set, whichever "
+        "exporters served it (a new instance, an HA pair or two accounts change nothing)."
+    )
+    meta = [
+        rec("openrouter:data_as_of:latest", f"max by ({by(VIEW)}) ({NEWEST})"),
+        rec("openrouter:data_end_date:latest", f"max by ({by(VIEW)}) ({q.gapless(END_DATE)})"),
+    ]
+    return [*newest(q), *latests, *meta]
+
+
+def changes(cfg: MixinConfig) -> list[dict[str, Any]]:
+    """The rank a day ago (the alerts compare with it), and the change over a day and a
+    week: previous - current, positive = moved up; none for an entry without that history
+    (the dashboards show 0 there).
+
+    Models look back at the raw series, bridged over the backfill's step, so a backfilled
+    history counts. Apps look back at what these rules recorded: there are a hundred times
+    more app series, and reading every exporter's raw samples again would cost more than
+    everything else here together.
+    """
+    q = Q(cfg, variables=False)
+    out = []
+    for f in (MODEL_RANK, APP_RANK):
+        now = f.recorded()
+        for offset in ("1d", "7d"):
+            if f is MODEL_RANK:
+                past = q.ago(f, offset)
+            else:
+                past = f"last_over_time({now}[{cfg.bridge}] offset {offset})"
+            if offset == "1d":
+                out.append(rec(f.recorded("ago1d"), past, f"{f.metric} a day ago."))
+                past = f.recorded("ago1d")
+            if f is MODEL_RANK:
+                change = f"{past}\n- {now}"
+            else:  # matched on app_id (stable), carrying today's name
+                key = by(APP_KEY)
+                change = f"max by ({key}) ({past})\n- on ({key}) group_right () {now}"
+            out.append(rec(change_record(f, offset), change))
+    return out
+
+
 def recording(cfg: MixinConfig) -> list[Group]:
     q = Q(cfg, variables=False)
-    share, tokens = q.model("openrouter_model_share"), q.model("openrouter_model_tokens")
-    ranked = q.model("openrouter_model_tokens", 'model!="other"')
+    share, tokens = MODEL_SHARE.recorded(), MODEL_TOKENS.recorded()
     requests = q("openrouter_exporter_api_requests_total")
-    models = [
+    sums = [
         rec(
             "view_author:openrouter_model_share:sum",
             f"sum by (view, author) ({share})",
@@ -32,50 +140,33 @@ def recording(cfg: MixinConfig) -> list[Group]:
         ),
         rec(
             "view:openrouter_model_tokens_ranked:sum",
-            f"sum by (view) ({ranked})",
+            f'sum by (view) ({tokens}{{model!="other"}})',
             "Tokens of the 50 ranked models only.",
         ),
         rec(
-            "model:openrouter_model_rank:change1d",
-            q.model_rank_change("1d"),
-            "Previous rank - current rank (positive = up), on data labels only.",
-        ),
-        rec("model:openrouter_model_rank:change7d", q.model_rank_change("7d")),
-    ]
-    apps = [
-        rec(
-            "app:openrouter_app_rank:change1d",
-            q.app_rank_change("1d"),
-            "Matched on app_id (stable), carrying today's name.",
-        ),
-        rec("app:openrouter_app_rank:change7d", q.app_rank_change("7d")),
-        rec(
             "category:openrouter_app_tokens:sum",
-            f"sum by ({by(APP_VIEW)}) ({q.app('openrouter_app_tokens')})",
+            f"sum by ({by(APP_VIEW)}) (openrouter:app_tokens:latest)",
             "Tokens of the ranked apps per view: a lower bound of a category's total.",
         ),
-    ]
-    session = [
         rec(
             "app_turn_range:openrouter_session_median_cost_dollars:median",
-            f"quantile by (app_slug, app, turn_range) (0.5, {q.session()})",
+            "quantile by (app_slug, app, turn_range) (0.5, "
+            "openrouter:session_median_cost_dollars:latest)",
             "Typical (median over models) cost of a session per harness and turn range.",
         ),
     ]
     exporter = [
-        rec(
-            "instance:openrouter_exporter_budget_used:ratio",
-            q.budget_ratio(),
-        ),
+        rec("instance:openrouter_exporter_budget_used:ratio", q.budget_ratio()),
         rec(
             "endpoint_code:openrouter_exporter_api_requests:increase1h",
             f"increase({requests}[1h])",
             "A few hundred requests a day at most: per-second rates are too small to read.",
         ),
     ]
+    # One group: rules in a group run in order, so each reads what the one before it
+    # recorded at the same evaluation.
+    every = cfg.market_rule_interval
     return [
-        Group("openrouter-models", models),
-        Group("openrouter-apps", apps),
-        Group("openrouter-session-cost", session),
+        Group("openrouter-market", [*market(cfg), *changes(cfg), *sums], interval=every),
         Group("openrouter-exporter", exporter),
     ]

@@ -50,9 +50,11 @@ class Group:
 
     name: str
     rules: list[dict[str, Any]]
+    interval: str | None = None  # None: Prometheus's evaluation_interval
 
     def as_group(self) -> dict[str, Any]:
-        return {"name": self.name, "rules": [strip_note(r) for r in self.rules]}
+        every = {"interval": self.interval} if self.interval else {}
+        return {"name": self.name, **every, "rules": [strip_note(r) for r in self.rules]}
 
 
 def strip_note(rule: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +68,10 @@ def comment(text: str, indent: str) -> str:
 def dump_rule_file(header: str, groups: list[Group]) -> str:
     out = ["".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()), "groups:\n"]
     for g in groups:
-        out.append(f"  - name: {g.name}\n    rules:\n")
+        out.append(f"  - name: {g.name}\n")
+        if g.interval:
+            out.append(f"    interval: {g.interval}\n")
+        out.append("    rules:\n")
         for i, rule in enumerate(g.rules):
             if i:
                 out.append("\n")

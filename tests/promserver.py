@@ -48,6 +48,12 @@ class PromServer:
     def output(self) -> str:
         return self.proc.output()
 
+    def rules_evaluated(self) -> bool:
+        """Every rule of every group has been evaluated once (groups with an interval of
+        their own start at an offset of Prometheus's choosing within it)."""
+        rules = [r for g in self.api("rules")["groups"] for r in g["rules"]]
+        return bool(rules) and all(r["health"] != "unknown" for r in rules)
+
     def targets_up(self) -> int:
         return sum(1 for t in self.api("targets")["activeTargets"] if t["health"] == "up")
 

@@ -283,3 +283,33 @@ def test_rules_use_only_contract_metrics_and_recorded_series() -> None:
             if extra:
                 unknown[r.get("alert") or r.get("record")] = sorted(extra)
     assert not unknown, unknown
+
+
+# --- readable by a person --------------------------------------------------------------
+# What a user reads when they click Edit on a panel, or open an alert in Alertmanager: the
+# heavy part lives once in the recording rules (issue 18's targets).
+LONGEST = {"panel": 600, "alert": 600, "recording rule": 1000}
+
+
+def test_every_expression_is_short_enough_to_read() -> None:
+    import json
+
+    exprs: dict[str, list[tuple[str, str]]] = {k: [] for k in LONGEST}
+    for path in sorted((ROOT / "grafana" / "dashboards").glob("*.json")):
+        stack = list(json.loads(path.read_text(encoding="utf-8"))["panels"])
+        while stack:
+            p = stack.pop()
+            stack.extend(p.get("panels", []))
+            for t in p.get("targets", []):
+                exprs["panel"].append((f"{path.stem} › {p['title']} › {t['refId']}", t["expr"]))
+    for path in RULE_FILES:
+        for _, r in rules(path):
+            kind = "alert" if "alert" in r else "recording rule"
+            exprs[kind].append((r.get("alert") or r["record"], r["expr"]))
+    too_long = [
+        f"{kind} {where}: {len(e)} characters (at most {LONGEST[kind]})"
+        for kind, found in exprs.items()
+        for where, e in found
+        if len(e) > LONGEST[kind]
+    ]
+    assert all(exprs.values()) and not too_long, "\n".join(too_long)

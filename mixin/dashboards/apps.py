@@ -17,6 +17,7 @@ from mixin.dashboards.common import (
     target,
     time_series,
 )
+from mixin.dashboards.queries import citation_expr
 from mixin.dashboards.variables import custom_var, datasource_var, query_var, target_vars
 from mixin.promql import Q
 
@@ -25,24 +26,11 @@ CHOSEN = 'app_id=~"$app"'
 CATEGORIES = ('window="$window"', 'sort="popular"', 'category!="all"', 'subcategory="all"')
 
 
-def citation_expr(q: Q) -> str:
-    """as_of of exactly the app view the variables select (joined on its view name)."""
-    info = q.latest("openrouter_dataset_info", ("dataset",), 'dataset="app-rankings"')
-    as_of = q.meta("openrouter_data_as_of_timestamp_seconds", 'dataset="app-rankings"', agg="min")
-    view = q.latest("openrouter_app_view_info", ("view",), *SEL)
-    return (
-        f"1000 * min by (source) (\n  max by (dataset, source) ({info})\n"
-        f"  * on (dataset) group_left ()\n  min by (dataset) (\n    {as_of}\n"
-        f"    * on (view) group_left ()\n    max by (view) ({view})\n  )\n)"
-    )
-
-
 def build(cfg: MixinConfig) -> Dashboard:
     q = Q(cfg, variables=True)
-    rank = q.app("openrouter_app_rank", *SEL)
     by_category = f"sum by (category) ({q.app('openrouter_app_tokens', *CATEGORIES)})"
     panels = [
-        citation(citation_expr(q)),
+        citation(citation_expr(q, "app-rankings")),
         leaderboard(q),
         time_series(
             "Rank over time (top $top, chosen apps)",
@@ -58,14 +46,10 @@ def build(cfg: MixinConfig) -> Dashboard:
         .decimals(0),
         time_series(
             "Tokens over time (top $top, chosen apps)",
-            [
-                target(
-                    f"{q.app('openrouter_app_tokens', *SEL, CHOSEN)} and ({rank} <= $top)",
-                    "{{app}}",
-                )
-            ],
+            [target(f"topk($top,\n{q.app('openrouter_app_tokens', *SEL, CHOSEN)}\n)", "{{app}}")],
             (12, 17, 12, 12),
-            description="Tokens in the window for the apps of the rank chart.",
+            description="Tokens in the window of the $top apps with the most tokens among "
+            "those chosen in `App` (for the popular sort, the top $top of the ranking).",
         ).unit("short"),
         movers(q, "Biggest climbers ($change)", "topk", (0, 29, 12, 10), desc=True),
         movers(q, "Biggest fallers ($change)", "bottomk", (12, 29, 12, 10), desc=False),

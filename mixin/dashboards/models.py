@@ -90,12 +90,7 @@ def build(cfg: MixinConfig) -> Dashboard:
         top_models(q),
         time_series(
             "Tokens per model (top $top)",
-            [
-                target(
-                    f"{tokens(CHOSEN, NOT_OTHER)} and ({rank} <= $top)",
-                    "{{model}}",
-                )
-            ],
+            [target(f"topk($top,\n{tokens(CHOSEN, NOT_OTHER)}\n)", "{{model}}")],
             (0, 31, 24, 11),
             description="Tokens of the latest complete period per model, for models "
             "currently within the top $top and chosen in `model`.",

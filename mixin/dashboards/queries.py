@@ -5,15 +5,13 @@ from __future__ import annotations
 from mixin.promql import VIEW, Q, by
 
 
-def citation_expr(q: Q, dataset: str | None, *as_of: str) -> str:
-    """The oldest as_of of the views shown (over every exporter), labelled with the
+def citation_expr(q: Q, dataset: str | None, *view: str) -> str:
+    """The oldest as_of of the views shown (of every dataset with None), labelled with the
     dataset's citation source, in milliseconds for Grafana's date unit."""
-    ds = [f'dataset="{dataset}"'] if dataset else []
-    info = f"max by (dataset, source) ({q.latest('openrouter_dataset_info', ('dataset',), *ds)})"
-    as_of_ = q.meta("openrouter_data_as_of_timestamp_seconds", *ds, *as_of, agg="min")
+    info = f"last_over_time({q('openrouter_dataset_info')}[{q.bridge}])"
     return (
-        f"1000 * min by (source) (\n  {info}\n  * on (dataset) group_left ()\n"
-        f"  min by (dataset) ({as_of_})\n)"
+        f"1000 * min by (source) (\n  {q.as_of(dataset, *view)}\n"
+        f"  * on (dataset) group_left (source)\n  max by (dataset, source) ({info})\n)"
     )
 
 
