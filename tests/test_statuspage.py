@@ -611,3 +611,32 @@ def test_rank_changes_are_the_simulators_own(tmp_path):
     shown = {m: s for m, (s, _) in moves_of(rig.dom(), "models").items()}
     assert shown == {m: [change(m, before), change(m, week)] for m in now[:10]}
     assert len(set(map(tuple, shown.values()))) > 1  # the market moved: not all "="
+
+
+def test_a_weekly_chart_compares_with_the_previous_complete_week(tmp_path):
+    weekly = {"name": "weekly", "period": "week", "days": 63}
+    rig = Rig(tmp_path, {**CFG, "models": {"views": [weekly]}})
+    rig.run(600)
+    dom = rig.dom()
+    models = dom.by_id("models")
+    assert [s.text for s in models.all(cls="mvh")] == ["Δ week"]  # no second column
+    assert [s.text for s in models.all(cls="sph")] == ["7 weeks"]
+    shown = models.all(cls="sub")[0].text
+    week = date.fromisoformat(shown.removeprefix("week of ")[:10])
+    previous = week - timedelta(days=7)
+
+    def ranking(start: date) -> list[str]:
+        end = start + timedelta(days=6)
+        rows = rig.sim.market.rankings_daily(start, end, period="week")
+        return [r.model_permaslug for r in rows if r.model_permaslug != "other"]
+
+    now, then = ranking(week), ranking(previous)
+    changes = {m: then.index(m) - now.index(m) if m in then else None for m in now[:10]}
+    expected = {
+        m: ["NEW" if c is None else f"▲{c}" if c > 0 else f"▼{-c}" if c < 0 else "="]
+        for m, c in changes.items()
+    }
+    assert {m: s for m, (s, _) in moves_of(dom, "models").items()} == expected
+    legend = models.all(cls="legend-moves")[0].text
+    assert f"Δ week: rank change since {previous}." in legend
+    assert "ranked that week" in legend

@@ -130,7 +130,7 @@ def legend_html(c: Chart) -> str:
     text = "; ".join(parts) + "."
     if any(cmp.since for cmp in c.compares):
         depth = max(cmp.depth for cmp in c.compares)
-        text += f" ▲ up, ▼ down, = unchanged, NEW: not among the {depth} ranked that day."
+        text += f" ▲ up, ▼ down, = unchanged, NEW: not among the {depth} ranked that {c.period}."
     if c.trend_label:
         text += f" The line: share of tokens over {c.trend_label} (a gap: not ranked then)."
     return f'<p class="legend-moves">{esc(text)}</p>'

@@ -47,6 +47,7 @@ class Chart:
     empty: str = ""  # why there are no bars
     compares: tuple[Compare, ...] = ()  # the earlier rankings each bar's moves are against
     trend_label: str = ""  # what the sparklines span ("7 days"); empty: none drawn
+    period: str = "day"  # of one ranking compared: "day", "week", "month"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def _model_bars(snap: Snapshot, view: ModelView, period: ModelPeriod) -> Chart:
         tx.DATASET_SOURCES[tx.DATASET_MODELS],
         compares=moved.compares,
         trend_label=moved.trend_label,
+        period=view.period,
     )
 
 
