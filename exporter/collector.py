@@ -48,10 +48,14 @@ class ModelPeriod:
 
 def model_period(snap: Snapshot, period: str) -> ModelPeriod | None:
     start = latest_complete_period(snap.rows, period, snap.meta.end_date)
-    if start is None:
-        return None
+    return None if start is None else period_at(snap.rows, start)
+
+
+def period_at(rows: Iterable[ModelDayRow], start: date) -> ModelPeriod:
+    """The rows of the bucket starting ``start``, in rank order (the status page also
+    ranks earlier buckets with it, so its rank changes number models as /metrics does)."""
     seen: dict[str, int] = {}
-    for r in snap.rows:
+    for r in rows:
         if r.date == start and r.model not in seen:  # first wins: no duplicate series
             seen[r.model] = r.total_tokens
     ordered = sorted(seen.items(), key=lambda kv: (kv[0] == "other", -kv[1], kv[0]))

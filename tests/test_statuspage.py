@@ -8,7 +8,7 @@ import random
 import re
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,10 @@ from exporter.app import Exporter, build
 from exporter.budget import read_log
 from exporter.config import parse_config
 from exporter.simulator import Simulator
-from exporter.snapshot import AppRow, Meta, Snapshot
+from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
 from exporter.statuspage import StatusPage
 from exporter.statuspage.html import compact, relative
+from exporter.statuspage.moves import NOT_HELD_APPS
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 CFG: dict[str, Any] = {
@@ -71,7 +72,7 @@ class Node:
         return hits[0]
 
 
-VOID = {"meta", "br", "img", "input", "link", "rect", "line", "path", "circle"}
+VOID = {"meta", "br", "img", "input", "link", "rect", "line", "path", "circle", "polyline"}
 
 
 class _Parser(HTMLParser):
@@ -453,3 +454,189 @@ def test_no_data_yet_says_so_instead_of_empty_charts(tmp_path, empty):
     apps = rig.dom().by_id("apps")
     assert apps.all("li") == []
     assert ("No app rankings yet." if empty else "This ranking is empty.") in apps.text
+
+
+# --- what moved: Δ, NEW and the share sparkline ---------------------------------------
+
+LATEST = START.date() - timedelta(days=1)
+
+
+def day_rows(day: date, tokens: dict[str, int], other: int = 1000) -> list[ModelDayRow]:
+    """One published day as the API sends it: by tokens, ``other`` last."""
+    ranked = sorted(tokens.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [ModelDayRow(day, m, t) for m, t in ranked] + [ModelDayRow(day, "other", other)]
+
+
+def moves_of(dom: Node, section: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Per shown name: what each Δ cell shows, and what it says to a screen reader."""
+    out = {}
+    for li in dom.by_id(section).all("li"):
+        cells = li.all(cls="mv")
+        shown = [c.all("span")[0].text for c in cells]
+        said = [c.all(cls="vh")[0].text for c in cells]
+        assert [c.all("span")[0].attrs.get("aria-hidden") for c in cells] == ["true"] * len(cells)
+        out[li.all(cls="nm")[0].text] = (shown, said)
+    return out
+
+
+def sparks_of(dom: Node) -> dict[str, Node]:
+    return {
+        li.all(cls="nm")[0].text: li.all("svg", cls="spark")[0]
+        for li in dom.by_id("models").all("li")
+    }
+
+
+def held_days(rig: Rig, rows: list[ModelDayRow]) -> None:
+    """The daily view's snapshot holds exactly ``rows``, as if fetched so."""
+    meta = Meta(as_of=START, start_date=min(r.date for r in rows), end_date=LATEST)
+    rig.exporter.store.put(
+        Snapshot(tx.DATASET_MODELS, "daily", tuple(rows), meta, START.timestamp())
+    )
+
+
+def test_rank_changes_since_the_previous_day_and_a_week_new_for_an_entrant(tmp_path):
+    d = lambda n: LATEST - timedelta(days=n)  # noqa: E731
+    before = {"a/one": 900, "b/two": 800, "c/three": 700, "d/four": 600, "e/five": 500}
+    rows = day_rows(d(7), {**before, "e/five": 950})  # a week ago e/five led
+    for n in (6, 5, 4, 2):  # d(3) was never published
+        rows += day_rows(d(n), before)
+    rows += day_rows(d(1), {**before, "f/six": 100})
+    now = {"a/one": 900, "b/two": 800, "e/five": 750, "c/three": 700, "d/four": 600}
+    rows += day_rows(d(0), {**now, "x/entrant": 650})
+    rig = Rig(tmp_path, key=None)
+    held_days(rig, rows)
+    dom = rig.dom()
+    moves = moves_of(dom, "models")
+    since, week = d(1).isoformat(), d(7).isoformat()
+    assert [r[:2] for r in bars(dom, "models")] == [
+        ("1", "a/one"),
+        ("2", "b/two"),
+        ("3", "e/five"),
+        ("4", "c/three"),
+        ("5", "x/entrant"),
+        ("6", "d/four"),
+    ]
+    assert {m: shown for m, (shown, _) in moves.items()} == {
+        "a/one": ["=", "▲1"],  # a week ago e/five led: a/one was #2
+        "b/two": ["=", "▲1"],
+        "e/five": ["▲2", "▼2"],  # #5 → #3 since yesterday; #1 → #3 over the week
+        "c/three": ["▼1", "="],
+        "x/entrant": ["NEW", "NEW"],
+        "d/four": ["▼2", "▼1"],
+    }
+    assert moves["e/five"][1] == [
+        f"up 2 places since {since} (was #5)",
+        f"down 2 places since {week} (was #1)",
+    ]
+    assert moves["a/one"][1][0] == f"unchanged since {since}"
+    # f/six was ranked yesterday, so the day's ranking held 6 models.
+    assert moves["x/entrant"][1][0] == f"new: not among the 6 ranked on {since}"
+    heads = [s.text for s in dom.by_id("models").all(cls="mvh")]
+    assert heads == ["Δ day", "Δ week"]
+    legend = dom.by_id("models").all(cls="legend-moves")[0].text
+    assert f"Δ day: rank change since {since}; Δ week: rank change since {week}." in legend
+
+
+def test_share_sparkline_holds_each_days_share_with_gaps_where_not_ranked(tmp_path):
+    d = lambda n: LATEST - timedelta(days=n)  # noqa: E731
+    rows: list[ModelDayRow] = []
+    for n in (8, 7, 6, 5, 4, 2, 1):  # d(3) was never published
+        rows += day_rows(d(n), {"a/one": 600 + 10 * n, "b/two": 300}, other=100)
+    rows += day_rows(d(0), {"a/one": 500, "b/two": 300, "x/entrant": 100}, other=100)
+    rig = Rig(tmp_path, key=None)
+    held_days(rig, rows)
+    sparks = sparks_of(rig.dom())
+    (title,) = sparks["a/one"].all("title")
+    # tokens ÷ that day's total, other included: 660 / (660 + 300 + 100) on d(6)
+    expected = [f"{d(6)} {660 / 1060:.1%}", f"{d(5)} {650 / 1050:.1%}", f"{d(4)} {640 / 1040:.1%}"]
+    expected += [f"{d(3)} no ranking held", f"{d(2)} {620 / 1020:.1%}"]
+    expected += [f"{d(1)} {610 / 1010:.1%}", f"{d(0)} {500 / 1000:.1%}"]
+    assert title.text == "share of tokens, 7 days: " + ", ".join(expected)
+    # The unpublished day splits the line in two: three days, then three days.
+    assert len(sparks["a/one"].all("polyline")) == 2
+    (entrant,) = sparks["x/entrant"].all("title")
+    assert entrant.text.startswith(f"share of tokens, 7 days: {d(6)} not ranked, ")
+    assert entrant.text.endswith(f"{d(0)} 10.0%")
+    assert sparks["x/entrant"].all("polyline") == []  # one day ranked: one dot, no line
+    assert len(sparks["x/entrant"].all("circle")) == 1
+    for svg in sparks.values():
+        assert svg.attrs["role"] == "img" and float(svg.attrs["width"]) > 0
+
+
+def test_a_view_holding_no_earlier_day_says_so_instead_of_a_change(tmp_path):
+    rig = Rig(tmp_path, key=None)
+    held_days(rig, day_rows(LATEST, {"a/one": 900, "b/two": 800}))
+    dom = rig.dom()
+    for shown, said in moves_of(dom, "models").values():
+        assert shown == ["—", "—"]  # never "=": nothing was compared
+        assert said[0] == "Δ day: not known, no earlier day held by the view"
+    legend = dom.by_id("models").all(cls="legend-moves")[0].text
+    assert "Δ day: — (no earlier day held by the view)" in legend
+    assert "NEW" not in legend
+
+
+def test_app_ranks_have_no_previous_day_and_the_page_says_so(tmp_path):
+    rig = Rig(tmp_path)
+    rig.run(600)
+    dom = rig.dom()
+    moves = moves_of(dom, "apps")
+    assert len(moves) == 10
+    for shown, said in moves.values():
+        assert shown == ["—"]
+        assert said == ["Δ day: not known, " + NOT_HELD_APPS]
+    assert NOT_HELD_APPS in dom.by_id("apps").all(cls="legend-moves")[0].text
+    assert dom.by_id("apps").all("svg", cls="spark") == []  # no daily series is held
+
+
+def test_rank_changes_are_the_simulators_own(tmp_path):
+    rig = Rig(tmp_path)
+    rig.run(600)
+    daily = rig.exporter.store.snapshots()[(tx.DATASET_MODELS, "daily")]
+    latest = daily.meta.end_date
+    assert latest is not None
+
+    def ranking(day: date) -> list[str]:
+        rows = rig.sim.market.rankings_daily(day, day)
+        return [r.model_permaslug for r in rows if r.model_permaslug != "other"]
+
+    now, before = ranking(latest), ranking(latest - timedelta(days=1))
+    week = ranking(latest - timedelta(days=7))
+
+    def change(m: str, then: list[str]) -> str:
+        if m not in then:
+            return "NEW"
+        places = then.index(m) - now.index(m)
+        return f"▲{places}" if places > 0 else f"▼{-places}" if places < 0 else "="
+
+    shown = {m: s for m, (s, _) in moves_of(rig.dom(), "models").items()}
+    assert shown == {m: [change(m, before), change(m, week)] for m in now[:10]}
+    assert len(set(map(tuple, shown.values()))) > 1  # the market moved: not all "="
+
+
+def test_a_weekly_chart_compares_with_the_previous_complete_week(tmp_path):
+    weekly = {"name": "weekly", "period": "week", "days": 63}
+    rig = Rig(tmp_path, {**CFG, "models": {"views": [weekly]}})
+    rig.run(600)
+    dom = rig.dom()
+    models = dom.by_id("models")
+    assert [s.text for s in models.all(cls="mvh")] == ["Δ week"]  # no second column
+    assert [s.text for s in models.all(cls="sph")] == ["7 weeks"]
+    shown = models.all(cls="sub")[0].text
+    week = date.fromisoformat(shown.removeprefix("week of ")[:10])
+    previous = week - timedelta(days=7)
+
+    def ranking(start: date) -> list[str]:
+        end = start + timedelta(days=6)
+        rows = rig.sim.market.rankings_daily(start, end, period="week")
+        return [r.model_permaslug for r in rows if r.model_permaslug != "other"]
+
+    now, then = ranking(week), ranking(previous)
+    changes = {m: then.index(m) - now.index(m) if m in then else None for m in now[:10]}
+    expected = {
+        m: ["NEW" if c is None else f"▲{c}" if c > 0 else f"▼{-c}" if c < 0 else "="]
+        for m, c in changes.items()
+    }
+    assert {m: s for m, (s, _) in moves_of(dom, "models").items()} == expected
+    legend = models.all(cls="legend-moves")[0].text
+    assert f"Δ week: rank change since {previous}." in legend
+    assert "ranked that week" in legend

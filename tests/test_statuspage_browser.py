@@ -13,7 +13,10 @@ import os
 import re
 import shutil
 import time
+from array import array
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +28,28 @@ from conftest import FAKE_KEY, Proc, free_port, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.simulator import Simulator, serve
+from exporter.simulator.market import Market, day_index
 
 pytestmark = pytest.mark.e2e
 
 VIEWPORTS = ((1280, 800, False), (1280, 800, True), (390, 844, False), (390, 844, True))
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+CHANGE = re.compile(r"^(▲[1-9][0-9]*|▼[1-9][0-9]*|=|NEW)$")  # a rank change, as shown
 # Everything a test compares, read from the rendered DOM, not from the HTML source.
 READ_PAGE = """(() => {
+  const spark = svg => svg && {
+    width: svg.getBoundingClientRect().width, height: svg.getBoundingClientRect().height,
+    visible: svg.checkVisibility({opacityProperty: true, visibilityProperty: true}),
+    title: svg.querySelector('title').textContent};
   const rows = id => [...document.querySelectorAll(`#${id} ol.bars li`)].map(li => ({
     rank: li.querySelector('.rk').textContent,
     name: li.querySelector('.nm').textContent,
     value: li.querySelector('.val').textContent,
-    exact: li.querySelector('.val').title}));
+    exact: li.querySelector('.val').title,
+    // Each rank change as shown (the glyphs are aria-hidden) and as a screen reader says it.
+    moves: [...li.querySelectorAll('.mv')].map(m => m.querySelector('[aria-hidden]').innerText),
+    said: [...li.querySelectorAll('.mv .vh')].map(m => m.textContent),
+    spark: spark(li.querySelector('svg.spark'))}));
   // innerText: what is visible; textContent: also what a folded <details> holds.
   const text = sel => [...document.querySelectorAll(sel)].map(e => e.innerText);
   const all = sel => [...document.querySelectorAll(sel)].map(e => e.textContent);
@@ -97,6 +110,11 @@ def look(browser: Chromium, url: str, shots: Path, name: str) -> dict[str, Any]:
         assert colours.most_common(1)[0][1] < 0.9 * w * h, f"{path}: mostly one colour"
         if dark:  # the dark scheme really is dark: its most common colour is the background
             assert sum(colours.most_common(1)[0][0]) < 3 * 60, path
+        for row in page["models"]:  # a sparkline drawn is one a person can see, at every size
+            spark = row["spark"]
+            assert spark is None or (spark["visible"] and spark["width"] * spark["height"] > 0), (
+                f"{name} {width}px: {row['name']}: {spark}"
+            )
     assert page["scripts"] == 0
     exporter = url.rstrip("/")
     strangers = [u for u in browser.requested_urls() if not u.startswith(exporter + "/")]
@@ -172,6 +190,14 @@ def test_demo_in_chromium(tmp_path, browser, shots):
         )
         assert "Source: OpenRouter" not in page["body"]
         assert set(page["states"]) == {"✓ ok"}
+        # What moved: each top model's change since the previous day and over a week, and
+        # its 7-day sparkline; app rows say no previous day is held.
+        for row in page["models"]:
+            assert len(row["moves"]) == 2 and all(CHANGE.match(m) for m in row["moves"]), row
+            assert row["spark"]["title"].startswith("share of tokens, 7 days: "), row
+        assert any(m[0] in "▲▼" for r in page["models"] for m in r["moves"])  # the market moves
+        assert all(r["moves"] == ["—"] for r in page["apps"])
+        assert "no previous day held" in page["body"]
     finally:
         assert proc.stop() == 0, proc.output()
 
@@ -191,6 +217,68 @@ def start_run(tmp_path: Path, port: int, base_url: str, key: str | None, apps: l
         env["OPENROUTER_API_KEY"] = key
     listen = f"--web.listen-address=127.0.0.1:{port}"
     return Proc(["--config.file", str(path), listen], env, tmp_path / f"run-{key}.log")
+
+
+def entrant_market(seed: int, latest: date, rank: int) -> tuple[Market, str]:
+    """A private market in which the model ranked ``rank`` on ``latest`` had no traffic
+    before it: a model launched straight into the top 10, as an entrant the page must call
+    NEW (no other model moves in its own series)."""
+    market = Market(seed, until=latest)
+    top = [r.model_permaslug for r in market.rankings_daily(latest, latest)]
+    entrant = [m for m in top if m != "other"][rank - 1]
+    series = market.history.models[entrant]
+    for d in range(min(day_index(latest), len(series.values))):
+        series.values[d] = 0
+    series.prefix = array("q", accumulate(series.values, initial=0))
+    return market, entrant
+
+
+def ranking(market: Market, day: date) -> list[str]:
+    rows = market.rankings_daily(day, day)
+    return [r.model_permaslug for r in rows if r.model_permaslug != "other"]
+
+
+def change(model: str, now: list[str], then: list[str]) -> str:
+    if model not in then:
+        return "NEW"
+    places = then.index(model) - now.index(model)
+    return f"▲{places}" if places > 0 else f"▼{-places}" if places < 0 else "="
+
+
+def test_what_moved_in_chromium_with_an_entrant(tmp_path, browser, shots):
+    today = datetime.now(UTC).date()
+    latest = today - timedelta(days=1)
+    market, entrant = entrant_market(7, latest, 4)
+    # The simulator's clock stops at the end of today: a test running over midnight UTC
+    # still sees the day the entrant entered as the newest.
+    end = datetime.combine(today, datetime.max.time(), UTC)
+    sim = Simulator(api_keys={FAKE_KEY}, market=market, now=lambda: min(datetime.now(UTC), end))
+    server = serve(sim, "127.0.0.1", 0)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_run(tmp_path, port, server.url, FAKE_KEY, ["1d"])
+    try:
+        wait_for(f"{url}/readyz", lambda r: r.text == "ready\n", timeout=60)
+        page = look(browser, f"{url}/", shots, "moved")
+        now = ranking(market, latest)
+        before = ranking(market, latest - timedelta(days=1))
+        week = ranking(market, latest - timedelta(days=7))
+        assert [r["name"] for r in page["models"]] == now[:10]
+        assert {r["name"]: r["moves"] for r in page["models"]} == {
+            m: [change(m, now, before), change(m, now, week)] for m in now[:10]
+        }
+        (row,) = [r for r in page["models"] if r["name"] == entrant]
+        assert row["rank"] == "4" and row["moves"] == ["NEW", "NEW"]
+        since = (latest - timedelta(days=1)).isoformat()
+        assert row["said"][0] == f"new: not among the 50 ranked on {since}"
+        # Its sparkline: not ranked on the six days before, then its share of the day.
+        title = row["spark"]["title"]
+        assert title.count("not ranked") == 6 and title.endswith(f"{latest} {row['value']}")
+        others = [r for r in page["models"] if r["name"] != entrant]
+        assert all(CHANGE.match(m) and m != "NEW" for r in others for m in r["moves"][:1])
+    finally:
+        assert proc.stop() == 0, proc.output()
+        server.shutdown()
 
 
 def test_rejected_key_in_chromium(tmp_path, browser, shots):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from exporter.statuspage.html import render, render_market
+from exporter.statuspage.charts import render_market
+from exporter.statuspage.html import render
 from exporter.statuspage.market import Market
 from exporter.statuspage.model import MarketCache, PageModel, page_model
 

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from html import escape
 
 from exporter.periods import utc_minute
-from exporter.statuspage.market import Bar, Chart, Market, WatchTable
 from exporter.statuspage.model import (
     Banner,
     Budget,
@@ -140,67 +139,6 @@ def icon(name: str) -> str:
         '<svg class="ic" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">'
         f"{_ICONS[name]}</svg>"
     )
-
-
-def bar_html(b: Bar, unit: str) -> str:
-    if unit == "share":
-        value, detail = share(b.value), f"{compact(b.tokens)} tokens"
-    else:
-        value, detail = compact(b.value), f"{b.requests or 0:,} requests"
-    width = max(0.0, min(1.0, b.fraction)) * 100
-    return (
-        f'<li><span class="rk">{b.rank}</span>{name_html(b.name)}'
-        f'<span class="val" title="{b.tokens:,} tokens">{value}</span>'
-        f'<svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">'
-        f'<rect class="tr" width="100" height="8"/><rect width="{width:.2f}" height="8"/></svg>'
-        f"<small>{detail}</small></li>"
-    )
-
-
-def chart_html(c: Chart, section: str, demo: bool) -> str:
-    if c.bars:
-        body = f'<ol class="bars">{"".join(bar_html(b, c.unit) for b in c.bars)}</ol>'
-    else:
-        body = f'<p class="muted">{esc(c.empty)}</p>'
-    sub = f'<p class="sub">{esc(clean(c.subtitle))}</p>' if c.subtitle else ""
-    cite = f'<p class="cite">{esc(citation(c.source, c.as_of, demo))}</p>' if c.bars else ""
-    return (
-        f'<section class="card" id="{section}"><h2>{esc(c.title)}</h2>{sub}{body}{cite}</section>'
-    )
-
-
-def watch_table_html(t: WatchTable, demo: bool) -> str:
-    head = "".join(f"<th>{esc(clean(c))}</th>" for c in t.columns)
-    rows = []
-    for r in t.rows:
-        cells = []
-        for rank, depth in zip(r.ranks, t.depths, strict=True):
-            if rank is None:
-                cells.append(f'<td class="num muted" title="not in the top {depth}">—</td>')
-            else:
-                cells.append(f'<td class="num">#{rank}</td>')
-        ident = f" <small>{esc(clean(r.ident))}</small>" if r.ident != r.name else ""
-        rows.append(
-            f'<tr><td class="name">{name_html(r.name, "")}{ident}</td>{"".join(cells)}</tr>'
-        )
-    if not t.columns:
-        rows.append('<tr><td colspan="1" class="muted">no ranking held yet</td></tr>')
-    return (
-        f'<h3>{esc(t.title)}</h3><div class="tablewrap"><table><tr><th>name</th>{head}</tr>'
-        f'{"".join(rows)}</table></div><p class="cite">{esc(citation(t.source, t.as_of, demo))}</p>'
-    )
-
-
-def watch_html(m: Market, demo: bool) -> str:
-    if m.watch:
-        body = "".join(watch_table_html(t, demo) for t in m.watch)
-    else:
-        body = (
-            '<p class="muted">Nothing is watched. List app ids and model permaslugs under '
-            "<code>watch:</code> in the config (<code>watch: {apps: [12345], models: "
-            '["openai/gpt-4o"]}</code>) to follow them here and in the alerts.</p>'
-        )
-    return f'<section class="card" id="watch"><h2>Watchlist</h2>{body}</section>'
 
 
 def meter_html(m: Meter) -> str:
@@ -361,9 +299,8 @@ def footer_html(m: PageModel) -> str:
     )
 
 
-def render(m: PageModel, market_html: str | None = None) -> str:
-    """The page; ``market_html`` is the market part when the caller has it cached."""
-    market = market_html if market_html is not None else render_market(m.market, m.demo)
+def render(m: PageModel, market: str) -> str:
+    """The page around its market part (``charts.render_market``, cached by the caller)."""
     banners = "".join(banner_html(b, m.now) for b in m.banners)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -373,12 +310,4 @@ def render(m: PageModel, market_html: str | None = None) -> str:
         f'<main class="wrap">{banners}{market}<div class="grid">'
         f"{budget_html(m.budget, m.demo)}{plan_html(m.plan)}</div>"
         f"{views_html(m.groups, m.now)}</main>{footer_html(m)}</body></html>\n"
-    )
-
-
-def render_market(market: Market, demo: bool) -> str:
-    return (
-        f'<div class="grid">{chart_html(market.models, "models", demo)}'
-        f"{chart_html(market.apps, 'apps', demo)}</div>"
-        f'<div class="grid">{watch_html(market, demo)}</div>'
     )

@@ -3,7 +3,8 @@ share, top apps of a popular view, and the watchlist's current ranks.
 
 The figures come from the collector's own helpers (``model_period`` for a model view's
 period, ``unique_apps`` for an app view's rows) and its rank order (``other`` has no
-rank), so a figure on the page is the figure on ``/metrics``.
+rank), so a figure on the page is the figure on ``/metrics``. What moved since earlier
+days comes from the earlier days the same model snapshot holds (``moves``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from exporter import taxonomy as tx
 from exporter.collector import ModelPeriod, model_period, unique_apps
 from exporter.config import AppView, Config, ModelView
 from exporter.snapshot import AppRow, Snapshot
+from exporter.statuspage.moves import NOT_HELD_APPS, Compare, Move, Point, model_moves
 from exporter.watchlist import watched_models_in
 
 TOP_N = 10
@@ -30,6 +32,8 @@ class Bar:
     fraction: float  # bar length relative to the first bar, 0–1
     tokens: int
     requests: int | None = None  # apps only
+    moves: tuple[Move | None, ...] = ()  # one per the chart's ``compares``; None: not held
+    trend: tuple[Point, ...] = ()  # share per period, oldest first (models only)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ class Chart:
     as_of: datetime | None
     source: str  # openrouter.ai/…
     empty: str = ""  # why there are no bars
+    compares: tuple[Compare, ...] = ()  # the earlier rankings each bar's moves are against
+    trend_label: str = ""  # what the sparklines span ("7 days"); empty: none drawn
+    period: str = "day"  # of one ranking compared: "day", "week", "month"
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,35 @@ def _model_ranks(period: ModelPeriod) -> list[tuple[int, str, int]]:
     return [(i, m, t) for i, (m, t) in enumerate(ranked, 1)]
 
 
+def _model_bars(snap: Snapshot, view: ModelView, period: ModelPeriod) -> Chart:
+    top = _model_ranks(period)[:TOP_N]
+    moved = model_moves(snap.rows, view.period, period, snap.meta.end_date, [m for _, m, _ in top])
+    first = top[0][2] if top else 1
+    bars = tuple(
+        Bar(
+            rank,
+            model,
+            tokens / period.total,
+            tokens / first if first else 0.0,
+            tokens,
+            moves=moved.moves[model],
+            trend=moved.trends[model],
+        )
+        for rank, model, tokens in top
+    )
+    return Chart(
+        "Top models by share of tokens",
+        f"{_period_label(view.period, period.period_start)} · view {view.name}",
+        "share",
+        bars,
+        snap.meta.as_of,
+        tx.DATASET_SOURCES[tx.DATASET_MODELS],
+        compares=moved.compares,
+        trend_label=moved.trend_label,
+        period=view.period,
+    )
+
+
 def _model_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
     # The latest day of a plain view first; else the finest period any model view has.
     views = [v for v in cfg.model_views if (tx.DATASET_MODELS, v.name) in snaps]
@@ -93,22 +129,8 @@ def _model_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
     for view in views:
         snap = snaps[(tx.DATASET_MODELS, view.name)]
         period = model_period(snap, view.period)
-        if period is None or period.total <= 0:
-            continue
-        top = _model_ranks(period)[:TOP_N]
-        first = top[0][2] if top else 1
-        bars = tuple(
-            Bar(rank, model, tokens / period.total, tokens / first if first else 0.0, tokens)
-            for rank, model, tokens in top
-        )
-        return Chart(
-            "Top models by share of tokens",
-            f"{_period_label(view.period, period.period_start)} · view {view.name}",
-            "share",
-            bars,
-            snap.meta.as_of,
-            tx.DATASET_SOURCES[tx.DATASET_MODELS],
-        )
+        if period is not None and period.total > 0:
+            return _model_bars(snap, view, period)
     return Chart(
         "Top models by share of tokens",
         "",
@@ -149,6 +171,7 @@ def _app_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
             r.total_tokens / first if first else 0.0,
             r.total_tokens,
             r.total_requests,
+            moves=(None,),
         )
         for r in top
     )
@@ -162,6 +185,7 @@ def _app_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
         snap.meta.as_of,
         source,
         "" if bars else "This ranking is empty.",
+        compares=(Compare("Δ day", None, 0, NOT_HELD_APPS),),
     )
 
 

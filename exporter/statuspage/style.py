@@ -48,13 +48,37 @@ padding:14px 16px;min-width:0}
 .sub{margin:0 0 10px;color:var(--muted);font-size:13px}
 .cite{margin:10px 0 0;font-size:12.5px;color:var(--muted)}
 ol.bars{list-style:none;margin:0;padding:0}
-ol.bars li{display:grid;grid-template-columns:2.2em minmax(0,1fr) auto;
+ol.bars li,.bh{display:grid;grid-template-columns:2.2em minmax(0,1fr) auto;
 column-gap:8px;align-items:baseline;padding:3px 0}
+.d1 :is(li,.bh){grid-template-columns:2.2em minmax(0,1fr) 3.2em 4.2em}
+.d2 :is(li,.bh){grid-template-columns:2.2em minmax(0,1fr) 3.2em 3.2em 4.2em}
+.d1.sp :is(li,.bh){grid-template-columns:2.2em minmax(0,1fr) 3.2em 60px 4.2em}
+.d2.sp :is(li,.bh){grid-template-columns:2.2em minmax(0,1fr) 3.2em 3.2em 60px 4.2em}
+.bh{font-size:12px;font-weight:600;color:var(--muted);border-bottom:1px solid var(--line);
+margin-bottom:3px}
+.bh .mvh{text-align:center;white-space:nowrap}
+.bh .vlh,.bh .sph{text-align:right;white-space:nowrap}
 .rk{color:var(--muted);text-align:right;font-variant-numeric:tabular-nums}
 .nm{min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .val{font-weight:600;font-variant-numeric:tabular-nums;text-align:right}
-ol.bars small{grid-column:2/4;margin-top:-2px}
-svg.bar{grid-column:2/4;width:100%;height:8px;display:block}
+ol.bars small{grid-column:2/-1;grid-row:3;margin-top:-2px}
+svg.bar{grid-column:2/-1;grid-row:2;width:100%;height:8px;display:block}
+.mv{position:relative;text-align:center;font-size:13px;font-weight:700;white-space:nowrap;
+font-variant-numeric:tabular-nums}
+.mv.up{color:var(--good)}
+.mv.down{color:var(--bad)}
+.mv.same,.mv.na{color:var(--muted);font-weight:400}
+.mv.new>span{background:var(--info-bg);color:var(--info);border:1px solid var(--info);
+border-radius:4px;padding:0 3px;font-size:11px;letter-spacing:.04em}
+.mv>.vh,.mv.new>.vh{position:absolute;width:1px;height:1px;padding:0;margin:-1px;border:0;
+overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}
+svg.spark{display:block;align-self:center;justify-self:end;width:60px;height:18px;
+overflow:visible}
+svg.spark polyline{fill:none;stroke:var(--bar);stroke-width:1.6;stroke-linejoin:round;
+stroke-linecap:round}
+svg.spark circle{fill:var(--bar)}
+svg.spark circle.now{fill:var(--fg)}
+.legend-moves{margin:8px 0 0;font-size:12.5px;color:var(--muted)}
 svg.bar rect{fill:var(--bar)}
 svg.bar .tr{fill:var(--track)}
 .meter{margin:10px 0 14px}
@@ -93,5 +117,16 @@ ul.plan{margin:6px 0;padding-left:18px}
 ul.plan li{margin:3px 0}
 footer{padding:4px 0 24px;font-size:12.5px;color:var(--muted)}
 @media (max-width:600px){body{font-size:14px}h1{font-size:18px}nav{margin-left:0}
-.card{padding:12px}th,td{padding:4px 6px}}
+.card{padding:12px}th,td{padding:4px 6px}
+ol.bars li,.bh{column-gap:6px}
+.d1 :is(li,.bh){grid-template-columns:2em minmax(0,1fr) 3em 4em}
+.d2 :is(li,.bh){grid-template-columns:2em minmax(0,1fr) 3em 3em 4em}
+.d1.sp :is(li,.bh){grid-template-columns:2em minmax(0,1fr) 3em 60px}
+.d2.sp :is(li,.bh){grid-template-columns:2em minmax(0,1fr) 3em 3em 60px}
+:is(.d1,.d2) li .nm{grid-column:2/-2}
+:is(.d1,.d2) li .mv{grid-row:3;grid-column:3}
+:is(.d1,.d2) li .mv+.mv{grid-column:4}
+:is(.d1,.d2) li small{grid-column:2/3}
+.sp svg.spark{grid-row:3;grid-column:-2/-1}
+.bh .sph{display:none}}
 """
