@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench soak generate prometheus-tools chromium clean
+.PHONY: run test lint bench soak alert-noise generate prometheus-tools chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,3 +71,10 @@ CONFIGS ?= default,maximal
 SEED    ?=
 soak: $(STAMP)
 	$(PY) -m soak --seeds $(SEEDS) --days $(DAYS) --configs $(CONFIGS) $(if $(SEED),--seed $(SEED))
+
+# Notifications the shipped market alerts would have sent over a recorded market
+# (tools/alert_noise/): make alert-noise REPLAY=FILE.csv (a rankings-daily CSV); by default
+# ../shared/reference/real-market/'s extract, else its copy in tests/fixtures/real-market/.
+REPLAY ?=
+alert-noise: $(STAMP) prometheus-tools
+	$(PY) -m tools.alert_noise $(if $(REPLAY),--replay $(REPLAY))

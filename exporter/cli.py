@@ -121,6 +121,15 @@ def _web(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _replay(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--replay",
+        metavar="FILE.csv",
+        help="serve this recorded rankings-daily history (date,model_permaslug,total_tokens) "
+        "instead of the simulated model rankings; its last day is the newest published",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openrouter-exporter",
@@ -135,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_flags(demo)
     _web(demo)
     demo.add_argument("--seed", type=int, default=42)
+    _replay(demo)
     check = sub.add_parser("check-config", help="validate the config and print the plan")
     add_common_flags(check)
     check.add_argument(
@@ -148,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--seed", type=int, default=42)
     fake.add_argument("--requests-per-minute", type=int, default=30)
     fake.add_argument("--requests-per-day", type=int, default=500)
+    _replay(fake)
     # Listed here for --help; its flags are its own (exporter/backfill/options.py).
     sub.add_parser("backfill", help="write history as OpenMetrics for promtool", add_help=False)
     return parser
@@ -216,11 +227,8 @@ def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
 
     end = sim.latest_day()
     apps = sim.market.app_rankings(end - timedelta(days=29), end)[:2]
-    models = [
-        r.model_permaslug
-        for r in sim.market.rankings_daily(end, end)
-        if r.model_permaslug != "other"
-    ][:2]
+    models = [r.model_permaslug for r in sim.model_rows(end, end) if r.model_permaslug != "other"]
+    models = models[:2]
     return parse_config(
         {
             # The simulator is local: a roomier budget fills every view within seconds.
@@ -237,10 +245,17 @@ def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from exporter.app import build, serve_forever
-    from exporter.simulator import Simulator
+    from exporter.simulator import Replay, ReplayError, Simulator
 
     setup_logging(args.log_level, args.log_format)
-    sim = Simulator(seed=args.seed, requests_per_minute=DEMO_PER_MINUTE, requests_per_day=5000)
+    try:
+        replay = Replay.load(args.replay) if args.replay else None
+    except ReplayError as e:
+        print(f"openrouter-exporter demo: --replay: {e}", file=sys.stderr)
+        return 2
+    sim = Simulator(
+        seed=args.seed, requests_per_minute=DEMO_PER_MINUTE, requests_per_day=5000, replay=replay
+    )
     cfg = demo_config(load_config(args.config_file), sim, args.config_file is not None)
     cfg = _with_web_flags(cfg, args)
     web = load_web_config(args.web_config_file)
@@ -250,7 +265,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         openrouter=replace(cfg.openrouter, base_url="http://simulator/api/v1"),
         state_dir=str(state),
     )
-    exporter = build(cfg, "demo-key", transport=sim.transport(), state_dir=state)
+    # A replay's calendar is the file's: the exporter asks for the days the simulator has.
+    clock = (lambda: sim.now().timestamp()) if replay else time.time
+    exporter = build(cfg, "demo-key", transport=sim.transport(), state_dir=state, clock=clock)
     exporter.demo = True
 
     def ready(url: str) -> None:
@@ -302,7 +319,9 @@ def cmd_fake_api(args: argparse.Namespace) -> int:
     from exporter.simulator import main_fake_api
 
     setup_logging("info", "logfmt")
-    return main_fake_api(args.listen, args.seed, args.requests_per_minute, args.requests_per_day)
+    return main_fake_api(
+        args.listen, args.seed, args.requests_per_minute, args.requests_per_day, args.replay
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

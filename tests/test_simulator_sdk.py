@@ -108,3 +108,29 @@ def test_rate_limit_parses_as_sdk_error() -> None:
         with pytest.raises(errors.TooManyRequestsResponseError) as caught:
             client.datasets.get_session_cost()
     assert caught.value.data.error.code == 429
+
+
+def test_sdk_reads_a_replayed_day() -> None:
+    """A recorded real day, replayed, validates as the SDK's response model and reads back
+    exactly as recorded (the file's last day is the newest the SDK sees)."""
+    import csv
+    from pathlib import Path
+
+    from exporter.simulator import Replay
+
+    path = Path(__file__).parent / "fixtures/real-market/rankings-daily-2025-01-01_2025-03-04.csv"
+    with path.open(newline="") as f:
+        recorded = [r for r in csv.DictReader(f) if r["date"] == "2025-03-04"]
+    sim = Simulator(replay=Replay.load(path))
+    with (
+        serve(sim) as running,
+        OpenRouter(api_key="sk-or-v1-test", server_url=running.url) as client,
+    ):
+        result = client.datasets.get_rankings_daily(start_date="2025-03-04")
+    assert isinstance(result, components.RankingsDailyResponse)
+    assert result.meta.end_date == "2025-03-04"
+    assert [(r.date_, r.model_permaslug, r.total_tokens) for r in result.data] == [
+        (r["date"], r["model_permaslug"], r["total_tokens"]) for r in recorded
+    ]
+    assert result.data[0].model_permaslug == "google/gemini-2.0-flash-001"
+    assert result.data[-1].model_permaslug == "other"

@@ -1,9 +1,11 @@
 """A faithful, deterministic fake of OpenRouter's Data API (app-rankings, rankings-daily,
-session-cost), for tests, the demo and the `fake-api` subcommand.
+session-cost), for tests, the demo and the `fake-api` subcommand; rankings-daily can be a
+recorded history replayed (``replay``).
 
     sim = Simulator(seed=42)
     client = httpx.Client(transport=sim.transport(), base_url="http://sim/api/v1")
     server = serve(sim)            # real HTTP: server.url == "http://127.0.0.1:PORT/api/v1"
+    Simulator(replay=Replay.load("rankings-daily.csv"))   # a recorded model history
 """
 
 from exporter.simulator.api import RequestRecord, Simulator
@@ -11,6 +13,7 @@ from exporter.simulator.clock import ManualClock
 from exporter.simulator.faults import Fault, FaultQueue
 from exporter.simulator.market import App, AppRanking, DailyRow, Market, Model, SessionCostCell
 from exporter.simulator.publication import PublicationSchedule
+from exporter.simulator.replay import Replay, ReplayError
 from exporter.simulator.server import SimulatorServer, main_fake_api, serve
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "Market",
     "Model",
     "PublicationSchedule",
+    "Replay",
+    "ReplayError",
     "RequestRecord",
     "SessionCostCell",
     "Simulator",

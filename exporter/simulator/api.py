@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
@@ -18,12 +18,14 @@ from exporter.simulator.catalog import (
     ENDPOINT_PATHS,
     REPORTED_MISSING_DAYS,
 )
+from exporter.simulator.clock import ShiftedClock
 from exporter.simulator.endpoints import SESSION_WINDOW_DAYS, PublishedData
 from exporter.simulator.faults import MANGLING_KINDS, REPLACING_KINDS, Fault, FaultQueue
 from exporter.simulator.market import Market
 from exporter.simulator.params import BadRequest
 from exporter.simulator.publication import PublicationSchedule
 from exporter.simulator.ratelimit import RateLimiter
+from exporter.simulator.replay import Replay
 from exporter.simulator.responses import error_response, fault_response, json_response, mangle
 
 MISSING_KEY_MESSAGE = "No cookie auth credentials found"
@@ -82,6 +84,7 @@ class Simulator(PublishedData):
         rate_limit_headers: bool = False,
         market: Market | None = None,
         publication: PublicationSchedule | None = None,
+        replay: Replay | None = None,
     ) -> None:
         """
         now: clock (tz-aware UTC); drives "today", `as_of` and the rate-limit windows.
@@ -97,9 +100,12 @@ class Simulator(PublishedData):
         publication: when each day (and each weekly session-cost window) is served, and
             how the newest day grows after that; publication_lag_days still applies on top.
             Default: every day at 00:00 after it closes, final at once.
+        replay: a recorded rankings-daily history served instead of the market's model rows;
+            without ``now``, the real clock moved to the day after its last day.
         """
         shared = market if market is not None else Market.shared(seed, missing_days)
-        super().__init__(now or _utc_now, shared, publication, publication_lag_days)
+        clock = now or (ShiftedClock(replay.last + timedelta(days=1)) if replay else _utc_now)
+        super().__init__(clock, shared, publication, publication_lag_days, replay)
         self.seed = seed
         self.requests_per_minute = requests_per_minute
         self.requests_per_day = requests_per_day

@@ -1,9 +1,11 @@
-"""A settable clock for driving the simulator's notion of "now" from tests."""
+"""Clocks for the simulator's notion of "now": a settable one for tests, and the real one
+shifted to the day after a replayed history."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 
 class ManualClock:
@@ -36,3 +38,15 @@ class ManualClock:
             raise ValueError("when must be timezone-aware")
         with self._lock:
             self._now = when.astimezone(UTC)
+
+
+class ShiftedClock:
+    """The real clock moved by whole days so that "today" is ``today`` when it is built:
+    time of day, and the time between two calls, stay real (rate-limit windows work)."""
+
+    def __init__(self, today: date, real: Callable[[], datetime] | None = None) -> None:
+        self._real = real or (lambda: datetime.now(UTC))
+        self._shift = timedelta(days=(today - self._real().date()).days)
+
+    def __call__(self) -> datetime:
+        return self._real() + self._shift

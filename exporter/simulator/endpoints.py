@@ -15,15 +15,18 @@ from exporter.simulator.catalog import (
     SESSION_COST_PATH,
     VERSION,
 )
+from exporter.simulator.entities import DailyRow
 from exporter.simulator.market import Market
 from exporter.simulator.params import (
     Params,
+    RankingsQuery,
     app_query,
     rankings_query,
     resolve_window,
     session_query,
 )
 from exporter.simulator.publication import PublicationSchedule, bucket_shortfall
+from exporter.simulator.replay import Replay
 
 SESSION_WINDOW_DAYS = 30
 
@@ -38,9 +41,13 @@ class PublishedData:
         market: Market,
         publication: PublicationSchedule | None,
         publication_lag_days: int,
+        replay: Replay | None = None,
     ) -> None:
         self._clock = clock
         self.market = market
+        self.replay = replay
+        """A recorded history: its days are rankings-daily's published days (the plain
+        dataset's rows; modality, context and estimate views stay synthetic)."""
         self.publication = publication
         self.publication_lag_days = publication_lag_days
         self.session_cost_published = True
@@ -60,11 +67,25 @@ class PublishedData:
 
     def latest_day(self) -> date:
         """The newest day served: yesterday (UTC) minus any publication lag, or what the
-        publication schedule has published by now."""
+        publication schedule has published by now; never after a replay's last day (as if
+        publication stopped there)."""
         lag = timedelta(days=self.publication_lag_days)
         if self.publication is not None:
-            return self.publication.latest_day(self.now()) - lag
-        return self.today() - timedelta(days=1) - lag
+            latest = self.publication.latest_day(self.now()) - lag
+        else:
+            latest = self.today() - timedelta(days=1) - lag
+        return latest if self.replay is None else min(latest, self.replay.last)
+
+    def replays(self, q: RankingsQuery) -> bool:
+        """Whether the replay answers this rankings-daily query (the dataset it holds)."""
+        plain = (q.modality, q.context_bucket, q.category, q.language_type) == (None,) * 4
+        return self.replay is not None and plain
+
+    def model_rows(self, start: date, end: date, period: str = "day") -> list[DailyRow]:
+        """The plain rankings-daily rows of [start, end]: the replay's, else the market's."""
+        if self.replay is not None:
+            return self.replay.rows(start, end, period)
+        return self.market.rankings_daily(start, end, period=period)
 
     def session_cost_window_end(self) -> date:
         """The most recent Sunday strictly before today (once published, with a schedule)."""
@@ -127,17 +148,23 @@ def app_rankings(data: PublishedData, params: Params, at: datetime) -> dict[str,
 
 def rankings_daily(data: PublishedData, params: Params, at: datetime) -> dict[str, Any]:
     q = rankings_query(params)
-    start, end = resolve_window(params, data.latest_day())
-    rows = data.market.rankings_daily(
-        start,
-        end,
-        period=q.period,
-        modality=q.modality,
-        context_bucket=q.context_bucket,
-        category=q.category,
-        language_type=q.language_type,
-        data_end=data.latest_day(),
-    )
+    if data.replays(q):
+        assert data.replay is not None
+        # The replay's first day is its dataset's first: earlier starts are clamped to it.
+        start, end = resolve_window(params, data.latest_day(), data.replay.first)
+        rows = data.replay.rows(start, end, q.period or "day")
+    else:
+        start, end = resolve_window(params, data.latest_day())
+        rows = data.market.rankings_daily(
+            start,
+            end,
+            period=q.period,
+            modality=q.modality,
+            context_bucket=q.context_bucket,
+            category=q.category,
+            language_type=q.language_type,
+            data_end=data.latest_day(),
+        )
     growing = data.growing(start, end, at)
     out = [
         {

@@ -104,19 +104,20 @@ def session_query(params: Params) -> SessionQuery:
     return SessionQuery(turn_range, limit, offset, params.get("app_slug"), params.get("model"))
 
 
-def resolve_window(params: Params, latest: date) -> tuple[date, date]:
+def resolve_window(params: Params, latest: date, floor: date = DATASET_FLOOR) -> tuple[date, date]:
     """The [start, end] a request asks for, clamped to what exists: ``end`` defaults to
-    (and is capped at) the newest published day ``latest``."""
+    (and is capped at) the newest published day ``latest``, ``start`` is clamped forward
+    to the dataset's first day ``floor``."""
     start = date_param(params, "start_date")
     end = date_param(params, "end_date")
     if end is None:
         end = latest
-    elif end < DATASET_FLOOR:
-        raise BadRequest(f"end_date must be on or after {DATASET_FLOOR.isoformat()}.")
+    elif end < floor:
+        raise BadRequest(f"end_date must be on or after {floor.isoformat()}.")
     end = min(end, latest)
     if start is None:
         start = end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
-    start = max(start, DATASET_FLOOR)
+    start = max(start, floor)
     if start > end:
         raise BadRequest("start_date must be on or before end_date.")
     span = (end - start).days + 1

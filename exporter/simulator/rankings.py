@@ -62,7 +62,7 @@ def exact_rows(
     """Buckets dated by their first calendar day, holding only days inside the window."""
     market.ensure(end + timedelta(days=1))
     rows: list[DailyRow] = []
-    for bucket_date, a, b in _buckets(start, end, period):
+    for bucket_date, a, b in bucket_ranges(start, end, period):
         totals: list[tuple[int, str]] = []
         for m in models:
             tokens = window(market.history.models[m.permaslug].prefix, a, b)
@@ -71,7 +71,7 @@ def exact_rows(
                 tokens = tokens * share // 10**6
             if tokens > 0:
                 totals.append((tokens, m.permaslug))
-        rows.extend(_rank_bucket(bucket_date, totals))
+        rows.extend(rank_bucket(bucket_date, totals))
     return rows
 
 
@@ -103,7 +103,7 @@ def estimate_rows(
         monday += timedelta(days=7)
     rows: list[DailyRow] = []
     for bucket, slot in buckets.items():
-        rows.extend(_rank_bucket(bucket, [(t, slug) for slug, t in slot.items()]))
+        rows.extend(rank_bucket(bucket, [(t, slug) for slug, t in slot.items()]))
     return rows
 
 
@@ -114,17 +114,18 @@ def _estimate(market: Market, slug: str, week: date, tokens: int, key: str) -> i
     return int(tokens * share / 10**6 * jitter) // 1000 * 1000
 
 
-def _rank_bucket(bucket_date: date, totals: list[tuple[int, str]]) -> list[DailyRow]:
-    """Top 50 by tokens (ties by permaslug) plus `other` when the tail is not empty."""
+def rank_bucket(bucket_date: date, totals: list[tuple[int, str]], other: int = 0) -> list[DailyRow]:
+    """Top 50 by tokens (ties by permaslug) plus `other` when the tail is not empty: the
+    models below the top 50 and ``other``, tokens of models already outside any ranking."""
     totals.sort(key=lambda t: (-t[0], t[1]))
     rows = [DailyRow(bucket_date, slug, t) for t, slug in totals[:TOP_MODELS_PER_BUCKET]]
-    tail = sum(t for t, _ in totals[TOP_MODELS_PER_BUCKET:])
+    tail = other + sum(t for t, _ in totals[TOP_MODELS_PER_BUCKET:])
     if tail > 0:
         rows.append(DailyRow(bucket_date, OTHER_SLUG, tail))
     return rows
 
 
-def _buckets(start: date, end: date, period: str) -> list[tuple[date, int, int]]:
+def bucket_ranges(start: date, end: date, period: str) -> list[tuple[date, int, int]]:
     """(bucket date, first day index, last day index) covering [start, end]."""
     a, b = day_index(start), day_index(end)
     if period == "day":

@@ -15,6 +15,7 @@ import httpx
 from exporter.config import parse_listen
 from exporter.simulator.api import Simulator
 from exporter.simulator.catalog import API_PREFIX
+from exporter.simulator.replay import Replay, ReplayError
 
 # Hop-by-hop or framing headers the server writes itself.
 _SKIP_HEADERS = frozenset({"content-length", "connection", "transfer-encoding", "keep-alive"})
@@ -154,15 +155,30 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorSe
     return SimulatorServer(httpd, thread)
 
 
-def main_fake_api(listen: str, seed: int, requests_per_minute: int, requests_per_day: int) -> int:
-    """Serve a simulator on `listen` until SIGINT/SIGTERM; the `fake-api` subcommand."""
+def main_fake_api(
+    listen: str,
+    seed: int,
+    requests_per_minute: int,
+    requests_per_day: int,
+    replay: str | None = None,
+) -> int:
+    """Serve a simulator on `listen` until SIGINT/SIGTERM; the `fake-api` subcommand.
+    ``replay``: a rankings-daily CSV served instead of the synthetic model rows."""
     try:
         host, port = parse_listen(listen)
     except ValueError as exc:
         print(f"fake-api: invalid listen address: {exc}", file=sys.stderr)
         return 2
+    try:
+        history = Replay.load(replay) if replay is not None else None
+    except ReplayError as exc:
+        print(f"fake-api: --replay: {exc}", file=sys.stderr)
+        return 2
     sim = Simulator(
-        seed=seed, requests_per_minute=requests_per_minute, requests_per_day=requests_per_day
+        seed=seed,
+        requests_per_minute=requests_per_minute,
+        requests_per_day=requests_per_day,
+        replay=history,
     )
     try:
         server = serve(sim, host, port)
@@ -170,7 +186,22 @@ def main_fake_api(listen: str, seed: int, requests_per_minute: int, requests_per
         print(f"fake-api: cannot listen on {listen}: {exc}", file=sys.stderr)
         return 1
     print(f"fake OpenRouter Data API on {server.url}", file=sys.stderr, flush=True)
+    if history is not None:
+        print(
+            f"fake-api: replaying {history.source}: rankings-daily {history.first} to "
+            f"{history.last} (the newest published day); other datasets simulated",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        _wait_for_signal()
+    finally:
+        server.shutdown()
+    return 0
 
+
+def _wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM (or Ctrl-C); SIGHUP is logged and ignored."""
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -193,5 +224,3 @@ def main_fake_api(listen: str, seed: int, requests_per_minute: int, requests_per
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
-        server.shutdown()
-    return 0

@@ -1,0 +1,1 @@
+"""Developer tools run from the Makefile (`make alert-noise`); not part of the package."""
