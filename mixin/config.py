@@ -40,6 +40,9 @@ class Thresholds:
     model_rank_change_positions: int = 3
     # OpenRouterWatched*RankChanged: places moved in one day by a watched entry.
     watched_rank_change_positions: int = 1
+    # NewTopModel, AppEnteredTopN: an entry back in the top N within this many published
+    # days of having been there has not "entered" (a #10/#11 swap is no news).
+    reentry_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class MixinConfig:
     # How often the market rules run. The data changes a few times a day and the exporter
     # is scraped once a minute (prometheus/prometheus.yml): more often buys nothing but CPU.
     market_rule_interval: str = "1m"
+    # Market alerts keep firing this long after their condition last held, so a refresh or
+    # scrape gap does not resolve an alert and raise it again.
+    market_keep_firing_for: str = "1h"
+    # Where notifications link to (the dashboards' panels): your Grafana's base URL.
+    grafana_url: str = "http://localhost:3000"
     thresholds: Thresholds = field(default_factory=Thresholds)
     dashboard_uids: dict[str, str] = field(
         default_factory=lambda: {

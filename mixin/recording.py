@@ -119,7 +119,26 @@ def changes(cfg: MixinConfig) -> list[dict[str, Any]]:
                 key = by(APP_KEY)
                 change = f"max by ({key}) ({past})\n- on ({key}) group_right () {now}"
             out.append(rec(change_record(f, offset), change))
+        out.append(best_recent(q, f))
     return out
+
+
+def best_recent(q: Q, f: Family) -> dict[str, Any]:
+    """The best rank of the published days before the current one, for "entered the top N"
+    to skip an entry that was there lately. Sampled at 00:00 UTC of each of the last K days
+    (a subquery's steps are aligned to whole days): the day OpenRouter published most
+    recently before each midnight, so K points are K published days."""
+    k = q.cfg.thresholds.reentry_days
+    if f is MODEL_RANK:  # from the raw series, bridged: a backfilled history counts
+        inner = f"max by ({by(f.labels)}) (last_over_time({q(f.metric)}[{q.bridge}]))"
+    else:
+        inner = f.recorded()
+    note = (
+        "The best rank of the K published days before the current one (reentry_days): "
+        "sampled at 00:00 UTC of each of the last K days, each point holds the day "
+        "published most recently before that midnight."
+    )
+    return rec(f.recorded("best_recent"), f"min_over_time({inner}[{k}d:1d])", note)
 
 
 def recording(cfg: MixinConfig) -> list[Group]:
