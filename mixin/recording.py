@@ -124,10 +124,11 @@ def changes(cfg: MixinConfig) -> list[dict[str, Any]]:
 
 
 def best_recent(q: Q, f: Family) -> dict[str, Any]:
-    """The best rank of the published days before the current one, for "entered the top N"
-    to skip an entry that was there lately. Sampled at 00:00 UTC of each of the last K days
-    (a subquery's steps are aligned to whole days): the day OpenRouter published most
-    recently before each midnight, so K points are K published days."""
+    """The best rank of the K published days before the current one, for "entered the top N"
+    to skip an entry that was there lately. Sampled at 00:00 UTC of each day (a subquery's
+    steps are aligned to whole days), one day back: a backfilled history shows day D from
+    00:00 of D+1, so without the offset the newest point would be the current day itself
+    and no entry could ever be new. ``ago1d`` covers the day just before the current one."""
     k = q.cfg.thresholds.reentry_days
     if f is MODEL_RANK:  # from the raw series, bridged: a backfilled history counts
         inner = f"max by ({by(f.labels)}) (last_over_time({q(f.metric)}[{q.bridge}]))"
@@ -135,10 +136,10 @@ def best_recent(q: Q, f: Family) -> dict[str, Any]:
         inner = f.recorded()
     note = (
         "The best rank of the K published days before the current one (reentry_days): "
-        "sampled at 00:00 UTC of each of the last K days, each point holds the day "
-        "published most recently before that midnight."
+        "sampled at 00:00 UTC of each of the K days before yesterday (offset 1d: a "
+        "backfilled history shows a day from the midnight after it, the current day itself)."
     )
-    return rec(f.recorded("best_recent"), f"min_over_time({inner}[{k}d:1d])", note)
+    return rec(f.recorded("best_recent"), f"min_over_time({inner}[{k}d:1d] offset 1d)", note)
 
 
 def recording(cfg: MixinConfig) -> list[Group]:
