@@ -95,6 +95,11 @@ def servers() -> Iterator[Servers]:
             for prom, n in ((pa, 1), (pb, 1), (pab, 2)):
                 wait_until(lambda p=prom, n=n: p.targets_up() == n, "targets scraped", 60)
                 wait_until(prom.rules_evaluated, "every rule group's first evaluation", 90)
+            # The test reads every server at one instant 2 s in the past (so the three
+            # agree on which scrapes count): that instant must follow the first evaluation
+            # of every rule, or a panel reading a recorded series reads nothing.
+            evaluated = time.time()
+            wait_until(lambda: time.time() - 2 > evaluated, "2 s past the first evaluations", 5)
             yield Servers(pa, pb, pab)
     finally:
         for p in procs:
