@@ -13,6 +13,11 @@ tools read:
     notifications in total: N
     notifications per published day: median M
     re-entries within K days: R
+
+R counts the "entered the top N" notifications (OpenRouterNewTopModel) for a model that was
+in that view's top N on one of the K published days before the previous one: a #10/#11
+swap coming back. The target is none; the report lists every re-entry in the data and
+marks one that was notified.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ FIXTURE = stack.ROOT / "tests" / "fixtures" / "real-market" / NAME
 EVAL_HOUR = 12  # UTC, on the day after the published day
 STEP = "1h"  # the backfill's default step; the recording rules are evaluated as often
 STEP_SECONDS = 3600
+ENTERED = "OpenRouterNewTopModel"  # the alert a re-entry into a model view's top N must not fire
 
 
 def default_replay() -> Path:
@@ -138,10 +144,14 @@ def evaluate(
         for r in prom.query(rank, t):
             views.setdefault(r["metric"]["view"], set()).add(r["metric"]["model"])
         top.append(views)
+    entries = noise.entries(days, top, k)
+    for alert, f in zip(alerts, fired, strict=True):
+        if alert.name == ENTERED:
+            entries = entries.with_notified(days, f)
     span = f"{(days[-1] - days[0]).days + 2}d"
     apps = prom.query(f"count(last_over_time(openrouter_app_rank[{span}]))", stamps[-1])
     app_series = int(float(apps[0]["value"][1])) if apps else 0
-    return Measured(days, counts, noise.entries(days, top, k), app_series)
+    return Measured(days, counts, entries, app_series)
 
 
 def measure(replay: Path, days: list[date], top_n: int, k: int, keep: bool) -> Measured:
@@ -184,13 +194,15 @@ def report(replay: Path, m: Measured, top_n: int, k: int) -> list[str]:
     e = m.entries
     lines.append(
         f"entries into a model view's top {top_n} (from the ranks): {e.entries}, "
-        f"of which re-entries within {k} days: {len(e.reentries)}"
+        f"of which re-entries within {k} days: {len(e.reentries)}, "
+        f"{len(e.notified)} of them notified by {ENTERED}"
     )
     lines += [
         f"  re-entry {r.day} {r.view}: {r.model} (in the top {top_n} on {r.last_in})"
+        + (" NOTIFIED" if (r.day, r.view, r.model) in e.notified else "")
         for r in e.reentries
     ]
-    return [*lines, "", *noise.closing_lines(m.counts, len(e.reentries), k)]
+    return [*lines, "", *noise.closing_lines(m.counts, len(e.notified), k)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -58,6 +58,20 @@ class Reentry:
 class Entries:
     entries: int
     reentries: list[Reentry]
+    notified: frozenset[tuple[date, str, str]] = frozenset()
+    """The re-entries (day, view, model) an "entered" alert notified: what must be none."""
+
+    def with_notified(self, days: Sequence[date], firing: Sequence[set[Labels]]) -> Entries:
+        """The re-entries among an "entered" alert's notifications (``firing`` per day)."""
+        new = new_per_day(firing)
+        told = {
+            (days[i + 1], names["view"], names["model"])
+            for i, day in enumerate(new)
+            for names in map(dict, day)
+            if "view" in names and "model" in names
+        }
+        hits = frozenset((r.day, r.view, r.model) for r in self.reentries) & told
+        return Entries(self.entries, self.reentries, hits)
 
 
 def entries(days: Sequence[date], top: Sequence[Mapping[str, set[str]]], k: int) -> Entries:
