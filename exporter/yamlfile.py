@@ -62,6 +62,16 @@ class _Loader(yaml.SafeLoader):
                 if len(at) > 1:
                     self.duplicates.append(((*loc, str(key)), _written(at)))
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value PyYAML recognises but cannot build (``2024-13-45`` read as a date, an
+        integer of 5,000 digits) raises ``ValueError``: here a YAML error at its line."""
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as e:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short(node)}: {str(e).split(';')[0]}", node.start_mark
+            ) from None
+
     def _key(self, node: yaml.Node) -> Any:
         """The key as the mapping will hold it (``1`` and ``0x1`` are one key); a key that
         is not a scalar, or does not construct, stands for itself (YAML reports it later)."""
@@ -73,6 +83,11 @@ class _Loader(yaml.SafeLoader):
             except (yaml.YAMLError, ValueError, TypeError):
                 return (node.tag, node.value)
         return id(node)
+
+
+def _short(node: yaml.Node, limit: int = 40) -> str:
+    text = repr(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _written(marks: list[yaml.Mark]) -> str:

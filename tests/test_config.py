@@ -695,6 +695,24 @@ def test_check_config_unparsable_file_exits_2_without_traceback(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("state_dir: 2024-13-45\n", "line 1, column 12"),  # YAML reads it as a date
+        ("apps:\n  depth: " + "9" * 5000 + "\n", "line 2, column 10"),  # > int_max_str_digits
+    ],
+)
+def test_check_config_a_value_yaml_cannot_build_exits_2_without_traceback(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = check_config(f"--config.file={path}")
+    assert result.returncode == 2
+    assert f"{path}: not valid YAML ({where})" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_check_config_missing_file_exits_2(tmp_path: Path) -> None:
     result = check_config("--config.file", str(tmp_path / "missing.yaml"))
     assert result.returncode == 2
