@@ -49,9 +49,7 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
             app = apps[(n * 7 + rank) % len(apps)]
             tokens = 10**12 // (rank + n) + generation
             rows.append(AppRow(app.id, app.name, rank, tokens // 1000 + 1, tokens))
-        meta = Meta(
-            as_of=as_of, start_date=end - timedelta(days=view.window_days - 1), end_date=end
-        )
+        meta = Meta(as_of=as_of, end_date=end)
         snaps.append(Snapshot(tx.DATASET_APPS, view.name, tuple(rows), meta, 0.0))
     daily = sim.market.rankings_daily(end - timedelta(days=62), end)
     for mv in cfg.model_views:

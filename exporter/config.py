@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from exporter.durations import Duration, parse_duration
 from exporter.schema import (
@@ -26,6 +24,7 @@ from exporter.schema import (
     Int,
     Invalid,
     ListOf,
+    Loc,
     Problems,
     Report,
     Section,
@@ -42,6 +41,7 @@ from exporter.viewconfig import (
     ModelView,
     check_models,
 )
+from exporter.yamlfile import read_yaml
 
 __all__ = [
     "DEFAULTS",
@@ -56,7 +56,6 @@ __all__ = [
     "parse_config",
     "parse_duration",
     "parse_listen",
-    "read_yaml",
 ]
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
@@ -269,9 +268,11 @@ CONFIG = Section(Config, refused={"api_key": LITERAL_KEY})
 DEFAULTS: dict[str, Any] = yaml_defaults(Config)  # the defaults as YAML spells them
 
 
-def parse_config(data: Any) -> Config:
-    """A YAML document's data → ``Config``; ``ConfigError`` lists every problem in it."""
+def parse_config(data: Any, found: Iterable[tuple[Loc, str]] = ()) -> Config:
+    """A YAML document's data → ``Config``; ``ConfigError`` lists every problem in it,
+    with those ``found`` while loading it (keys written twice) in their place."""
     problems = Problems("config")
+    problems.errors.extend(found)
     cfg = CONFIG.read(data, (), problems)
     problems.raise_errors(data, ConfigError)
     return replace(cfg, warnings=problems.lines(problems.warnings, data))
@@ -281,33 +282,12 @@ def load_config(path: str | None) -> Config:
     """Read and validate; no file means every default."""
     if path is None:
         return parse_config({})
-    data = read_yaml(path, "config file", ConfigError)
-    cfg = parse_config(data)
-    if not data:  # the file parsed, so only comments (or `{}`) are in it
+    loaded = read_yaml(path, "config file", ConfigError)
+    cfg = parse_config(loaded.data, loaded.duplicates)
+    if not loaded.data:  # the file parsed, so only comments (or `{}`) are in it
         empty = f"{path}: nothing configured (the file is empty or only comments); using defaults"
         cfg = replace(cfg, warnings=(empty, *cfg.warnings))
     return cfg
-
-
-def read_yaml(path: str, what: str, error: type[Exception], *, echo_problem: bool = True) -> Any:
-    """A YAML file's data, or ``error`` naming the file, the line and the problem.
-
-    ``echo_problem=False`` leaves out the parser's words, which quote the offending text
-    (a file of secrets must not be echoed).
-    """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise error(f"{path}: cannot read {what}: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise error(f"{path}: cannot read {what}: not UTF-8 text (byte {e.start})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = f": {getattr(e, 'problem', e)}" if echo_problem else ""
-        raise error(f"{path}: not valid YAML{where}{problem}") from None
 
 
 def load_api_key(cfg: Config, environ: Mapping[str, str] = os.environ) -> str | None:

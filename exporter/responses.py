@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import httpx
 
 from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow
+
+log = logging.getLogger(__name__)
 
 # --- errors ----------------------------------------------------------------------------
 
@@ -135,7 +139,10 @@ def _datetime(value: Any, what: str) -> datetime | None:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # JSON nested as deep as the decoder allows, repr'd deeper
+        return "a value nested too deep"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -148,17 +155,46 @@ def _field(obj: Any, name: str, where: str) -> Any:
 
 
 def parse_meta(body: dict[str, Any]) -> Meta:
+    """What is read of ``meta``: ``as_of`` and ``end_date`` (``window_end_date`` for
+    session-cost). The other documented fields are never validated (see ``_note_unread``)."""
     meta = _field(body, "meta", "response")
     if not isinstance(meta, dict):
         raise MalformedResponse(f"response.meta: expected an object, got {_short(meta)}")
-    window_days = meta.get("window_days")
+    _note_unread(meta)
     return Meta(
         as_of=_datetime(meta.get("as_of"), "meta.as_of"),
-        start_date=_opt_date(meta.get("start_date"), "meta.start_date"),
         end_date=_opt_date(meta.get("end_date", meta.get("window_end_date")), "meta.end_date"),
-        window_days=None if window_days is None else _int(window_days, "meta.window_days"),
-        version=meta.get("version") if isinstance(meta.get("version"), str) else None,
     )
+
+
+def _iso_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+# Documented meta fields (the SDK's RankingsDailyMeta, SessionCostMeta) that nothing reads:
+# an odd value there must not fail a refresh. One unlike the documentation is logged once,
+# at debug: a hint that the API changed, not an error.
+_UNREAD_META: dict[str, Callable[[Any], bool]] = {
+    "start_date": _iso_date,
+    "window_days": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+    "version": lambda v: isinstance(v, str),
+}
+_NOTED: set[str] = set()
+
+
+def _note_unread(meta: dict[str, Any]) -> None:
+    for name, as_documented in _UNREAD_META.items():
+        if name in meta and name not in _NOTED and not as_documented(meta[name]):
+            _NOTED.add(name)
+            log.debug(
+                "meta.%s: %s is not what the API documents; not read by this exporter, so ignored",
+                name,
+                _short(meta[name]),
+            )
 
 
 def _data(body: Any) -> list[Any]:

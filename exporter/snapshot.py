@@ -40,11 +40,11 @@ class SessionCostRow:
 
 @dataclass(frozen=True, slots=True)
 class Meta:
+    """What is read of a response's ``meta``. Files written by earlier versions also hold
+    ``start_date``, ``window_days`` and ``version``, which nothing read: ignored at load."""
+
     as_of: datetime | None = None
-    start_date: date | None = None
     end_date: date | None = None
-    window_days: int | None = None
-    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +80,7 @@ class Snapshot:
         m = d["meta"]
         meta = Meta(
             as_of=datetime.fromisoformat(m["as_of"]) if m.get("as_of") else None,
-            start_date=date.fromisoformat(m["start_date"]) if m.get("start_date") else None,
             end_date=date.fromisoformat(m["end_date"]) if m.get("end_date") else None,
-            window_days=m.get("window_days"),
-            version=m.get("version"),
         )
         row_type = ROW_TYPES.get(d["dataset"])
         if row_type is None:

@@ -26,14 +26,13 @@ import os
 import re
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import bcrypt
 
-from exporter.config import read_yaml
 from exporter.schema import (
     INVALID,
     Bool,
@@ -50,6 +49,7 @@ from exporter.schema import (
     section,
     setting,
 )
+from exporter.yamlfile import read_yaml
 
 TLS_VERSIONS = {
     "TLS10": ssl.TLSVersion.TLSv1,
@@ -243,10 +243,14 @@ def _readable(path: str, loc: Loc, problems: Problems) -> None:
         problems.error(loc, f"cannot read {path!r}: {e.strerror}")
 
 
-def parse_web_config(data: Any, path: str | None = None) -> WebSecurity:
+def parse_web_config(
+    data: Any, path: str | None = None, found: Iterable[tuple[Loc, str]] = ()
+) -> WebSecurity:
     """The parsed file → settings, with the TLS context built (so bad files fail now).
-    ``WebConfigError`` lists every problem in the file at once, in file order."""
+    ``WebConfigError`` lists every problem in the file at once, in file order, with those
+    ``found`` while loading it (keys written twice)."""
     problems = Problems("web config")
+    problems.errors.extend(found)
     parsed = _WEB_CONFIG_FILE.read(data, (), problems)
     problems.raise_errors(data, WebConfigError)
     tls = parsed.tls_server_config
@@ -273,9 +277,9 @@ def load_web_config(path: str | None) -> WebSecurity:
     """Read ``--web.config.file``; no file means plain HTTP without auth."""
     if path is None:
         return WebSecurity()
-    data = read_yaml(path, "web config file", WebConfigError, echo_problem=False)
+    loaded = read_yaml(path, "web config file", WebConfigError, echo_problem=False)
     try:
-        return parse_web_config(data, path)
+        return parse_web_config(loaded.data, path, loaded.duplicates)
     except WebConfigError as e:
         raise WebConfigError("\n".join(f"{path}: {line}" for line in str(e).splitlines())) from None
 

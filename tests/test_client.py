@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import logging
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +16,7 @@ import httpx
 import pytest
 import respx
 
-from exporter import __version__
+from exporter import __version__, responses
 from exporter.budget import BudgetExhausted
 from exporter.client import (
     ApiError,
@@ -29,7 +31,7 @@ from exporter.client import (
     UnexpectedContentType,
 )
 from exporter.config import AppView, Config, parse_config
-from exporter.snapshot import AppRow, ModelDayRow, SessionCostRow
+from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow
 
 BASE = "https://openrouter.example/api/v1"
 KEY = "sk-or-v1-TESTKEY-d1st1nct1ve-7f3a9c"
@@ -247,8 +249,7 @@ def test_app_rows_are_typed_and_tokens_keep_64_bit_precision(
     assert rows[0].total_tokens == 2**64 - 1  # exact, not rounded through a float
     assert rows[1].total_tokens == 2**53 + 1
     assert meta.as_of == datetime(2026, 5, 12, 2, 0, tzinfo=UTC)
-    assert (meta.start_date, meta.end_date) == (date(2026, 4, 12), date(2026, 5, 11))
-    assert meta.version == "v1"
+    assert meta.end_date == date(2026, 5, 11)
 
 
 def test_tokens_sent_as_json_numbers_are_accepted(api: respx.MockRouter, client: Client) -> None:
@@ -461,7 +462,6 @@ def test_session_cost_pages_by_500_until_a_short_page(
     assert rows[-1].model == "vendor/model-649"
     assert isinstance(rows[-1].median_cost_usd, float)
     assert meta.end_date == date(2026, 5, 10)  # from window_end_date
-    assert meta.window_days == 30
 
 
 def test_session_cost_with_no_snapshot_published(api: respx.MockRouter, client: Client) -> None:
@@ -481,7 +481,7 @@ def test_session_cost_with_no_snapshot_published(api: respx.MockRouter, client: 
     )
     rows, meta, pages = client.session_cost()
     assert (rows, pages, route.call_count) == ([], 1, 1)
-    assert meta.end_date is None and meta.window_days is None
+    assert meta.end_date is None and meta.as_of is None
 
 
 def test_session_cost_cost_must_be_a_number(api: respx.MockRouter, client: Client) -> None:
@@ -492,6 +492,104 @@ def test_session_cost_cost_must_be_a_number(api: respx.MockRouter, client: Clien
     with pytest.raises(MalformedResponse) as info:
         client.session_cost()
     assert "data[0].median_session_cost_usd" in info.value.message
+
+
+# --- meta fields nothing reads ------------------------------------------------------------
+
+
+class _Gone:
+    def __repr__(self) -> str:  # a stable test id
+        return "GONE"
+
+
+GONE = _Gone()  # the field is left out of the response
+# What the exporter reads of meta is as_of and end_date (window_end_date for session-cost);
+# start_date, window_days and version are documented (the SDK's RankingsDailyMeta and
+# SessionCostMeta) but read by nothing, so no value of theirs may fail a refresh.
+ODD_UNREAD = [
+    ("start_date", "yesterday"),
+    ("start_date", 20260412),
+    ("start_date", None),
+    ("start_date", GONE),
+    ("window_days", "seven"),
+    ("window_days", 1.5),
+    ("window_days", 10**400),
+    ("window_days", None),
+    ("window_days", GONE),
+    ("version", 2),
+    ("version", {"major": 1}),
+    ("version", GONE),
+]
+
+
+def fetch_one(api: respx.MockRouter, endpoint: str, meta: dict[str, Any]) -> tuple[list[Any], Any]:
+    row = {
+        "app-rankings": app_row(1),
+        "rankings-daily": {"date": "2026-05-11", "model_permaslug": "a/b", "total_tokens": "7"},
+        "session-cost": session_row(0),
+    }[endpoint]
+    api.get(f"/datasets/{endpoint}").mock(
+        return_value=httpx.Response(200, json={"data": [row], "meta": meta})
+    )
+    if endpoint == "app-rankings":
+        rows, got, _ = Client(config(), KEY, clock=lambda: NOW).app_rankings(app_view(), END)
+    elif endpoint == "rankings-daily":
+        cfg = model_config()
+        rows, got = Client(cfg, KEY, clock=lambda: NOW).rankings_daily(cfg.model_views[0])
+    else:
+        rows, got, _ = Client(config(), KEY, clock=lambda: NOW).session_cost()
+    return rows, got
+
+
+@pytest.mark.parametrize("endpoint", ["app-rankings", "rankings-daily", "session-cost"])
+@pytest.mark.parametrize("field, value", ODD_UNREAD, ids=lambda v: repr(v)[:20])
+def test_an_odd_value_in_a_meta_field_nothing_reads_never_fails_a_refresh(
+    api: respx.MockRouter, endpoint: str, field: str, value: Any
+) -> None:
+    documented = SESSION_META if endpoint == "session-cost" else META
+    meta = {**documented, field: value}
+    if value is GONE:
+        del meta[field]
+    rows, got = fetch_one(api, endpoint, meta)
+    assert len(rows) == 1
+    end = date(2026, 5, 10) if endpoint == "session-cost" else END
+    assert got.end_date == end  # what is read is still read
+    assert got.as_of == datetime.fromisoformat(documented["as_of"])
+
+
+def test_an_odd_unread_meta_field_is_logged_once_at_debug(
+    api: respx.MockRouter, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(responses, "_NOTED", set())
+    with caplog.at_level(logging.DEBUG, logger="exporter.responses"):
+        for _ in range(3):
+            fetch_one(api, "session-cost", {**SESSION_META, "window_days": "seven"})
+        fetch_one(api, "session-cost", SESSION_META)  # as documented: nothing to say
+    notes = [r for r in caplog.records if r.name == "exporter.responses"]
+    assert [(r.levelno, r.getMessage()) for r in notes] == [
+        (
+            logging.DEBUG,
+            "meta.window_days: 'seven' is not what the API documents; not read by this "
+            "exporter, so ignored",
+        )
+    ]
+
+
+def test_an_unread_meta_field_nested_too_deep_to_show_is_still_only_noted(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(responses, "_NOTED", set())
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    with caplog.at_level(logging.DEBUG, logger="exporter.responses"):
+        meta = responses.parse_meta({"meta": {**META, "version": deep}})
+    assert meta.end_date == END
+    assert "meta.version: a value nested too deep is not what the API documents" in caplog.text
+
+
+def test_the_fields_nothing_reads_are_not_kept() -> None:
+    assert [f.name for f in fields(Meta)] == ["as_of", "end_date"]
 
 
 # --- errors ----------------------------------------------------------------------------

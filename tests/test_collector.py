@@ -148,9 +148,7 @@ def test_model_labels():
 
 
 def test_session_cost_and_meta_metrics():
-    sc_meta = Meta(
-        as_of=datetime(2026, 5, 11, 9, tzinfo=UTC), end_date=date(2026, 5, 10), window_days=30
-    )
+    sc_meta = Meta(as_of=datetime(2026, 5, 11, 9, tzinfo=UTC), end_date=date(2026, 5, 10))
     snap = Snapshot(
         "session-cost",
         "default",

@@ -695,6 +695,24 @@ def test_check_config_unparsable_file_exits_2_without_traceback(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("state_dir: 2024-13-45\n", "line 1, column 12"),  # YAML reads it as a date
+        ("apps:\n  depth: " + "9" * 5000 + "\n", "line 2, column 10"),  # > int_max_str_digits
+    ],
+)
+def test_check_config_a_value_yaml_cannot_build_exits_2_without_traceback(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = check_config(f"--config.file={path}")
+    assert result.returncode == 2
+    assert f"{path}: not valid YAML ({where})" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_check_config_missing_file_exits_2(tmp_path: Path) -> None:
     result = check_config("--config.file", str(tmp_path / "missing.yaml"))
     assert result.returncode == 2
@@ -783,6 +801,20 @@ def test_check_config_lists_every_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_check_config_refuses_a_key_written_twice_naming_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "budget:\n  requests_per_day: 100\napps:\n  depth: 5\n  depth: 50\n"
+        "budget:\n  reserve: 0.5\n"
+    )
+    result = check_config(f"--config.file={path}")
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.splitlines() == [
+        "openrouter-exporter: config error: budget: written twice, on lines 1 and 6; keep one",
+        "apps.depth: written twice, on lines 4 and 5; keep one",
+    ]
+
+
 # --- every error at once, in file order -----------------------------------------------------
 
 
@@ -863,6 +895,95 @@ def test_a_typo_gets_the_nearest_valid_name(data: dict[str, object], line: str) 
 def test_no_suggestion_when_nothing_is_close() -> None:
     msg = error_of({"apps": {"zzzzzz": 1}})
     assert msg == "apps.zzzzzz: unknown key"
+
+
+# --- a key written twice ----------------------------------------------------------------------
+
+
+def load_error(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(str(path))
+    return str(info.value)
+
+
+def test_a_top_level_key_written_twice_names_both_lines(tmp_path: Path) -> None:
+    # YAML itself keeps the second and drops the first without a word.
+    msg = load_error(tmp_path, "budget:\n  reserve: 0.1\nstate_dir: s\nbudget:\n  reserve: 0.3\n")
+    assert msg == "budget: written twice, on lines 1 and 4; keep one"
+
+
+def test_a_nested_key_written_twice_names_both_lines(tmp_path: Path) -> None:
+    msg = load_error(tmp_path, "apps:\n  depth: 5\n  windows: [7d]\n  depth: 50\n")
+    assert msg == "apps.depth: written twice, on lines 2 and 4; keep one"
+
+
+def test_a_key_written_twice_in_a_list_item_and_three_times(tmp_path: Path) -> None:
+    text = (
+        "models:\n"
+        "  views:\n"
+        "    - name: a\n"
+        "      period: week\n"
+        "      name: b\n"
+        "web:\n  listen_address: ':1'\n  listen_address: ':2'\n  listen_address: ':3'\n"
+    )
+    assert load_error(tmp_path, text).splitlines() == [
+        "models.views[0].name: written twice, on lines 3 and 5; keep one",
+        "web.listen_address: written 3 times, on lines 7, 8 and 9; keep one",
+    ]
+
+
+def test_a_key_written_twice_on_one_line_names_the_columns(tmp_path: Path) -> None:
+    msg = load_error(tmp_path, "apps: {depth: 5, depth: 6}\n")
+    assert msg == "apps.depth: written twice, at line 1 column 8 and line 1 column 18; keep one"
+
+
+def test_a_key_written_twice_under_an_anchor_is_reported_once_where_written(
+    tmp_path: Path,
+) -> None:
+    text = "models:\n  views:\n    - &v\n      name: a\n      name: b\n    - *v\n"
+    assert load_error(tmp_path, text).splitlines()[0] == (
+        "models.views[0].name: written twice, on lines 4 and 5; keep one"
+    )
+
+
+def test_a_key_written_twice_is_reported_with_every_other_error_in_file_order(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "apps:\n  windows: [45x]\n  depth: 5\n  depth: 6\n"
+        "budget:\n  reserve: 2\nbudget:\n  reserve: 3\n"
+        "watch:\n  apps: [x]\n"
+    )
+    assert load_error(tmp_path, text).splitlines() == [
+        "apps.windows[0]: '45x' is not a window like 7d",
+        "apps.depth: written twice, on lines 3 and 4; keep one",
+        "budget: written twice, on lines 5 and 7; keep one",
+        "budget.reserve: 3 must be a fraction from 0 up to (not including) 1",
+        "watch.apps[0]: expected an app id (a number), got 'x'",
+    ]
+
+
+def test_the_same_key_in_different_mappings_is_not_written_twice(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "models:\n  views:\n    - name: a\n      period: week\n    - name: b\n      period: week\n"
+        "watch:\n  apps: [1]\n  models: [a/b]\n"
+    )
+    assert [v.name for v in load_config(str(path)).model_views] == ["a", "b"]
+
+
+def test_a_merge_key_overridden_is_not_written_twice(tmp_path: Path) -> None:
+    """``<<: *anchor`` then one of its keys again is YAML's way to override, not a mistake."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "models:\n  views:\n"
+        "    - &weekly {name: a, period: week, category: programming}\n"
+        "    - <<: *weekly\n      name: b\n"
+    )
+    views = load_config(str(path)).model_views
+    assert [(v.name, v.period) for v in views] == [("a", "week"), ("b", "week")]
 
 
 # --- warnings ------------------------------------------------------------------------------

@@ -192,6 +192,58 @@ def test_malformed_body_is_a_failed_refresh(tmp_path, caplog, fault):
     assert up_line("7d/popular/all", 1) in rig.metrics()
 
 
+class OddMetaRig(Rig):
+    """The simulator's answers with odd values in the meta fields nothing reads."""
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        response = super().handler(request)
+        if response.status_code != 200:
+            return response
+        body = json.loads(response.content)
+        body["meta"].update(window_days="seven", version=None)
+        if "start_date" in body["meta"]:  # not where the simulator's fault removed it
+            body["meta"]["start_date"] = "yesterday"
+        return httpx.Response(200, json=body)
+
+
+def test_odd_values_in_meta_fields_nothing_reads_never_fail_a_refresh(tmp_path, caplog):
+    rig = OddMetaRig(tmp_path, {**CFG, "session_cost": {"enabled": True}})
+    rig.sim.faults.add(Fault.missing_field("start_date"), times=None, path="/datasets/app-rankings")
+    with caplog.at_level(logging.WARNING):
+        rig.run(120)
+    m = rig.metrics()
+    for dataset, view in (
+        ("app-rankings", "7d/popular/all"),
+        ("rankings-daily", "daily"),
+        ("session-cost", "default"),
+    ):
+        assert up_line(view, 1, dataset) in m
+    assert "openrouter_app_rank{" in m and "openrouter_model_rank{" in m
+    assert "failed" not in caplog.text
+
+
+def test_state_files_of_earlier_versions_with_meta_fields_no_longer_kept_still_load(
+    tmp_path, caplog
+):
+    """Earlier versions stored meta.start_date, window_days and version; they load, and
+    what is served from them is what was served before."""
+    rig = Rig(tmp_path, {**CFG, "session_cost": {"enabled": True}})
+    rig.run(120)
+    before = rig.exporter.store.snapshots()
+    old = {"start_date": "2026-04-12", "window_days": 30, "version": "v1"}
+    for path in (tmp_path / "snapshots").glob("*.json"):
+        d = json.loads(path.read_text())
+        d["meta"].update(old)
+        path.write_text(json.dumps(d))
+    with caplog.at_level(logging.WARNING):
+        rig.exporter = rig.build()
+    assert "moved aside" not in caplog.text and not list(
+        (tmp_path / "snapshots").glob("*.corrupt-*")
+    )
+    assert rig.exporter.store.snapshots() == before
+    assert "openrouter_app_rank{" in rig.metrics()
+
+
 def test_stored_data_served_at_once_after_restart_with_its_age(tmp_path):
     rig = Rig(tmp_path)
     rig.run(120)

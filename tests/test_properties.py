@@ -210,6 +210,30 @@ def test_any_meta_gives_a_typed_error_or_renders(endpoint, m):
         render_parses(endpoint, *result)
 
 
+UNREAD_META = ("start_date", "window_days", "version")  # documented, read by nothing
+ROWS = {"app-rankings": app_row, "rankings-daily": model_row, "session-cost": session_row}
+
+
+def outcome(result: tuple[list[Any], Meta] | ApiError) -> str:
+    if isinstance(result, ApiError):
+        return f"{type(result).__name__}: {result.message}"
+    return repr(result)  # repr: a NaN cost equals itself
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@PROPS
+@given(data=st.data())
+def test_meta_fields_nothing_reads_never_change_the_outcome(endpoint, data):
+    """Whatever start_date, window_days and version hold, or without them, the same body
+    gives the same rows and meta, or the same error."""
+    rows = data.draw(st.lists(ROWS[endpoint], max_size=4))
+    read = {k: v for k, v in data.draw(meta).items() if k not in UNREAD_META}
+    unread = data.draw(st.fixed_dictionaries({}, optional=dict.fromkeys(UNREAD_META, any_json)))
+    plain = fetch(endpoint, encode({"data": rows, "meta": read}))
+    odd = fetch(endpoint, encode({"data": rows, "meta": {**unread, **read}}))
+    assert outcome(odd) == outcome(plain)
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @PROPS
 @given(

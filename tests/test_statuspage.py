@@ -488,7 +488,7 @@ def sparks_of(dom: Node) -> dict[str, Node]:
 
 def held_days(rig: Rig, rows: list[ModelDayRow]) -> None:
     """The daily view's snapshot holds exactly ``rows``, as if fetched so."""
-    meta = Meta(as_of=START, start_date=min(r.date for r in rows), end_date=LATEST)
+    meta = Meta(as_of=START, end_date=LATEST)
     rig.exporter.store.put(
         Snapshot(tx.DATASET_MODELS, "daily", tuple(rows), meta, START.timestamp())
     )

@@ -388,6 +388,46 @@ def test_load_web_config_names_the_file_on_every_line(tmp_path):
     ]
 
 
+def test_a_key_written_twice_in_the_web_config_names_both_lines(tmp_path):
+    """YAML keeps the last and drops the first: here, alice's first hash would be ignored
+    without a word. The same loader as the main config's refuses it."""
+    other = bcrypt.hashpw(b"other", bcrypt.gensalt(4)).decode()
+    path = tmp_path / "web.yml"
+    path.write_text(
+        f"basic_auth_users:\n  alice: {HASH}\n  alice: {other}\n"
+        "http_server_config:\n  http2: true\n  http2: false\n"
+    )
+    with pytest.raises(WebConfigError) as e:
+        load_web_config(str(path))
+    assert str(e.value).splitlines() == [
+        f"{path}: basic_auth_users.alice: written twice, on lines 2 and 3; keep one",
+        f"{path}: http_server_config.http2: written twice, on lines 5 and 6; keep one",
+    ]
+    assert HASH not in str(e.value) and other not in str(e.value)
+
+
+def test_a_second_basic_auth_users_cannot_silently_turn_auth_off(tmp_path):
+    path = tmp_path / "web.yml"
+    path.write_text(f"basic_auth_users:\n  alice: {HASH}\nbasic_auth_users: {{}}\n")
+    with pytest.raises(WebConfigError) as e:
+        load_web_config(str(path))
+    assert str(e.value) == f"{path}: basic_auth_users: written twice, on lines 1 and 3; keep one"
+
+
+def test_check_config_refuses_a_web_config_key_written_twice(tmp_path):
+    path = tmp_path / "web.yml"
+    path.write_text(f"basic_auth_users:\n  alice: {HASH}\nbasic_auth_users: {{}}\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "exporter", "check-config", f"--web.config.file={path}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2, r.stdout
+    assert f"{path}: basic_auth_users: written twice, on lines 1 and 3; keep one" in r.stderr
+    assert "Traceback" not in r.stderr and HASH not in r.stderr
+
+
 def test_blank_values_mean_not_set_as_in_exporter_toolkit(pki):
     web = parse_web_config(
         {
