@@ -13,7 +13,9 @@ from pathlib import Path
 
 from mixin.config import MixinConfig, load
 from mixin.dashboards import dashboard_files
-from mixin.kubernetes import manifest_files
+from mixin.grafana_alerting import FILE as ALERTING_FILE
+from mixin.grafana_alerting import alerting_file
+from mixin.kubernetes import grafana_alerting_overlay, manifest_files
 from mixin.rules import rule_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,9 +25,13 @@ def outputs(cfg: MixinConfig) -> dict[str, str]:
     """Every generated file, by its path relative to the output root."""
     dashboards = dashboard_files(cfg)
     rules = rule_files(cfg)
+    grafana_alerts = alerting_file(cfg)
     files = {f"grafana/dashboards/{n}": t for n, t in dashboards.items()}
+    files[f"grafana/provisioning/alerting/{ALERTING_FILE}"] = grafana_alerts
     files |= {f"prometheus/rules/{n}": t for n, t in rules.items()}
     files |= {f"deploy/kubernetes/{n}": t for n, t in manifest_files(cfg, dashboards).items()}
+    overlay = grafana_alerting_overlay(cfg, ALERTING_FILE, grafana_alerts)
+    files |= {f"deploy/kubernetes-grafana-alerting/{n}": t for n, t in overlay.items()}
     return files
 
 

@@ -75,6 +75,10 @@ class MixinConfig:
         }
     )
     dashboard_refresh: str = "5m"
+    # The Prometheus data source Grafana-managed alert rules query. Rules cannot use the
+    # dashboards' `datasource` variable, so they name one: the uid
+    # grafana/provisioning/datasources/ gives it (kube-prometheus-stack's is the same).
+    grafana_datasource_uid: str = "prometheus"
     dashboard_tags: tuple[str, ...] = ("openrouter",)
     # Kubernetes: the namespace and the image the manifests use.
     namespace: str = "monitoring"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mixin.config import MixinConfig
+from mixin.recording import recording
 from mixin.rules import groups
 from mixin.yamlout import dump, dump_all
 
@@ -205,5 +206,46 @@ def manifest_files(cfg: MixinConfig, dashboards: dict[str, str]) -> dict[str, st
         "exporter.yaml": HEADER + dump_all(exporter_objects(cfg)),
         "prometheus-rule.yaml": HEADER + dump(rule(cfg)),
         "dashboards.yaml": HEADER + dump_all(dashboard_maps(cfg, dashboards)),
+        "kustomization.yaml": HEADER + dump(kustomization),
+    }
+
+
+def alerting_map(cfg: MixinConfig, name: str, text: str) -> dict[str, Any]:
+    """Grafana-managed alert rules, for the Grafana sidecar's alert provisioning
+    (kube-prometheus-stack: ``grafana.sidecar.alerts.enabled: true``)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta(cfg, "grafana-alerting-openrouter", labels={"grafana_alert": "1"}),
+        "data": {name: text},
+    }
+
+
+def grafana_alerting_overlay(cfg: MixinConfig, name: str, text: str) -> dict[str, str]:
+    """deploy/kubernetes-grafana-alerting/: deploy/kubernetes/ with Grafana alerting in
+    place of Prometheus's, never both (each alert would be notified twice): the
+    PrometheusRule keeps its recording groups, which the Grafana rules read."""
+    every = groups(cfg)
+    # Removed last first (a removal shifts the indices after it), each after a test of
+    # its name, so that a hand-edited group order fails the build instead of removing
+    # the wrong group.
+    removals = [
+        op
+        for i in reversed(range(len(recording(cfg)), len(every)))
+        for op in (
+            {"op": "test", "path": f"/spec/groups/{i}/name", "value": every[i]["name"]},
+            {"op": "remove", "path": f"/spec/groups/{i}"},
+        )
+    ]
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": ["../kubernetes", "grafana-alerting.yaml"],
+        "patches": [
+            {"target": {"kind": "PrometheusRule", "name": NAME}, "patch": dump(removals)},
+        ],
+    }
+    return {
+        "grafana-alerting.yaml": HEADER + dump(alerting_map(cfg, name, text)),
         "kustomization.yaml": HEADER + dump(kustomization),
     }

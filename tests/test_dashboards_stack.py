@@ -158,7 +158,9 @@ def test_compose_states_its_minimum_version() -> None:
 
 def test_dashboard_provider_points_at_the_mounted_dashboards() -> None:
     svc = service("grafana")
-    assert host_path(svc, "/etc/grafana/provisioning") == PROVISIONING.resolve()
+    for kind in ("datasources", "dashboards"):
+        local = host_path(svc, f"/etc/grafana/provisioning/{kind}")
+        assert local == (PROVISIONING / kind).resolve(), local
     files = sorted((PROVISIONING / "dashboards").glob("*.yml"))
     assert files, "no dashboard provider"
     for f in files:
