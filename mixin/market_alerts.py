@@ -5,7 +5,8 @@ per event, whichever exporter served it). They read the recorded market
 Quiet on churn: an entry that left the top N and comes back within ``reentry_days``
 published days has not "entered"; one that leaves has "left" only once it has been outside
 for a whole published day. Every alert carries ``ranking`` and ``entry`` labels, which the
-shipped Alertmanager config uses to let a watched-entry alert stand in for the generic one.
+shipped Alertmanager config uses to let a watched-entry alert stand in for the generic one,
+and ``digest="market"``, which routes them all into one daily digest.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ APP_RANKING = (
     '{{ if ne $labels.subcategory "all" }} / {{ $labels.subcategory }}{{ end }}{{ end }}'
 )
 MODEL_LABELS = ("view", "model")
+# On every market alert and on no other: the Alertmanager route into the daily digest
+# matches it and groups by it (one group, so one message a day). A label of its own, not
+# severity="info", so an informational exporter alert never lands in the market digest.
+DIGEST = {"digest": "market"}
 APP_LABELS = (*APP_VIEW, "app_id")
 
 
@@ -122,7 +127,7 @@ def market_alert(
     return alert(
         *args,
         keep_firing_for=cfg.market_keep_firing_for,
-        labels=labels,
+        labels={**labels, **DIGEST},
         annotations=facts.annotations(),
         **kw,
     )
@@ -302,6 +307,6 @@ def watch_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
             "A watched entry that was ranked a day ago and is in no ranking now. An entry "
             "never ranked (a typo) is openrouter_watched_ranked == 0 and a log line, not this.",
             keep_firing_for=cfg.market_keep_firing_for,
-            labels={"ranking": "every ranking", "entry": label("watch")},
+            labels={"ranking": "every ranking", "entry": label("watch"), **DIGEST},
         ),
     ]

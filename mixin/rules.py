@@ -30,7 +30,9 @@ live in mixin/config.py (one place); regenerate after changing them.
 
 Severity: critical = no data is being produced; warning = it needs attention soon;
 info = a market event (a rank moved): route it to a chat channel. Market alerts carry
-data labels only (one alert per event, whichever exporter served it).
+data labels only (one alert per event, whichever exporter served it), plus
+digest="market" (prometheus/alertmanager.yml sends them as one digest a day) and
+ranking/entry (a watched entry's alert inhibits the generic one on the same entry).
 
 Watch lists: put app ids and model permaslugs under `watch:` in the exporter config;
 the Watched* alerts join on openrouter_watched_app_info / _model_info, so nobody edits

@@ -13,11 +13,13 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from mixin.config import MixinConfig
+from tools.alert_noise import noise
 from tools.alert_noise.rules import recording_passes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +53,18 @@ def test_a_recording_rule_reading_another_is_recorded_in_a_later_pass(tmp_path: 
         [r["record"] for g in p["groups"] for r in g["rules"]] for p in recording_passes(rules)
     ]
     assert passes == [["a:x:max", "a:x:max_total"], ["b:x:sum"], ["c:x:ratio"]]
+
+
+def test_the_digest_is_one_message_per_published_day_with_a_move() -> None:
+    # Days 1-4 after the baseline: two alerts on day 1, one on day 3, none on 2 and 4.
+    counts = [
+        noise.AlertCount("OpenRouterNewTopModel", [2, 0, 1, 0], 0, {}),
+        noise.AlertCount("OpenRouterModelRankChanged", [1, 0, 0, 0], 0, {}),
+    ]
+    assert noise.digest_line(counts) == (
+        "digest messages: 2 on 2 published days with a move (one per day; 4 days, "
+        "the busiest 3 notifications)"
+    )
 
 
 def test_the_shipped_recording_rules_are_all_recorded() -> None:
@@ -87,6 +101,10 @@ def test_alert_noise_over_ten_real_days(tmp_path: Path) -> None:
     assert all(closing), lines[-3:]
     total, k, reentries = int(closing[0][1]), int(closing[2][1]), int(closing[2][2])
     assert k == getattr(MixinConfig().thresholds, "reentry_days", 7)
+    # What the market digest would have sent: one message per published day with a move.
+    digest = re.fullmatch(r"digest messages: (\d+) on \1 published days with a move .*", lines[-4])
+    after_first = (date.fromisoformat(SLICE[1]) - date.fromisoformat(SLICE[0])).days
+    assert digest and 1 <= int(digest[1]) <= min(total, after_first), lines[-4]
 
     header = lines.index(next(line for line in lines if line.startswith("alert ")))
     rows = [re.match(r"(OpenRouter\w+)\s+(\d+)\s", line) for line in lines[header + 1 :]]

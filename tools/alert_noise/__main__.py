@@ -7,9 +7,11 @@ into blocks, a Prometheus without scrape targets serves them, and the recording 
 evaluated over the whole history (hourly, on the backfill's grid) into blocks too.
 Then each market alert's expression is evaluated once per published day D, at 12:00 UTC
 of D+1, when D is the newest day shown; `for:` cannot be honoured by single instants and
-is ignored. Progress goes to stderr, the report to stdout; it ends with three lines other
-tools read:
+is ignored. Progress goes to stderr, the report to stdout; it ends with what the market
+digest (prometheus/alertmanager.yml) would have sent instead, and three lines other tools
+read:
 
+    digest messages: D on D published days with a move (one per day; …)
     notifications in total: N
     notifications per published day: median M
     re-entries within K days: R
@@ -202,7 +204,8 @@ def report(replay: Path, m: Measured, top_n: int, k: int) -> list[str]:
         + (" NOTIFIED" if (r.day, r.view, r.model) in e.notified else "")
         for r in e.reentries
     ]
-    return [*lines, "", *noise.closing_lines(m.counts, len(e.notified), k)]
+    closing = noise.closing_lines(m.counts, len(e.notified), k)
+    return [*lines, "", noise.digest_line(m.counts), *closing]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

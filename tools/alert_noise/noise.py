@@ -130,10 +130,27 @@ def table(counts: Sequence[AlertCount]) -> list[str]:
     return lines
 
 
+def per_day(counts: Sequence[AlertCount]) -> list[int]:
+    """Notifications of every alert together, per published day after the first."""
+    days = len(counts[0].per_day) if counts else 0
+    return [sum(c.per_day[i] for c in counts) for i in range(days)]
+
+
+def digest_line(counts: Sequence[AlertCount]) -> str:
+    """What the shipped Alertmanager route sends instead: every market alert carries
+    digest="market" and the route groups by it, so a day's notifications are one group,
+    sent once in the day's window — one message per published day with a notification."""
+    daily = per_day(counts)
+    moved = sum(1 for n in daily if n)
+    return (
+        f"digest messages: {moved} on {moved} published days with a move (one per day; "
+        f"{len(daily)} days, the busiest {max(daily, default=0)} notifications)"
+    )
+
+
 def closing_lines(counts: Sequence[AlertCount], reentries: int, k: int) -> list[str]:
     """The last three lines, which other tools read."""
-    days = len(counts[0].per_day) if counts else 0
-    daily = [sum(c.per_day[i] for c in counts) for i in range(days)]
+    daily = per_day(counts)
     median = statistics.median(daily) if daily else 0
     return [
         f"notifications in total: {sum(daily)}",
