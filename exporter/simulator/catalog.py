@@ -2,6 +2,12 @@
 
 Enumerations mirror the official SDK (`openrouter` 1.3.84); the grouping of subcategories
 into categories is the reference's *inferred* mapping.
+
+The exporter keeps its own copy of these vocabularies (exporter/taxonomy.py and the dataset
+packages), and this copy is not shared with it on purpose: the simulator is an independent
+witness of the API, so a word wrong on one side shows up as a disagreement in the tests
+instead of being wrong on both sides at once (the import contract in pyproject.toml forbids
+the simulator from importing any other part of exporter).
 """
 
 from __future__ import annotations

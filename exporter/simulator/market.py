@@ -113,7 +113,9 @@ class Market:
 
         Ties (equal tokens or equal excess growth) break by app_id ascending (*inferred*).
         """
-        return rankings.app_rankings(self, start, end, sort, category, subcategory)
+        return rankings.app_rankings(
+            self.history, self.apps, start, end, sort, category, subcategory
+        )
 
     def rankings_daily(
         self,
@@ -144,8 +146,20 @@ class Market:
         if category is not None or language_type is not None:
             key = category if category is not None else f"lang:{language_type}"
             through = max(end, data_end or end)
-            return rankings.estimate_rows(self, start, end, period or "week", key, through, models)
-        return rankings.exact_rows(self, start, end, period or "day", context_bucket, models)
+            return rankings.estimate_rows(
+                self.history,
+                self.category_ppm,
+                self.seed,
+                start,
+                end,
+                period or "week",
+                key,
+                through,
+                models,
+            )
+        return rankings.exact_rows(
+            self.history, self.context_ppm, start, end, period or "day", context_bucket, models
+        )
 
     def session_cost(self, window_end: date) -> list[SessionCostCell]:
         """Every published cell of the snapshot ending `window_end`, sorted by app_slug,
