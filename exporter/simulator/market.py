@@ -24,6 +24,7 @@ from exporter.simulator.entities import App, AppRanking, DailyRow, Model, Sessio
 from exporter.simulator.population import build_apps, build_models
 from exporter.simulator.series import EPOCH, History, day_index, index_day, window
 from exporter.simulator.session_costs import SessionCosts
+from exporter.simulator.tasks import MacroShare, TaskClass, classify
 
 
 class Market:
@@ -165,6 +166,13 @@ class Market:
         """Every published cell of the snapshot ending `window_end`, sorted by app_slug,
         model_permaslug, then turn range in enum order (*inferred* order)."""
         return self._session_costs.cells(window_end)
+
+    def task_classifications(
+        self, start: date, end: date
+    ) -> tuple[list[TaskClass], list[MacroShare]]:
+        """How [start, end]'s traffic splits by task: every tag by usage share, and the
+        macro-categories (``tasks``)."""
+        return classify(self.history, self.models, self.seed, start, end)
 
 
 @lru_cache(maxsize=8)
