@@ -38,6 +38,10 @@ _AUTHOR_EDGE = {"anthropic": 0.08, "openai": 0.08, "google": 0.07, "x-ai": 0.04}
 _WEAK_WORDS = {"nano": 0.25, "8b": 0.3, "7b": 0.3, "mini": 0.12, "lite": 0.1, "small": 0.12}
 # $ per million prompt tokens at full strength; completion costs four times as much.
 _AUTHOR_PRICE = {"anthropic": 6.0, "openai": 5.0, "google": 2.5, "x-ai": 3.0}
+_AUTHOR_NAMES = {
+    "openai": "OpenAI", "x-ai": "xAI", "meta-llama": "Meta", "mistralai": "Mistral",
+    "z-ai": "Z.ai", "deepseek": "DeepSeek", "moonshotai": "MoonshotAI", "minimax": "MiniMax",
+}  # fmt: skip
 _PRE_FLOOR_LAUNCH = date(2024, 9, 1)
 _STRENGTH_ORIGIN = date(2024, 1, 1)
 
@@ -73,7 +77,7 @@ def strength(seed: int, model: Model) -> float:
 def display_name(slug: str) -> str:
     author, _, name = slug.partition("/")
     words = [w.upper() if w in {"gpt", "glm", "r1", "v3"} else w for w in name.split("-")]
-    return f"{author.title()}: {' '.join(words)}"
+    return f"{_AUTHOR_NAMES.get(author, author.title())}: {' '.join(words)}"
 
 
 def pricing(seed: int, model: Model) -> Row | None:
