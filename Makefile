@@ -49,9 +49,11 @@ test: lint prometheus-tools chromium
 	$(PY) -m pytest -n auto --dist loadfile
 
 # ruff is pinned in pyproject.toml: format output must not change with a new release.
+# lint-imports checks the import contracts in pyproject.toml's [tool.importlinter].
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/lint-imports
 
 # Dashboards, rule files and Kubernetes manifests, from mixin/ (one config).
 generate: $(STAMP)

@@ -1,6 +1,9 @@
 """A faithful, deterministic fake of OpenRouter's Data API (app-rankings, rankings-daily,
-session-cost), for tests, the demo and the `fake-api` subcommand; rankings-daily can be a
-recorded history replayed (``replay``).
+session-cost, classifications/task, benchmarks), for tests, the demo and the `fake-api`
+subcommand; rankings-daily can be a recorded history replayed (``replay``).
+
+It imports nothing else of ``exporter`` (a contract in pyproject.toml, checked by
+``make lint``): it is the other side of the wire, an independent witness of the API.
 
     sim = Simulator(seed=42)
     client = httpx.Client(transport=sim.transport(), base_url="http://sim/api/v1")

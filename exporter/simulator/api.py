@@ -19,7 +19,7 @@ from exporter.simulator.catalog import (
     REPORTED_MISSING_DAYS,
 )
 from exporter.simulator.clock import ShiftedClock
-from exporter.simulator.endpoints import SESSION_WINDOW_DAYS, PublishedData
+from exporter.simulator.endpoints import SESSION_WINDOW_DAYS, PublishedData, served
 from exporter.simulator.faults import MANGLING_KINDS, REPLACING_KINDS, Fault, FaultQueue
 from exporter.simulator.market import Market
 from exporter.simulator.params import BadRequest
@@ -55,9 +55,10 @@ class RequestRecord:
     fault: str | None = None
     method: str = "GET"
     as_of: str | None = None
-    """meta.as_of of a 200 (unique per response: it identifies what a client serves)."""
+    """meta.as_of of a 200 (unique per response of the /datasets endpoints: it identifies
+    what a client serves); /benchmarks' data update time; /classifications/task's day."""
     rows: int | None = None
-    """How many rows a 200 carried."""
+    """How many rows a 200 carried (/classifications/task: tags)."""
 
 
 def _utc_now() -> datetime:
@@ -65,7 +66,7 @@ def _utc_now() -> datetime:
 
 
 class Simulator(PublishedData):
-    """A deterministic fake of OpenRouter's three Data API endpoints: the published data
+    """A deterministic fake of OpenRouter's Data API endpoints: the published data
     (``PublishedData``) behind the API's keys, limits and faults.
 
     Thread-safe: `handle` may be called from many threads (the HTTP server does).
@@ -212,7 +213,7 @@ class Simulator(PublishedData):
         except BadRequest as exc:
             return error_response(400, exc.message)
         response = json_response(200, payload, {"cache-control": CACHE_CONTROL})
-        response.extensions["simulator_served"] = (payload["meta"]["as_of"], len(payload["data"]))
+        response.extensions["simulator_served"] = served(payload)
         return response
 
 

@@ -2,6 +2,12 @@
 
 Enumerations mirror the official SDK (`openrouter` 1.3.84); the grouping of subcategories
 into categories is the reference's *inferred* mapping.
+
+The exporter keeps its own copy of these vocabularies (exporter/taxonomy.py and the dataset
+packages), and this copy is not shared with it on purpose: the simulator is an independent
+witness of the API, so a word wrong on one side shows up as a disagreement in the tests
+instead of being wrong on both sides at once (the import contract in pyproject.toml forbids
+the simulator from importing any other part of exporter).
 """
 
 from __future__ import annotations
@@ -13,7 +19,15 @@ API_PREFIX: Final = "/api/v1"
 APP_RANKINGS_PATH: Final = "/datasets/app-rankings"
 RANKINGS_DAILY_PATH: Final = "/datasets/rankings-daily"
 SESSION_COST_PATH: Final = "/datasets/session-cost"
-ENDPOINT_PATHS: Final = (APP_RANKINGS_PATH, RANKINGS_DAILY_PATH, SESSION_COST_PATH)
+TASK_CLASSIFICATIONS_PATH: Final = "/classifications/task"
+BENCHMARKS_PATH: Final = "/benchmarks"
+ENDPOINT_PATHS: Final = (
+    APP_RANKINGS_PATH,
+    RANKINGS_DAILY_PATH,
+    SESSION_COST_PATH,
+    TASK_CLASSIFICATIONS_PATH,
+    BENCHMARKS_PATH,
+)
 
 DATASET_FLOOR: Final = date(2025, 1, 1)
 MAX_WINDOW_DAYS: Final = 366
@@ -377,4 +391,116 @@ KIND_CONTEXT_SHARES: Final[dict[str, tuple[float, ...]]] = {
     "code": (0.02, 0.13, 0.55, 0.28, 0.02),
     "rp": (0.08, 0.52, 0.37, 0.03, 0.0),
     "general": (0.25, 0.45, 0.25, 0.05, 0.0),
+}
+
+# --- /classifications/task -------------------------------------------------------------
+# The SDK documents the window enum ("only 7d"), the four macro-categories and two tags
+# (code:general_impl, agent:web_search); the other tags, the labels and the traffic mix per
+# model kind are ours (*inferred*): the live list of tags is open.
+CLASSIFICATION_WINDOWS: Final = {"7d": 7}
+MACRO_CATEGORIES: Final = (
+    ("code", "Code"),
+    ("data", "Data"),
+    ("agent", "Agent"),
+    ("general", "General"),
+)
+TASK_TAGS: Final = (
+    ("code:general_impl", "Code Generation"),
+    ("code:debugging", "Debugging"),
+    ("code:refactor", "Refactoring"),
+    ("code:review", "Code Review"),
+    ("code:testing", "Test Writing"),
+    ("data:extraction", "Data Extraction"),
+    ("data:analysis", "Data Analysis"),
+    ("data:transformation", "Data Transformation"),
+    ("agent:web_search", "Web Search"),
+    ("agent:tool_use", "Tool Use"),
+    ("agent:planning", "Planning"),
+    ("agent:browser", "Browser Automation"),
+    ("general:chat", "Conversation"),
+    ("general:roleplay", "Roleplay"),
+    ("general:creative_writing", "Creative Writing"),
+    ("general:summarization", "Summarization"),
+    ("general:translation", "Translation"),
+    ("general:qa", "Question Answering"),
+)
+# Weight of each macro-category in a model kind's classified traffic, and the mean tokens of
+# a request of each macro-category (coding and agent requests carry long contexts).
+KIND_MACRO_WEIGHTS: Final[dict[str, dict[str, float]]] = {
+    "code": {"code": 0.62, "data": 0.08, "agent": 0.2, "general": 0.1},
+    "rp": {"code": 0.03, "data": 0.02, "agent": 0.03, "general": 0.92},
+    "general": {"code": 0.22, "data": 0.14, "agent": 0.16, "general": 0.48},
+}
+MACRO_TOKENS_PER_REQUEST: Final = {"code": 24_000, "data": 6_000, "agent": 15_000, "general": 3_000}
+TOP_MODELS_PER_TAG: Final = 10
+
+# --- /benchmarks -----------------------------------------------------------------------
+# Enumerations are the SDK's (open: new values may appear); citations other than Artificial
+# Analysis's (the SDK's example) and every Design Arena category, search engine and
+# task_type mapping are ours (*inferred*).
+BENCHMARK_SOURCES: Final = ("artificial-analysis", "design-arena", "openrouter")
+BENCHMARK_TASK_TYPES: Final = ("coding", "intelligence", "agentic", "search")
+CLASSIC_BENCHMARKS: Final = ("gpqa_diamond", "tau_bench_verified_airline")
+SEARCH_BENCHMARKS: Final = ("search_browsecomp", "search_hle", "search_dsqa", "search_widesearch")
+BENCHMARK_TYPES: Final = CLASSIC_BENCHMARKS + SEARCH_BENCHMARKS
+SEARCH_SURFACES: Final = ("server-tool", "plugin")
+SEARCH_ENGINES: Final = ("exa", "native", "parallel")
+ARENAS: Final = ("models", "builders", "agents")
+ARENA_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
+    "models": ("website", "codecategories", "uicomponent", "gamedev", "3d", "dataviz", "svg"),
+    "builders": ("website",),
+    "agents": ("codecategories",),
+}
+# Design Arena entrants that are not OpenRouter models: their upstream id, no pricing.
+ARENA_ENTRANTS: Final[dict[str, tuple[str, ...]]] = {
+    "builders": ("lovable", "bolt", "v0", "replit-agent", "same-dev"),
+    "agents": ("claude-code", "codex-cli", "gemini-cli", "cursor-agent", "devin"),
+}
+# Which items a task_type keeps: Artificial Analysis's index, OpenRouter's classic benchmark,
+# Design Arena's categories.
+TASK_TYPE_AA_INDEX: Final = {
+    "coding": "coding_index",
+    "intelligence": "intelligence_index",
+    "agentic": "agentic_index",
+}
+TASK_TYPE_BENCHMARK: Final = {
+    "intelligence": "gpqa_diamond",
+    "agentic": "tau_bench_verified_airline",
+}
+TASK_TYPE_ARENA_CATEGORIES: Final = {
+    "coding": ("codecategories", "uicomponent", "website", "gamedev"),
+    "agentic": ("codecategories",),
+}
+BENCHMARK_CITATIONS: Final = {
+    "artificial-analysis": (
+        "Source: Artificial Analysis (artificialanalysis.ai) via OpenRouter "
+        "(openrouter.ai/rankings).",
+        "https://artificialanalysis.ai",
+    ),
+    "design-arena": (
+        "Source: Design Arena (designarena.ai) via OpenRouter (openrouter.ai/rankings).",
+        "https://www.designarena.ai",
+    ),
+    "openrouter": (
+        "Source: OpenRouter (openrouter.ai/benchmarks).",
+        "https://openrouter.ai/benchmarks",
+    ),
+}
+# Tasks in one run of each OpenRouter benchmark (GPQA Diamond has 198 questions).
+BENCHMARK_TASKS_PER_RUN: Final = {
+    "gpqa_diamond": 198,
+    "tau_bench_verified_airline": 50,
+    "search_browsecomp": 200,
+    "search_hle": 150,
+    "search_dsqa": 100,
+    "search_widesearch": 40,
+}
+# (low, high) of a plausible score on each OpenRouter benchmark, weakest to strongest model.
+BENCHMARK_SCORE_RANGES: Final = {
+    "gpqa_diamond": (0.3, 0.88),
+    "tau_bench_verified_airline": (0.2, 0.72),
+    "search_browsecomp": (0.05, 0.6),
+    "search_hle": (0.05, 0.35),
+    "search_dsqa": (0.3, 0.85),
+    "search_widesearch": (0.1, 0.55),
 }

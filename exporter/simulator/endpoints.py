@@ -1,6 +1,6 @@
-"""What the three endpoints answer: the market as published at an instant (the newest day,
-the weekly session-cost window, the newest day still growing), serialised as the live API
-does. Parameters are checked in ``params``; keys, limits and faults are the Simulator's."""
+"""What the endpoints answer: the market as published at an instant (the newest day, the
+weekly session-cost window, the newest day still growing), serialised as the live API does.
+Parameters are checked in ``params``; keys, limits and faults are the Simulator's."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from exporter.simulator import benchmarks
 from exporter.simulator.catalog import (
     APP_RANKINGS_PATH,
+    BENCHMARKS_PATH,
     RANKINGS_DAILY_PATH,
     SESSION_COST_PATH,
+    TASK_CLASSIFICATIONS_PATH,
     VERSION,
 )
 from exporter.simulator.entities import DailyRow
@@ -21,6 +24,8 @@ from exporter.simulator.params import (
     Params,
     RankingsQuery,
     app_query,
+    benchmarks_query,
+    classification_window,
     rankings_query,
     resolve_window,
     session_query,
@@ -211,8 +216,62 @@ def session_cost(data: PublishedData, params: Params, at: datetime) -> dict[str,
     return {"data": rows, "meta": meta}
 
 
+def task_classifications(data: PublishedData, params: Params, at: datetime) -> dict[str, Any]:
+    """No ``meta``: ``data`` is one object whose ``as_of`` is the window's last day."""
+    days = classification_window(params)
+    end = data.latest_day()
+    classes, macros = data.market.task_classifications(end - timedelta(days=days - 1), end)
+    rows = [
+        {
+            "category_token_share": c.category_token_share,
+            "category_usage_share": c.category_usage_share,
+            "display_name": c.display_name,
+            "macro_category": c.macro_category,
+            "models": [
+                {
+                    "id": m.id,
+                    "tag_token_share": m.tag_token_share,
+                    "tag_usage_share": m.tag_usage_share,
+                }
+                for m in c.models
+            ],
+            "tag": c.tag,
+            "token_share": c.token_share,
+            "usage_share": c.usage_share,
+        }
+        for c in classes
+    ]
+    macro_rows = [
+        {"key": m.key, "label": m.label, "token_share": m.token_share, "usage_share": m.usage_share}
+        for m in macros
+    ]
+    return {
+        "data": {
+            "as_of": end.isoformat(),
+            "classifications": rows,
+            "macro_categories": macro_rows,
+            "window_days": days,
+        }
+    }
+
+
+def benchmark_scores(data: PublishedData, params: Params, at: datetime) -> dict[str, Any]:
+    q = benchmarks_query(params)
+    return benchmarks.body(data.market.seed, data.market.models, data.latest_day(), q)
+
+
+def served(payload: dict[str, Any]) -> tuple[str, int]:
+    """The ``as_of`` a 200 carried and its number of rows (classifications: tags)."""
+    body = payload["data"]
+    if isinstance(body, dict):
+        return body["as_of"], len(body["classifications"])
+    return payload["meta"]["as_of"], len(body)
+
+
 ENDPOINTS: dict[str, Callable[[PublishedData, Params, datetime], dict[str, Any]]] = {
     APP_RANKINGS_PATH: app_rankings,
     RANKINGS_DAILY_PATH: rankings_daily,
     SESSION_COST_PATH: session_cost,
+    TASK_CLASSIFICATIONS_PATH: task_classifications,
+    BENCHMARKS_PATH: benchmark_scores,
 }

@@ -24,6 +24,7 @@ from exporter.simulator.entities import App, AppRanking, DailyRow, Model, Sessio
 from exporter.simulator.population import build_apps, build_models
 from exporter.simulator.series import EPOCH, History, day_index, index_day, window
 from exporter.simulator.session_costs import SessionCosts
+from exporter.simulator.tasks import MacroShare, TaskClass, classify
 
 
 class Market:
@@ -113,7 +114,9 @@ class Market:
 
         Ties (equal tokens or equal excess growth) break by app_id ascending (*inferred*).
         """
-        return rankings.app_rankings(self, start, end, sort, category, subcategory)
+        return rankings.app_rankings(
+            self.history, self.apps, start, end, sort, category, subcategory
+        )
 
     def rankings_daily(
         self,
@@ -144,13 +147,32 @@ class Market:
         if category is not None or language_type is not None:
             key = category if category is not None else f"lang:{language_type}"
             through = max(end, data_end or end)
-            return rankings.estimate_rows(self, start, end, period or "week", key, through, models)
-        return rankings.exact_rows(self, start, end, period or "day", context_bucket, models)
+            return rankings.estimate_rows(
+                self.history,
+                self.category_ppm,
+                self.seed,
+                start,
+                end,
+                period or "week",
+                key,
+                through,
+                models,
+            )
+        return rankings.exact_rows(
+            self.history, self.context_ppm, start, end, period or "day", context_bucket, models
+        )
 
     def session_cost(self, window_end: date) -> list[SessionCostCell]:
         """Every published cell of the snapshot ending `window_end`, sorted by app_slug,
         model_permaslug, then turn range in enum order (*inferred* order)."""
         return self._session_costs.cells(window_end)
+
+    def task_classifications(
+        self, start: date, end: date
+    ) -> tuple[list[TaskClass], list[MacroShare]]:
+        """How [start, end]'s traffic splits by task: every tag by usage share, and the
+        macro-categories (``tasks``)."""
+        return classify(self.history, self.models, self.seed, start, end)
 
 
 @lru_cache(maxsize=8)

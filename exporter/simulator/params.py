@@ -14,6 +14,11 @@ from datetime import date, timedelta
 from exporter.simulator.catalog import (
     APP_CATEGORIES,
     APP_SORTS,
+    ARENAS,
+    BENCHMARK_SOURCES,
+    BENCHMARK_TASK_TYPES,
+    BENCHMARK_TYPES,
+    CLASSIFICATION_WINDOWS,
     CONTEXT_BUCKETS,
     DATASET_FLOOR,
     DEFAULT_WINDOW_DAYS,
@@ -22,6 +27,7 @@ from exporter.simulator.catalog import (
     MODALITIES,
     PERIODS,
     RANKING_CATEGORIES,
+    SEARCH_SURFACES,
     SUBCATEGORIES,
     SUBCATEGORY_TO_CATEGORY,
     TURN_RANGES,
@@ -66,6 +72,23 @@ class SessionQuery:
     model: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class BenchmarksQuery:
+    source: str | None
+    task_type: str | None
+    benchmark_type: str | None
+    include_run_config: bool
+    search_engine: str | None
+    search_surface: str | None
+    arena: str | None
+    category: str | None
+    max_results: int | None
+
+
+# No upper bound is documented for max_results; ours is above any response's length.
+MAX_BENCHMARK_RESULTS = 1000
+
+
 def app_query(params: Params) -> AppQuery:
     sort = enum_param(params, "sort", APP_SORTS) or "popular"
     category = enum_param(params, "category", APP_CATEGORIES)
@@ -102,6 +125,38 @@ def session_query(params: Params) -> SessionQuery:
     limit = int_param(params, "limit", 100, 1, 500)
     offset = int_param(params, "offset", 0, 0, 5000)
     return SessionQuery(turn_range, limit, offset, params.get("app_slug"), params.get("model"))
+
+
+def classification_window(params: Params) -> int:
+    """Days of the trailing window (/classifications/task): only 7d exists."""
+    window = enum_param(params, "window", tuple(CLASSIFICATION_WINDOWS)) or "7d"
+    return CLASSIFICATION_WINDOWS[window]
+
+
+def benchmarks_query(params: Params) -> BenchmarksQuery:
+    """/benchmarks: the enums are closed here (the live API's are *inferred* to reject an
+    unknown value like the dataset endpoints do); ``search_engine`` and ``category`` are
+    free text that match nothing when unknown."""
+    source = enum_param(params, "source", BENCHMARK_SOURCES)
+    task_type = enum_param(params, "task_type", BENCHMARK_TASK_TYPES)
+    benchmark_type = enum_param(params, "benchmark_type", BENCHMARK_TYPES)
+    include_run_config = bool_param(params, "include_run_config")
+    search_surface = enum_param(params, "search_surface", SEARCH_SURFACES)
+    arena = enum_param(params, "arena", ARENAS)
+    max_results = None
+    if "max_results" in params:
+        max_results = int_param(params, "max_results", 0, 1, MAX_BENCHMARK_RESULTS)
+    return BenchmarksQuery(
+        source,
+        task_type,
+        benchmark_type,
+        include_run_config,
+        params.get("search_engine"),
+        search_surface,
+        arena,
+        params.get("category"),
+        max_results,
+    )
 
 
 def resolve_window(params: Params, latest: date, floor: date = DATASET_FLOOR) -> tuple[date, date]:
@@ -145,6 +200,14 @@ def enum_param(params: Params, name: str, allowed: tuple[str, ...]) -> str | Non
     if raw not in allowed:
         raise BadRequest(f"Invalid {name} '{raw}': expected one of {', '.join(allowed)}.")
     return raw
+
+
+def bool_param(params: Params, name: str) -> bool:
+    # The SDK sends booleans as "true"/"false" (form style).
+    raw = params.get(name, "false")
+    if raw not in ("true", "false"):
+        raise BadRequest(f"Invalid {name} '{raw}': expected true or false.")
+    return raw == "true"
 
 
 def int_param(params: Params, name: str, default: int, lo: int, hi: int) -> int:

@@ -5,20 +5,25 @@ the sampled estimate views by category or language type)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from exporter.simulator.catalog import CATEGORY_GROUPS, OTHER_SLUG, TOP_MODELS_PER_BUCKET
 from exporter.simulator.entities import App, AppRanking, DailyRow, Model
-from exporter.simulator.series import day_index, index_day, unit_hash, window
+from exporter.simulator.series import History, day_index, index_day, unit_hash, window
 
-if TYPE_CHECKING:
-    from exporter.simulator.market import Market
+# These functions take the market's parts (its history, apps, shares), not the Market: the
+# Market calls them, so naming it here would make the two modules import each other.
 
 
 def app_rankings(
-    market: Market, start: date, end: date, sort: str, category: str | None, subcategory: str | None
+    history: History,
+    apps: list[App],
+    start: date,
+    end: date,
+    sort: str,
+    category: str | None,
+    subcategory: str | None,
 ) -> list[AppRanking]:
-    market.ensure(end + timedelta(days=1))
+    history.ensure(day_index(end) + 1)
     if subcategory is not None:
         allowed: set[str] | None = {subcategory}
     elif category is not None:
@@ -28,10 +33,10 @@ def app_rankings(
     a, b = day_index(start), day_index(end)
     length = b - a + 1
     scored: list[tuple[int, int, App, int, int, int]] = []
-    for app in market.apps:
+    for app in apps:
         if allowed is not None and app.subcategory not in allowed:
             continue
-        s = market.history.apps[app.id]
+        s = history.apps[app.id]
         tokens = window(s.prefix, a, b)
         prior = window(s.prefix, a - 3 * length, a - 1)
         if sort == "trending":
@@ -52,7 +57,8 @@ def app_rankings(
 
 
 def exact_rows(
-    market: Market,
+    history: History,
+    context_ppm: dict[str, dict[str, int]],
     start: date,
     end: date,
     period: str,
@@ -60,14 +66,14 @@ def exact_rows(
     models: list[Model],
 ) -> list[DailyRow]:
     """Buckets dated by their first calendar day, holding only days inside the window."""
-    market.ensure(end + timedelta(days=1))
+    history.ensure(day_index(end) + 1)
     rows: list[DailyRow] = []
     for bucket_date, a, b in bucket_ranges(start, end, period):
         totals: list[tuple[int, str]] = []
         for m in models:
-            tokens = window(market.history.models[m.permaslug].prefix, a, b)
+            tokens = window(history.models[m.permaslug].prefix, a, b)
             if tokens and context_bucket is not None:
-                share = market.context_ppm[m.permaslug].get(context_bucket, 0)
+                share = context_ppm[m.permaslug].get(context_bucket, 0)
                 tokens = tokens * share // 10**6
             if tokens > 0:
                 totals.append((tokens, m.permaslug))
@@ -76,7 +82,9 @@ def exact_rows(
 
 
 def estimate_rows(
-    market: Market,
+    history: History,
+    category_ppm: dict[str, dict[str, int]],
+    seed: int,
     start: date,
     end: date,
     period: str,
@@ -86,7 +94,7 @@ def estimate_rows(
 ) -> list[DailyRow]:
     """Whole ISO weeks overlapping the window, counted up to ``through``; months sum the
     weeks whose Monday falls in them."""
-    market.ensure(through + timedelta(days=1))
+    history.ensure(day_index(through) + 1)
     last = day_index(through)
     buckets: dict[date, dict[str, int]] = {}
     monday = start - timedelta(days=start.weekday())
@@ -95,9 +103,10 @@ def estimate_rows(
         slot = buckets.setdefault(bucket, {})
         a, b = day_index(monday), min(day_index(monday) + 6, last)
         for m in models:
-            tokens = window(market.history.models[m.permaslug].prefix, a, b)
+            tokens = window(history.models[m.permaslug].prefix, a, b)
             if tokens:
-                estimate = _estimate(market, m.permaslug, monday, tokens, key)
+                share = category_ppm[m.permaslug][key]
+                estimate = _estimate(seed, share, m.permaslug, monday, tokens, key)
                 if estimate:
                     slot[m.permaslug] = slot.get(m.permaslug, 0) + estimate
         monday += timedelta(days=7)
@@ -107,10 +116,9 @@ def estimate_rows(
     return rows
 
 
-def _estimate(market: Market, slug: str, week: date, tokens: int, key: str) -> int:
+def _estimate(seed: int, share: int, slug: str, week: date, tokens: int, key: str) -> int:
     # Sampled-then-upsampled views: a noisy share, rounded to the upsampling factor.
-    share = market.category_ppm[slug][key]
-    jitter = 0.95 + 0.1 * unit_hash(market.seed, slug, key, week)
+    jitter = 0.95 + 0.1 * unit_hash(seed, slug, key, week)
     return int(tokens * share / 10**6 * jitter) // 1000 * 1000
 
 

@@ -12,7 +12,6 @@ from types import FrameType, TracebackType
 
 import httpx
 
-from exporter.config import parse_listen
 from exporter.simulator.api import Simulator
 from exporter.simulator.catalog import API_PREFIX
 from exporter.simulator.replay import Replay, ReplayError
@@ -153,6 +152,20 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorSe
     )
     thread.start()
     return SimulatorServer(httpd, thread)
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """ "HOST:PORT", "[::1]:PORT" or ":PORT" (all interfaces) -> (host, port).
+
+    The exporter parses its own --web.listen-address the same way; this is a copy on
+    purpose: the simulator imports nothing of the exporter it stands in front of.
+    """
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT, got {listen!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host or "0.0.0.0", int(port)
 
 
 def main_fake_api(
