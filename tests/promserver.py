@@ -12,12 +12,20 @@ import math
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 from conftest import Proc, free_port, require_tool, wait_until
+
+
+def _unix(rfc3339: str) -> float:
+    """Prometheus's RFC 3339 times carry nanoseconds; Python reads up to microseconds."""
+    head, _, frac = rfc3339.rstrip("Z").partition(".")
+    stamp = datetime.fromisoformat(head).replace(tzinfo=UTC).timestamp()
+    return stamp + (float(f"0.{frac}") if frac else 0.0)
 
 
 class QueryError(ValueError):
@@ -48,11 +56,19 @@ class PromServer:
     def output(self) -> str:
         return self.proc.output()
 
-    def rules_evaluated(self) -> bool:
-        """Every rule of every group has been evaluated once (groups with an interval of
-        their own start at an offset of Prometheus's choosing within it)."""
-        rules = [r for g in self.api("rules")["groups"] for r in g["rules"]]
-        return bool(rules) and all(r["health"] != "unknown" for r in rules)
+    def rules_evaluated(self, since: float = 0.0) -> bool:
+        """Every rule of every group has been evaluated, each group at least once after
+        ``since`` (a Unix time: when the data the test reads had been scraped). Groups with
+        an interval of their own start at an offset of Prometheus's choosing within it, so
+        a first evaluation can come before the first scrape: it records nothing, and a
+        recorded series read at once is empty until the next one, a minute later."""
+        groups = self.api("rules")["groups"]
+        rules = [r for g in groups for r in g["rules"]]
+        return (
+            bool(rules)
+            and all(r["health"] != "unknown" for r in rules)
+            and all(_unix(g["lastEvaluation"]) > since for g in groups)
+        )
 
     def targets_up(self) -> int:
         return sum(1 for t in self.api("targets")["activeTargets"] if t["health"] == "up")

@@ -94,12 +94,17 @@ def servers() -> Iterator[Servers]:
         ):
             for prom, n in ((pa, 1), (pb, 1), (pab, 2)):
                 wait_until(lambda p=prom, n=n: p.targets_up() == n, "targets scraped", 60)
-                wait_until(prom.rules_evaluated, "every rule group's first evaluation", 90)
             # The test reads every server at one instant 2 s in the past (so the three
-            # agree on which scrapes count): that instant must follow the first evaluation
-            # of every rule, or a panel reading a recorded series reads nothing.
-            evaluated = time.time()
-            wait_until(lambda: time.time() - 2 > evaluated, "2 s past the first evaluations", 5)
+            # agree on which scrapes count): that instant must follow an evaluation of
+            # every rule over the scraped data, or a panel reading a recorded series reads
+            # nothing.
+            scraped = time.time()
+            for prom in (pa, pb, pab):
+                wait_until(
+                    lambda p=prom: p.rules_evaluated(since=scraped) and time.time() - 2 > scraped,
+                    "every rule group evaluated over the scraped data",
+                    90,
+                )
             yield Servers(pa, pb, pab)
     finally:
         for p in procs:

@@ -269,8 +269,12 @@ def prometheus() -> Iterator[PromServer]:
         with running_prometheus(tmp, scrape={"market-data": [addr]}, rule_files=RULE_FILES) as p:
             wait_until(lambda: p.targets_up() == 1, "the exporter scraped", 60)
             time.sleep(3)  # a few scrapes: rates and increases need two samples
-            wait_until(p.rules_evaluated, "every rule group's first evaluation", 90)
-            time.sleep(2)  # recorded series read by later groups: one more evaluation
+            scraped = time.time()
+            wait_until(
+                lambda: p.rules_evaluated(since=scraped),
+                "every rule group evaluated over the scraped data",
+                90,
+            )
             yield p
     finally:
         exporter.stop()
