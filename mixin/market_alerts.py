@@ -16,6 +16,9 @@ from typing import Any
 
 from mixin.alerttext import alert, clean, fact, label
 from mixin.config import MixinConfig
+from mixin.dashboards import panel_link
+from mixin.dashboards.apps import RANK_OVER_TIME
+from mixin.dashboards.models import TOP_MODELS
 from mixin.promql import APP_KEY, APP_RANK, APP_VIEW, MODEL_RANK, Q, by, change_record
 
 POPULAR = 'sort="popular"'
@@ -66,8 +69,8 @@ def model_facts(cfg: MixinConfig) -> Facts:
         "max by (view, model) (last_over_time("
         f"{q('openrouter_model_share', 'view=%q', 'model=%q')}[{cfg.bridge}] offset 1d))"
     )
-    board = cfg.dashboard_uids["models"]
-    link = f"{cfg.grafana_url}/d/{board}?var-view={{{{ $labels.view | urlquery }}}}"
+    # The top-models table of the view: rank, tokens, share, and the rank changes.
+    link = panel_link(cfg, "models", TOP_MODELS, "var-view={{ $labels.view | urlquery }}")
     as_of = fact(
         'openrouter:data_as_of:latest{dataset="rankings-daily", view=%q}',
         ("view",),
@@ -99,7 +102,8 @@ def app_facts(cfg: MixinConfig) -> Facts:
         f" / max(last_over_time({total}{view}[{cfg.bridge}] offset 1d))"
     )
     vars_ = "&".join(f"var-{n}={{{{ $labels.{n} | urlquery }}}}" for n in (*v, "app_id"))
-    vars_ = vars_.replace("var-app_id=", "var-app=")
+    # The app's rank over time, wherever it is in the ranking (Top N 200).
+    vars_ = vars_.replace("var-app_id=", "var-app=") + "&var-top=200"
     as_of = fact(
         'min(openrouter:data_as_of:latest{dataset="app-rankings"})', (), "humanizeTimestamp"
     )
@@ -110,7 +114,7 @@ def app_facts(cfg: MixinConfig) -> Facts:
         share=fact(share, (*a, *v), "humanizePercentage"),
         share_change=fact(f"100 * ({share} - {then})", (*a, *v, *a, *v), 'printf "%+.2f pp"'),
         citation=f"Source: OpenRouter (openrouter.ai/apps), as of {as_of}",
-        dashboard=f"{cfg.grafana_url}/d/{cfg.dashboard_uids['apps']}?{vars_}",
+        dashboard=panel_link(cfg, "apps", RANK_OVER_TIME, vars_),
     )
 
 

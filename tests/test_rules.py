@@ -313,3 +313,31 @@ def test_every_expression_is_short_enough_to_read() -> None:
         if len(e) > LONGEST[kind]
     ]
     assert all(exprs.values()) and not too_long, "\n".join(too_long)
+
+
+def test_every_notification_links_to_a_panel_that_shows_the_move() -> None:
+    """The dashboard link of a market alert opens one existing panel (viewPanel) of an
+    existing dashboard, with variables the dashboard has, set from the alert's labels."""
+    import json
+    from urllib.parse import parse_qsl, urlsplit
+
+    boards = {}
+    for path in (ROOT / "grafana" / "dashboards").glob("*.json"):
+        d = json.loads(path.read_text())
+        boards[d["uid"]] = d
+    linked = 0
+    for group in yaml.safe_load(ALERTS_FILE.read_text())["groups"]:
+        for rule in group["rules"]:
+            url = rule.get("annotations", {}).get("dashboard")
+            if not url:
+                continue
+            linked += 1
+            parts = urlsplit(url)
+            board = boards[parts.path.removeprefix("/d/")]
+            params = dict(parse_qsl(parts.query))
+            panels = {p["id"]: p["title"] for p in board["panels"]}
+            assert int(params.pop("viewPanel")) in panels, (rule["alert"], url)
+            names = {v["name"] for v in board["templating"]["list"]}
+            assert {k.removeprefix("var-") for k in params} <= names, (rule["alert"], url)
+            assert all("$labels." in v or v.isdigit() for v in params.values()), url
+    assert linked >= 7, linked

@@ -18,5 +18,15 @@ DASHBOARDS: dict[str, Callable[[MixinConfig], Dashboard]] = {
 }
 
 
+def panel_link(cfg: MixinConfig, key: str, title: str, variables: str) -> str:
+    """A link to one panel of dashboard ``key`` (viewPanel: the panel alone, full size),
+    with its variables set: the notifications' way to where a move shows."""
+    board = DASHBOARDS[f"openrouter-{key}.json"](cfg).build()
+    found = [p.id_val for p in board.panels or [] if getattr(p, "title", None) == title]
+    if len(found) != 1:
+        raise ValueError(f"dashboard {key}: {len(found)} panels titled {title!r}")
+    return f"{cfg.grafana_url}/d/{cfg.dashboard_uids[key]}?{variables}&viewPanel={found[0]}"
+
+
 def dashboard_files(cfg: MixinConfig) -> dict[str, str]:
     return {name: encode(build(cfg)) for name, build in DASHBOARDS.items()}

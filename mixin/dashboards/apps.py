@@ -23,6 +23,7 @@ from mixin.promql import Q
 
 SEL = ('window="$window"', 'sort="$sort"', 'category="$category"', 'subcategory="$subcategory"')
 CHOSEN = 'app_id=~"$app"'
+RANK_OVER_TIME = "Rank over time (top $top, chosen apps)"  # where an app notification links to
 CATEGORIES = ('window="$window"', 'sort="popular"', 'category!="all"', 'subcategory="all"')
 
 
@@ -33,7 +34,7 @@ def build(cfg: MixinConfig) -> Dashboard:
         citation(citation_expr(q, "app-rankings")),
         leaderboard(q),
         time_series(
-            "Rank over time (top $top, chosen apps)",
+            RANK_OVER_TIME,
             [target(f"{q.app('openrouter_app_rank', *SEL, CHOSEN)} <= $top", "{{app}}")],
             (0, 17, 12, 12),
             legend_sort_desc=False,

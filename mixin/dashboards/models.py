@@ -154,11 +154,12 @@ OTHER = 'model="other"'
 NOT_OTHER = 'model!="other"'
 NOT_OTHER_AUTHOR = 'author!="other"'
 CHOSEN = 'model=~"$model"'
+TOP_MODELS = "Top models, latest $view period"  # where a model notification links to
 
 
 def top_models(q: Q):
     p = merged_table(
-        "Top models, latest $view period",
+        TOP_MODELS,
         tables(
             q.model("openrouter_model_rank", VIEW),
             q.model("openrouter_model_tokens", VIEW, NOT_OTHER),
