@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench soak alert-noise generate prometheus-tools chromium clean
+.PHONY: run test lint bench bench-prometheus soak alert-noise generate prometheus-tools chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ generate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+# What our recording rules, alerts and dashboards cost a real Prometheus (bench/prometheus.py):
+# two servers, with and without the rules, side by side for BENCH_SECONDS (default 300).
+BENCH_SECONDS ?=
+bench-prometheus: $(STAMP) prometheus-tools
+	$(PY) -m bench.prometheus $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
