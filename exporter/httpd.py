@@ -236,5 +236,12 @@ class Deadlines:
                     # TLS state under the worker's feet.
                     socket.socket.shutdown(req.conn.socket, socket.SHUT_RDWR)
 
+    def hurry(self, seconds: float) -> None:
+        """Every request in progress gets at most ``seconds`` more (shutting down)."""
+        latest = time.monotonic() + seconds
+        with self._lock:
+            for req, due in self._due.items():
+                self._due[req] = min(due, latest)
+
     def stop(self) -> None:
         self._stop.set()

@@ -201,6 +201,7 @@ class Server(cheroot.HTTPServer):
     keep_alive_conn_limit = MAX_CONNECTIONS  # idle keep-alives held (no thread each)
     read_timeout = READ_TIMEOUT
     write_timeout = WRITE_TIMEOUT
+    shutdown_timeout = 1.0  # seconds a request in progress gets at SIGTERM (exit within 5 s)
 
     def __init__(
         self, address: tuple[str, int], endpoints: Endpoints, web: WebSecurity | None = None
@@ -253,6 +254,9 @@ class Server(cheroot.HTTPServer):
         log.log(level if level >= logging.ERROR else logging.DEBUG, "%s", msg, exc_info=traceback)
 
     def shutdown(self) -> None:
+        # cheroot waits for its workers (shutdown_timeout, then without limit for one stuck
+        # in a send): a request in progress gets a second, then its socket is shut down.
+        self.deadlines.hurry(self.shutdown_timeout)
         self.stop()
         self.deadlines.stop()
 

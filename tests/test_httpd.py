@@ -1,5 +1,5 @@
 """Writing a response: many buffers to a client that takes a little at a time arrive whole
-and in order; a client that stops reading is cut off after the write timeout."""
+and in order; a client that stops reading is cut off after the write timeout, and holds no shutdown."""
 
 from __future__ import annotations
 
@@ -75,3 +75,12 @@ def test_a_client_that_stops_reading_is_cut_off(serving):
         assert received < len(BODY)  # the connection ended before the body did
     url = f"http://127.0.0.1:{serving.server_address[1]}/healthz"
     assert httpx.get(url).status_code == 200  # and the server goes on
+
+
+def test_shutdown_does_not_wait_for_a_client_that_stops_reading(serving):
+    # SIGTERM must end the exporter within 5 s; a stalled response must not hold it.
+    with _connect(serving):
+        wait_until(lambda: serving.active == 1, "the response to start", 5)
+        started = time.monotonic()
+        serving.shutdown()
+        assert time.monotonic() - started < 3
