@@ -1,5 +1,6 @@
 """Writing a response: many buffers to a client that takes a little at a time arrive whole
-and in order; a client that stops reading is cut off after the write timeout, and holds no shutdown."""
+and in order; a client that stops reading is cut off after the write timeout, and does not
+hold up a shutdown."""
 
 from __future__ import annotations
 
