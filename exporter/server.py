@@ -266,6 +266,10 @@ class Server(cheroot.HTTPServer):
 
 def start(address: str, endpoints: Endpoints, web: WebSecurity | None = None) -> Server:
     server = Server(parse_listen(address), endpoints, web)
-    server.prepare()  # binds now: a taken port fails here, in the caller
+    try:
+        server.prepare()  # binds now: a taken port fails here, in the caller
+    except BaseException:
+        server.deadlines.stop()
+        raise
     threading.Thread(target=server.serve, name="http", daemon=True).start()
     return server
