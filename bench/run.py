@@ -1,15 +1,18 @@
 """`make bench`: the scrape cost of our cached exposition, against the physical limit and a
-naive prometheus_client exporter.
+naive prometheus_client exporter, and the HTTP server candidates side by side.
 
 Every server serves the same maximal series set (bench/maximal.py), each in its own process
 so its memory is its own; this process scrapes them over real HTTP in the same run:
-- ours: the exporter's server, with self-metrics for every view (as a running exporter has);
-- ours, fresh tail: the same, rendering the self-metrics on every scrape (max age 0), which
-  is what each scrape of a single Prometheus (every 15 s or more) pays;
-- limit: the very bytes ours answered with, pre-built, behind a minimal server (bench/limit.py);
+- ours (cheroot): the exporter's server, with self-metrics for every view (as a running
+  exporter has);
+- today's: the same endpoints on the server it replaced (bench/previous/);
+- uvicorn*: uvicorn sending the very bytes ours answered with, pre-built (bench/candidates.py);
+- limit: the same pre-built bytes behind a minimal server (bench/limit.py);
+- ours, fresh tail: rendering the self-metrics on every scrape (max age 0), which is what each
+  scrape of a single Prometheus (every 15 s or more) pays;
 - baseline: Gauge children set from the rows, rendered by generate_latest on every scrape.
-Ours and the limit are scraped in interleaved rounds, so a noisy neighbour hits both alike;
-the spread of the per-round medians is printed with the medians.
+All but the baseline are scraped in interleaved rounds, so a noisy neighbour hits them
+alike; the spread of the per-round medians is printed with the medians.
 """
 
 from __future__ import annotations
@@ -76,11 +79,16 @@ def apply_times(cache: ExpositionCache, snaps: dict) -> tuple[float, float]:
     return apply_all, statistics.median(apply_one)
 
 
-def serve_ours(port: int, state: Path, max_age: float | None) -> None:
+def serve_ours(port: int, state: Path, max_age: float | None, previous: bool = False) -> None:
+    """The exporter's endpoints on its server (cheroot), or with ``previous`` on the one it
+    had before (bench/previous/: socketserver and our own HTTP/1.1 code)."""
     from bench.maximal import maximal_config
     from exporter.exposition import ExpositionCache
     from exporter.selfmetrics import MAX_AGE, SelfMetrics, ViewState, ViewStatus
     from exporter.server import Endpoints, start
+
+    if previous:
+        from bench.previous.server import start  # type: ignore[no-redef]
 
     cache = ExpositionCache(maximal_config())
     snaps = load(state)
@@ -102,9 +110,7 @@ def serve_ours(port: int, state: Path, max_age: float | None) -> None:
         self_metrics=self_metrics,
         statuses=lambda: statuses,
         has_data=lambda key: True,
-        plan_text=str,
-        budget=lambda: budget,
-        upstream="bench",
+        page=lambda: b"<!doctype html><title>bench</title>",  # the bench scrapes /metrics
     )
     start(f"127.0.0.1:{port}", endpoints)
     chunks = cache.current.chunks  # not .text: joining them would add 10 MB to the peak
@@ -257,38 +263,52 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem} GiB, Python {platform.python_version()}"
 
 
+# Scraped in interleaved rounds, in this order: the chosen server (cheroot), the one it
+# replaced, the other candidate, the limit, and the chosen one with a fresh tail.
+SERVERS = {
+    "ours": "cheroot",
+    "previous": "today's",
+    "uvicorn": "uvicorn*",
+    "limit": "limit",
+    "fresh": "fresh tail",
+}
+
+
 def measure(args: argparse.Namespace, state: Path) -> tuple[dict, dict, dict]:
     """Per server and encoding: every scrape time, and the p50 of each round."""
-    ours, ours_port, info = spawn("ours", "--state", str(state))
-    fresh, fresh_port, _ = spawn("ours", "--state", str(state), "--max-age", "0")
+    procs: dict[str, subprocess.Popen[str]] = {}
+    ports: dict[str, int] = {}
+    procs["ours"], ports["ours"], info = spawn("ours", "--state", str(state))
+    procs["previous"], ports["previous"], _ = spawn("ours", "--state", str(state), "--previous")
+    procs["fresh"], ports["fresh"], _ = spawn("ours", "--state", str(state), "--max-age", "0")
     for enc, accept in ENCODINGS.items():
-        (state / f"{enc}.response").write_bytes(capture(ours_port, accept))
-    limit, limit_port, _ = spawn(
-        "limit", "--plain", str(state / "plain.response"), "--gzip", str(state / "gzip.response")
-    )
+        (state / f"{enc}.response").write_bytes(capture(ports["ours"], accept))
+    responses = ("--plain", str(state / "plain.response"), "--gzip", str(state / "gzip.response"))
+    procs["uvicorn"], ports["uvicorn"], _ = spawn("uvicorn", *responses)
+    procs["limit"], ports["limit"], _ = spawn("limit", *responses)
     base, base_port, _ = spawn("baseline", "--state", str(state))
-    servers = {"ours": ours_port, "fresh": fresh_port, "limit": limit_port}
-    pids = {"ours": ours.pid, "fresh": fresh.pid, "limit": limit.pid}
-    times: dict = {name: {enc: [] for enc in ENCODINGS} for name in [*servers, "baseline"]}
-    rounds: dict = {name: {enc: [] for enc in ENCODINGS} for name in servers}
-    cpu: dict = {name: dict.fromkeys(ENCODINGS, 0.0) for name in servers}
+    names = list(SERVERS)
+    times: dict = {name: {enc: [] for enc in ENCODINGS} for name in [*names, "baseline"]}
+    rounds: dict = {name: {enc: [] for enc in ENCODINGS} for name in names}
+    cpu: dict = {name: dict.fromkeys(ENCODINGS, 0.0) for name in names}
     try:
-        for port in [*servers.values(), base_port]:
+        for port in [*ports.values(), base_port]:
             scrape_times(port, "gzip", 3)  # warm up
         per_round = max(1, args.scrapes // args.rounds)
         for _ in range(args.rounds):
-            for name, port in servers.items():
+            for name in names:
                 for enc, accept in ENCODINGS.items():
-                    before = cpu_seconds(pids[name])
-                    t = scrape_times(port, accept, per_round)
-                    cpu[name][enc] += cpu_seconds(pids[name]) - before
+                    before = cpu_seconds(procs[name].pid)
+                    t = scrape_times(ports[name], accept, per_round)
+                    cpu[name][enc] += cpu_seconds(procs[name].pid) - before
                     times[name][enc] += t
                     rounds[name][enc].append(statistics.median(t))
         for enc, accept in ENCODINGS.items():
             times["baseline"][enc] = scrape_times(base_port, accept, args.baseline_scrapes)
-        rss = {"ours": peak_rss_mb(ours.pid), "baseline": peak_rss_mb(base.pid)}
+        rss = {name: peak_rss_mb(procs[name].pid) for name in ("ours", "previous", "uvicorn")}
+        rss["baseline"] = peak_rss_mb(base.pid)
     finally:
-        for proc in (ours, fresh, limit, base):
+        for proc in [*procs.values(), base]:
             proc.kill()
             proc.wait()
     per_scrape = {
@@ -297,46 +317,60 @@ def measure(args: argparse.Namespace, state: Path) -> tuple[dict, dict, dict]:
     return times, rounds, {**info, "rss": rss, "cpu": per_scrape}
 
 
+def ratio_spread(rounds: dict, name: str, enc: str) -> str:
+    """name÷limit of each round's medians: median (min-max)."""
+    r = [a / b for a, b in zip(rounds[name][enc], rounds["limit"][enc], strict=True)]
+    return f"{statistics.median(r):.2f} ({min(r):.1f}-{max(r):.1f})"
+
+
 def report(times: dict, rounds: dict, info: dict) -> None:
     print(f"machine: {machine()}")
     print(f"series: {info['series']:,} ({info['bytes'] / 1e6:.1f} MB of text)")
     print(
-        f"{'':<18}{'ours':>9}{'limit':>9}{'ours÷limit':>11}{'per round':>15}"
-        f"{'fresh tail':>12}{'baseline':>10}{'÷ours':>8}"
+        "cheroot: the exporter's server; today's: the one it replaces (socketserver and our "
+        "own HTTP/1.1 code);\nuvicorn*: uvicorn (h11) sending the same responses pre-built, "
+        "no work of ours; limit: the same, by the least a Python server can do"
     )
+    print(f"{'':<18}" + "".join(f"{label:>12}" for label in SERVERS.values()) + f"{'baseline':>10}")
     for enc in ENCODINGS:
         for q in (50, 99):
-            ours, limit = p(times["ours"][enc], q), p(times["limit"][enc], q)
-            fresh, base = p(times["fresh"][enc], q), p(times["baseline"][enc], q)
-            spread = ""
-            if q == 50:  # ours÷limit of each round's medians: median (min-max)
-                r = [a / b for a, b in zip(rounds["ours"][enc], rounds["limit"][enc], strict=True)]
-                spread = f"{statistics.median(r):.2f} ({min(r):.1f}-{max(r):.1f})"
-            print(
-                f"{f'scrape {enc} p{q}':<18}{ours * 1e3:>7.2f}ms{limit * 1e3:>7.2f}ms"
-                f"{ours / limit:>10.2f}x{spread:>15}{fresh * 1e3:>10.2f}ms{base * 1e3:>8.0f}ms"
-                f"{base / ours:>7.0f}x"
+            cells = "".join(f"{p(times[n][enc], q) * 1e3:>10.2f}ms" for n in SERVERS)
+            base = p(times["baseline"][enc], q)
+            print(f"{f'scrape {enc} p{q}':<18}{cells}{base * 1e3:>8.0f}ms")
+        print(
+            f"{'  ÷ limit, p50':<18}"
+            + "".join(
+                f"{p(times[n][enc], 50) / p(times['limit'][enc], 50):>11.2f}x" for n in SERVERS
             )
-    cpu = info["cpu"]
-    print(
-        "server CPU per scrape (all threads): "
-        + "; ".join(
-            f"{enc} ours {cpu['ours'][enc] * 1e3:.2f} ms, limit {cpu['limit'][enc] * 1e3:.2f} ms, "
-            f"fresh tail {cpu['fresh'][enc] * 1e3:.2f} ms"
-            for enc in ENCODINGS
+            + f"{p(times['baseline'][enc], 50) / p(times['limit'][enc], 50):>9.0f}x"
         )
-    )
+        print(
+            f"{'  per round':<18}"
+            + "".join(f"{ratio_spread(rounds, n, enc):>22}" for n in ("ours", "previous"))
+        )
+    cpu = info["cpu"]
+    for enc in ENCODINGS:
+        cells = "".join(f"{cpu[n][enc] * 1e3:>10.2f}ms" for n in SERVERS)
+        print(f"{f'CPU/scrape {enc}':<18}{cells}")
     rss = info["rss"]
-    print(f"peak RSS: ours {rss['ours']:.0f} MB, baseline {rss['baseline']:.0f} MB")
+    print(
+        f"peak RSS: cheroot {rss['ours']:.0f} MB, today's {rss['previous']:.0f} MB, "
+        f"uvicorn* {rss['uvicorn']:.0f} MB (no exporter data in it), "
+        f"baseline {rss['baseline']:.0f} MB"
+    )
     print(
         f"apply a refreshed snapshot (one view, incl. gzip): "
         f"{info['apply_one_s'] * 1000:.0f} ms; all {info['series']:,} series at once: "
         f"{info['apply_all_s'] * 1000:.0f} ms"
     )
+    targets(times, rss)
+
+
+def targets(times: dict, rss: dict) -> None:
     gz = p(times["ours"]["gzip"], 50)
     to_limit = gz / p(times["limit"]["gzip"], 50)
     to_base = p(times["baseline"]["gzip"], 50) / gz
-    targets = [
+    checks = [
         (
             f"gzip p50 <= {TARGET_LIMIT_RATIO}x the limit",
             f"{to_limit:.2f}x",
@@ -349,16 +383,17 @@ def report(times: dict, rounds: dict, info: dict) -> None:
         ),
         (f"peak RSS <= {TARGET_RSS_MB} MB", f"{rss['ours']:.0f} MB", rss["ours"] <= TARGET_RSS_MB),
     ]
-    for name, value, ok in targets:
+    for name, value, ok in checks:
         print(f"target {name}: {value} {'met' if ok else 'NOT met'}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--serve", choices=["ours", "baseline", "limit"])
+    ap.add_argument("--serve", choices=["ours", "baseline", "limit", "uvicorn"])
     ap.add_argument("--port", type=int)
     ap.add_argument("--state", type=Path)
     ap.add_argument("--max-age", type=float, help="ours: self-metrics max age (s)")
+    ap.add_argument("--previous", action="store_true", help="ours: on the server it replaced")
     ap.add_argument("--plain", type=Path)
     ap.add_argument("--gzip", type=Path)
     ap.add_argument("--scrapes", type=int, default=400, help="per server and encoding")
@@ -366,13 +401,17 @@ def main() -> int:
     ap.add_argument("--baseline-scrapes", type=int, default=15, help="per encoding")
     args = ap.parse_args()
     if args.serve == "ours":
-        serve_ours(args.port, args.state, args.max_age)
+        serve_ours(args.port, args.state, args.max_age, args.previous)
     elif args.serve == "baseline":
         serve_baseline(args.port, args.state)
     elif args.serve == "limit":
         from bench.limit import serve
 
         serve(args.port, args.plain, args.gzip)
+    elif args.serve == "uvicorn":
+        from bench.candidates import serve_uvicorn
+
+        serve_uvicorn(args.port, args.plain, args.gzip)
     from bench.maximal import maximal_config, maximal_snapshots
     from exporter.store import Store
 

@@ -54,9 +54,6 @@ class Exporter:
             self_metrics=self.self_metrics,
             statuses=lambda: list(self.scheduler.statuses()),
             has_data=lambda key: key in self.store.snapshots(),
-            plan_text=self.scheduler.plan.describe,
-            budget=self.budget_figures,
-            upstream=self.cfg.openrouter.base_url,
             page=StatusPage(self),
         )
 
@@ -159,7 +156,7 @@ def _reload(poller: Poller, reload: Callable[[], Exporter], server: Server) -> P
         return poller
     handover(poller.exporter, fresh)
     poller.stop()
-    server.RequestHandlerClass.endpoints = fresh.endpoints()  # type: ignore[attr-defined]
+    server.endpoints = fresh.endpoints()
     log.info("config reloaded: %d views", len(list(fresh.scheduler.statuses())))
     return Poller(fresh)
 

@@ -1,29 +1,37 @@
-"""HTTP/1.1 on one connection, for GET and HEAD only: a strict, bounded request-head reader
-with one deadline for the whole head, and a response writer with one for the whole body.
+"""What cheroot (the HTTP server library, exporter.server) does not hold of our hardening
+table, and only that: a strict, bounded request head; one deadline for a whole request head
+and one for a whole response; the TLS handshake in the connection's own worker thread.
 
-Standard library sockets and nothing private. No request body is ever read: a request that
-announces one gets its answer and the connection closed, so the body cannot be taken for
-the next request.
+cheroot reads lines of any length up to one total head size, answers 413 for headers too
+large, accepts whitespace before a header's colon and folded lines, lets any method name
+through, refuses absolute-form targets, and times each ``recv`` separately (a client that
+trickles a byte at a time is never cut off); its TLS adapter runs the handshake in the
+thread that accepts every connection. The classes here are cheroot's documented extension
+points (``HTTPConnection.RequestHandlerClass``, ``HTTPRequest.header_reader``,
+``ssl.Adapter``), overriding the methods named in its API documentation.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
+import io
+import logging
 import re
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from email.utils import formatdate
-from http import HTTPStatus
+from typing import Any
 
-MAX_REQUEST_LINE = 8192  # bytes with its line end; longer → 414 (the stdlib allows 64 KiB)
-MAX_HEADER_LINE = 8192  # bytes per header line; longer → 431 (stdlib: 64 KiB)
-MAX_HEADERS = 50  # more → 431 (stdlib: 100)
-RECV_SIZE = 65536
-IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024)  # buffers one sendmsg call may gather
-TLS_BLOCK = 256 * 1024  # bytes handed to one TLS sendall
+from cheroot import server as cheroot
+from cheroot.makefile import MakeFile
+from cheroot.ssl import Adapter
+
+log = logging.getLogger(__name__)
+
+MAX_REQUEST_LINE = 8192  # bytes with its line end; longer → 414 (cheroot: no own limit)
+MAX_HEADER_LINE = 8192  # bytes per header line; longer → 431 (cheroot: 413, total only)
+MAX_HEADERS = 50  # more → 431 (cheroot: no limit)
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
@@ -31,213 +39,209 @@ _CONTROL = re.compile(rb"[\x00-\x20\x7f]")  # never in a request target
 _FORBIDDEN_IN_VALUE = re.compile(rb"[\x00\r\n]")  # RFC 9110 5.5: reject, or two parsers differ
 
 
-class HTTPError(Exception):
-    """A request that gets an error status and the connection closed."""
-
-    def __init__(self, status: HTTPStatus, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
+class TooLarge(Exception):
+    """A header line or the number of headers over its limit: 431."""
 
 
-class ClientGone(Exception):
-    """The client closed the connection or did not send a whole request head in time."""
+class Gone(Exception):
+    """The client closed the connection, or its time ran out, mid-head: no answer."""
 
 
-@dataclass(frozen=True)
-class Request:
-    method: str
-    target: str
-    version: tuple[int, int]
-    headers: dict[str, str]  # lower-case names; repeated fields joined with ", "
+class StrictHeaderReader(cheroot.HeaderReader):
+    """Header lines bounded in length and number, refused as soon as one outgrows its
+    limit; no whitespace before a colon, no obsolete folding (RFC 9112 5.1, 5.2): both are
+    ways to make two parsers disagree about a header. Repeated fields are joined with ", "
+    (two Content-Lengths then fail to parse)."""
 
-    @property
-    def path(self) -> str:
-        target = self.target
-        if target.startswith(("http://", "https://")):  # absolute-form: drop the authority
-            target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
-        return target.split("?", 1)[0]
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name, "")
-
-    @property
-    def keep_alive(self) -> bool:
-        tokens = {t.strip().lower() for t in self.header("connection").split(",")}
-        if self.version >= (1, 1):
-            return "close" not in tokens
-        return "keep-alive" in tokens
-
-    @property
-    def has_body(self) -> bool:
-        return "transfer-encoding" in self.headers or self.header("content-length").strip() not in (
-            "",
-            "0",
-        )
-
-
-class Connection:
-    """Reads request heads from a connected socket (plain or TLS) and writes responses.
-
-    Bytes received past a request head stay buffered: they are the next (pipelined) request.
-    """
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self._buf = bytearray()
-
-    def read_request(self, timeout: float) -> Request | None:
-        """The next request head; None when the client closed cleanly before sending one.
-
-        The whole head (request line and headers) must arrive within ``timeout`` seconds:
-        a client trickling a byte at a time runs out of time too. Raises ``HTTPError`` for
-        a head that breaks a limit or the syntax, ``ClientGone`` when the time is up or the
-        connection drops mid-head.
-        """
-        deadline = time.monotonic() + timeout
-        lines: list[bytes] = []
-        pos = 0
-        while True:
-            end = self._buf.find(b"\n", pos)
-            if end < 0:
-                _check_partial(len(self._buf) - pos, bool(lines))
-                if not self._recv(deadline):
-                    if not lines and not self._buf:
-                        return None
-                    raise ClientGone("connection closed mid-request")
-                continue
-            line = bytes(self._buf[pos : end + 1])
-            pos = end + 1
+    def __call__(self, rfile: Any, hdict: dict[bytes, bytes] | None = None) -> dict:
+        headers = {} if hdict is None else hdict
+        for number in range(MAX_HEADERS + 1):
+            # readline(size) may return more than size bytes (the pure-Python io that
+            # cheroot uses), never fewer before a line end: the length is checked first.
+            line = rfile.readline(MAX_HEADER_LINE + 1)
+            if len(line) > MAX_HEADER_LINE:
+                raise TooLarge("header line too long")
+            if not line.endswith(b"\n"):
+                raise Gone("connection closed mid-head")
             if line in (b"\r\n", b"\n"):
-                if lines:
-                    del self._buf[:pos]
-                    return _parse(lines)
-                if pos > MAX_REQUEST_LINE:
-                    raise HTTPError(HTTPStatus.BAD_REQUEST, "no request line")
-                continue  # RFC 9112 2.2: ignore empty lines before the request line
-            # lines holds the request line, so a header line is header number len(lines).
-            _check_line(len(line), bool(lines), len(lines))
-            lines.append(line)
+                return headers
+            if number == MAX_HEADERS:
+                raise TooLarge(f"more than {MAX_HEADERS} headers")
+            name, sep, value = line.rstrip(b"\r\n").partition(b":")
+            if not sep or not _TOKEN.fullmatch(name) or _FORBIDDEN_IN_VALUE.search(value):
+                raise ValueError("malformed header line")  # cheroot answers 400
+            key, text = name.title(), value.strip(b" \t")
+            headers[key] = headers[key] + b", " + text if key in headers else text
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _recv(self, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ClientGone("request head not received in time")
-        self.sock.settimeout(remaining)
+
+class StrictRequest(cheroot.HTTPRequest):
+    """cheroot's request with our request line and header reader; every error answer
+    closes the connection, and nothing is answered once the client's time ran out."""
+
+    header_reader = StrictHeaderReader()
+    expired = False  # set by the deadline watcher: the client is cut off, not answered
+
+    def parse_request(self) -> None:
+        server: Any = self.server
+        with server.deadlines.watch(self, server.read_timeout):
+            super().parse_request()
+
+    def respond(self) -> None:
+        server: Any = self.server
+        with server.deadlines.watch(self, server.write_timeout):
+            super().respond()
+
+    def read_request_line(self) -> bool:
+        line = self.rfile.readline(MAX_REQUEST_LINE + 1)
+        self.started_request = True
+        while line in (b"\r\n", b"\n"):  # RFC 9112 2.2: ignore empty lines before it
+            line = self.rfile.readline(MAX_REQUEST_LINE + 1)
+        if len(line) > MAX_REQUEST_LINE:  # may be longer than asked for: see the header reader
+            self.simple_response("414 URI Too Long", "request line too long")
+            return False
+        if not line.endswith(b"\n"):
+            return False  # the client closed or ran out of time: no answer
+        parts = line.rstrip(b"\r\n").split(b" ")
+        if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or _CONTROL.search(parts[1]):
+            self.simple_response("400 Bad Request", "malformed request line")
+            return False
+        method, target, version = parts
+        match = _VERSION.fullmatch(version)
+        if match is None or not target:
+            self.simple_response("400 Bad Request", "malformed request line")
+            return False
+        if match[1] != b"1":
+            self.simple_response("505 HTTP Version Not Supported", "only HTTP/1.x is served")
+            return False
+        if target.startswith((b"http://", b"https://")):  # absolute-form: drop the authority
+            target = b"/" + target.split(b"/", 3)[3] if target.count(b"/") >= 3 else b"/"
+        self.uri, self.method = target, method
+        self.path, _, self.qs = target.partition(b"?")
+        self.request_protocol = version
+        self.response_protocol = f"HTTP/1.{match[2].decode()}"
+        return True
+
+    def read_request_headers(self) -> bool:
         try:
-            data = self.sock.recv(RECV_SIZE)
-        except TimeoutError:
-            raise ClientGone("request head not received in time") from None
-        self._buf += data
-        return bool(data)
+            return super().read_request_headers()
+        except TooLarge as e:
+            self.simple_response("431 Request Header Fields Too Large", str(e))
+        except Gone:
+            pass
+        return False
 
-    def send(self, parts: Sequence[bytes], timeout: float) -> None:
-        """Send every part within ``timeout`` seconds in total.
-
-        On a plain socket the kernel gathers the parts (sendmsg): a body of a thousand
-        chunks costs a few system calls and no copy into one buffer. TLS sockets have no
-        sendmsg: the parts go out joined into blocks of ``TLS_BLOCK`` bytes.
-        """
-        deadline = time.monotonic() + timeout
-        if isinstance(self.sock, ssl.SSLSocket):
-            for block in _blocks(parts, TLS_BLOCK):
-                self.sock.settimeout(_remaining(deadline))
-                self.sock.sendall(block)
+    def simple_response(self, status: Any, msg: Any = "") -> None:
+        """An error answer (cheroot's leaves some connections open and turns a 414 on the
+        request line into 400): always ``Connection: close``."""
+        self.close_connection = True
+        if self.expired:
             return
-        pending = list(parts)
-        i = 0
-        while i < len(pending):
-            self.sock.settimeout(_remaining(deadline))
-            sent = self.sock.sendmsg(pending[i : i + IOV_MAX])
-            while i < len(pending) and sent >= len(pending[i]):
-                sent -= len(pending[i])
-                i += 1
-            if sent:  # part i went out in part
-                pending[i] = memoryview(pending[i])[sent:]
-
-
-def _blocks(parts: Sequence[bytes], size: int) -> Iterator[bytes]:
-    """Consecutive parts joined into blocks of about ``size`` bytes: a TLS record and a
-    system call per block, not per small part."""
-    block: list[bytes] = []
-    length = 0
-    for part in parts:
-        block.append(part)
-        length += len(part)
-        if length >= size:
-            yield b"".join(block)
-            block, length = [], 0
-    if block:
-        yield b"".join(block)
-
-
-def _remaining(deadline: float) -> float:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError("response not sent in time")
-    return remaining
-
-
-def _check_partial(length: int, in_headers: bool) -> None:
-    """A line still arriving is refused as soon as it is too long, not when it ends."""
-    if not in_headers and length > MAX_REQUEST_LINE:
-        raise HTTPError(HTTPStatus.REQUEST_URI_TOO_LONG, "request line too long")
-    if in_headers and length > MAX_HEADER_LINE:
-        raise HTTPError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "header line too long")
-
-
-def _check_line(length: int, in_headers: bool, number: int) -> None:
-    _check_partial(length, in_headers)
-    if in_headers and number > MAX_HEADERS:
-        raise HTTPError(
-            HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"more than {MAX_HEADERS} headers"
+        text = str(status)
+        body = f"{text}: {msg}\n" if msg else f"{text}\n"
+        head = (
+            f"HTTP/1.1 {text}\r\nContent-Length: {len(body)}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
         )
+        with contextlib.suppress(OSError):
+            self.conn.wfile.write((head + body).encode("latin-1"))
 
 
-def _parse(lines: list[bytes]) -> Request:
-    parts = lines[0].rstrip(b"\r\n").split(b" ")
-    if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not parts[1]:
-        raise HTTPError(HTTPStatus.BAD_REQUEST, "malformed request line")
-    if _CONTROL.search(parts[1]):
-        raise HTTPError(HTTPStatus.BAD_REQUEST, "control character in the request target")
-    method, target, version = parts
-    match = _VERSION.fullmatch(version)
-    if match is None:
-        raise HTTPError(HTTPStatus.BAD_REQUEST, "malformed HTTP version")
-    if match[1] != b"1":
-        raise HTTPError(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.x is served")
-    headers: dict[str, str] = {}
-    for raw in lines[1:]:
-        name, sep, value = raw.rstrip(b"\r\n").partition(b":")
-        # No whitespace before the colon, no obsolete line folding (RFC 9112 5.1, 5.2):
-        # both are ways to make two parsers disagree about a header.
-        if not sep or not _TOKEN.fullmatch(name) or _FORBIDDEN_IN_VALUE.search(value):
-            raise HTTPError(HTTPStatus.BAD_REQUEST, "malformed header line")
-        key = name.decode("ascii").lower()
-        text = value.strip(b" \t").decode("latin-1")
-        headers[key] = f"{headers[key]}, {text}" if key in headers else text
-    return Request(
-        method.decode("ascii"),
-        target.decode("latin-1"),
-        (1, int(match[2])),
-        headers,
-    )
+class Connection(cheroot.HTTPConnection):
+    """Counts connections in service and runs the TLS handshake here, in the worker thread
+    (cheroot's adapter would run it in the one thread that accepts every connection)."""
+
+    RequestHandlerClass = StrictRequest
+    handshaken = False
+
+    def communicate(self) -> bool:
+        server: Any = self.server
+        with server.in_service():
+            if isinstance(self.socket, ssl.SSLSocket) and not self.handshaken:
+                if not _handshake(self.socket, server.handshake_timeout, server.read_timeout):
+                    return False
+                self.handshaken = True
+            return bool(super().communicate())
 
 
-class ResponseHead:
-    """Status line and headers; the Date value is formatted once per second."""
+def _handshake(sock: ssl.SSLSocket, handshake_timeout: float, timeout: float) -> bool:
+    sock.settimeout(handshake_timeout)
+    try:
+        sock.do_handshake()
+    except (OSError, ValueError) as e:  # ssl.SSLError and TimeoutError are OSErrors
+        log.debug("TLS handshake failed: %s", e)
+        return False
+    sock.settimeout(timeout)
+    return True
 
-    _date = (0, "")
 
-    def __init__(self, server: str) -> None:
-        self.server = server
+class DeferredHandshake(Adapter):
+    """cheroot's TLS adapter interface over our context (built and checked from
+    --web.config.file), with the handshake left to the worker (``Connection.communicate``)."""
 
-    def build(self, status: int, headers: Sequence[tuple[str, str]], close: bool) -> bytes:
-        now = int(time.time())
-        if self._date[0] != now:
-            self._date = (now, formatdate(now, usegmt=True))
-        phrase = HTTPStatus(status).phrase
-        lines = [f"HTTP/1.1 {status} {phrase}", f"Server: {self.server}", f"Date: {self._date[1]}"]
-        lines.extend(f"{k}: {v}" for k, v in headers)
-        if close:
-            lines.append("Connection: close")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(None, None)
+        self.context = context
+
+    def bind(self, sock: socket.socket) -> socket.socket:
+        return sock
+
+    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict]:
+        tls = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return tls, self.get_environ()
+
+    def get_environ(self) -> dict:
+        return {"wsgi.url_scheme": "https"}
+
+    def makefile(self, sock: socket.socket, mode: str = "r", bufsize: int = -1) -> Any:
+        return MakeFile(sock, mode, io.DEFAULT_BUFFER_SIZE if bufsize < 0 else bufsize)
+
+
+class Deadlines:
+    """One thread that cuts off a request whose head or response overruns its time:
+    cheroot's timeout is per ``recv``/``send``, which a client trickling a byte at a time
+    never trips. Cutting off is shutting the socket down: the worker's blocked read or
+    write returns at once and the connection is closed without an answer."""
+
+    TICK = 0.1  # seconds between checks: a deadline is kept to within this
+
+    def __init__(self) -> None:
+        self._due: dict[StrictRequest, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, name="http-deadlines", daemon=True).start()
+
+    @contextlib.contextmanager
+    def watch(self, req: StrictRequest, seconds: float) -> Any:
+        with self._lock:
+            self._due[req] = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._due.pop(req, None)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.TICK):
+            now = time.monotonic()
+            with self._lock:
+                late = [r for r, due in self._due.items() if due <= now]
+                for req in late:
+                    del self._due[req]
+            for req in late:
+                req.expired = True
+                log.debug("request head or response not done in time: connection cut off")
+                with contextlib.suppress(OSError):
+                    # The plain socket's shutdown: ssl.SSLSocket's would first drop its
+                    # TLS state under the worker's feet.
+                    socket.socket.shutdown(req.conn.socket, socket.SHUT_RDWR)
+
+    def hurry(self, seconds: float) -> None:
+        """Every request in progress gets at most ``seconds`` more (shutting down)."""
+        latest = time.monotonic() + seconds
+        with self._lock:
+            for req, due in self._due.items():
+                self._due[req] = min(due, latest)
+
+    def stop(self) -> None:
+        self._stop.set()

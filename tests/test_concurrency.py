@@ -82,9 +82,7 @@ def test_concurrent_scrapes_during_snapshot_replacement():
         self_metrics=SelfMetrics(),
         statuses=list,
         has_data=lambda key: True,
-        plan_text=str,
-        budget=lambda: ({}, {}),
-        upstream="test",
+        page=lambda: b"<!doctype html><title>test</title>",
     )
     server = start("127.0.0.1:0", endpoints)
     url = f"http://127.0.0.1:{server.server_address[1]}/metrics"

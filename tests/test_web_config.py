@@ -516,7 +516,7 @@ def test_basic_auth_right_wrong_and_no_password(serve_with, pki, tls):
 
 def test_successful_checks_are_cached_wrong_ones_are_not(serve_with):
     server, url = serve_with({"basic_auth_users": {"prometheus": HASH, "other": HASH}})
-    auth: BasicAuth = server.RequestHandlerClass.auth  # type: ignore[attr-defined]
+    auth: BasicAuth = server.auth
     with httpx.Client() as c:
         for _ in range(10):  # Prometheus scraping: bcrypt runs once, not per scrape
             assert c.get(url + "/metrics", auth=("prometheus", PASSWORD)).status_code == 200
