@@ -79,8 +79,9 @@ def apply_times(cache: ExpositionCache, snaps: dict) -> tuple[float, float]:
 def serve_ours(port: int, state: Path, max_age: float | None) -> None:
     from bench.maximal import maximal_config
     from exporter.exposition import ExpositionCache
-    from exporter.selfmetrics import MAX_AGE, SelfMetrics, ViewState, ViewStatus
+    from exporter.selfmetrics import MAX_AGE, SelfMetrics
     from exporter.server import Endpoints, start
+    from exporter.viewstatus import ViewState, ViewStatus
 
     cache = ExpositionCache(maximal_config())
     snaps = load(state)

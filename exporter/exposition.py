@@ -25,13 +25,13 @@ from exporter.collector import (
 )
 from exporter.config import Config
 from exporter.snapshot import Snapshot
+from exporter.viewstatus import Key
 from exporter.watchlist import WatchCollector
 
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 GZIP_LEVEL = 6  # level 9 costs ~2x the CPU for ~1% smaller output
 TAIL_GZIP_LEVEL = 1  # the 50 KB tail: 5x faster than level 6 for 8% more of ~3 KB
-Key = tuple[str, str]
 Encoded = dict[str, bytes]  # family name -> one view's sample lines, UTF-8
 
 

@@ -8,12 +8,10 @@ like the dataset part, not sample by sample through client_python (~5 µs a samp
 
 from __future__ import annotations
 
-import enum
 import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import (
@@ -32,56 +30,13 @@ from prometheus_client.openmetrics.exposition import generate_latest as generate
 from exporter import __version__
 from exporter import taxonomy as tx
 from exporter.collector import Family, escape_label, label_string, sample_line
+from exporter.viewstatus import Key, ViewStatus
+
+# server.py reads the view states from here; their home is exporter.viewstatus.
+from exporter.viewstatus import ViewState as ViewState
 
 MAX_AGE = 1.0  # seconds a rendering of the self-metrics is reused for
 EOF_LINE = b"# EOF\n"
-
-
-class ViewState(enum.Enum):
-    """Where a view stands, as the scheduler decided it (never parsed back from text)."""
-
-    PENDING = "pending"  # not refreshed yet in this process, no failure either
-    OK = "ok"  # the last refresh succeeded
-    FAILING = "failing"  # the last refresh failed; retried with backoff
-    UNAUTHORIZED = "unauthorized"  # the API rejected the key; polling paused, retried hourly
-    MISCONFIGURED = "misconfigured"  # the API answered 400; not retried until the config changes
-    NO_KEY = "no key"  # no API key configured: never polled
-    TOO_COSTLY = "too costly"  # one refresh needs more requests than the minute budget
-
-
-@dataclass
-class ViewStatus:
-    """What the scheduler knows about one view, for the view_* metrics and the pages."""
-
-    dataset: str
-    view: str
-    state: ViewState = ViewState.PENDING
-    message: str | None = None  # why, for every state but OK and PENDING
-    last_success: float | None = None
-    next_refresh: float | None = None  # +inf: not refreshed until something changes
-
-    def set(self, state: ViewState, message: str | None = None) -> None:
-        self.state, self.message = state, message
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.dataset, self.view)
-
-    @property
-    def up(self) -> bool | None:
-        """view_up: None before the first try, else whether the view refreshes fine."""
-        if self.state is ViewState.PENDING:
-            return None
-        return self.state is ViewState.OK
-
-    @property
-    def error(self) -> str | None:
-        """One line for a person: the state and why; None when there is nothing wrong."""
-        if self.state in (ViewState.OK, ViewState.PENDING):
-            return None
-        if self.state is ViewState.FAILING:
-            return self.message
-        return f"{self.state.value}: {self.message}" if self.message else self.state.value
 
 
 BUDGET_LIMIT = Family(
@@ -164,7 +119,7 @@ class LiveFamilies:
         self._gauges = GaugeLines(
             BUDGET_LIMIT, BUDGET_USED, VIEW_UP, VIEW_LAST_SUCCESS, VIEW_NEXT_REFRESH
         )
-        self._labels: dict[tuple[str, str], str] = {}
+        self._labels: dict[Key, str] = {}
 
     def render(self) -> bytes:
         """The same lines in both formats."""

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from exporter.taxonomy import DATASET_APPS, DATASET_MODELS, DATASET_SESSION_COST
+from exporter.viewstatus import Key
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,7 @@ class Snapshot:
     fetched_at: float  # unix seconds when the refresh finished
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         return (self.dataset, self.view)
 
     def to_json(self) -> dict[str, Any]:

@@ -20,10 +20,9 @@ from urllib.parse import quote, unquote
 
 from exporter import durable
 from exporter.snapshot import Snapshot
+from exporter.viewstatus import Key
 
 log = logging.getLogger(__name__)
-
-Key = tuple[str, str]
 
 
 class Store:

@@ -25,9 +25,9 @@ from exporter.collector import (
 )
 from exporter.config import Config
 from exporter.snapshot import AppRow, Snapshot
+from exporter.viewstatus import Key
 
 log = logging.getLogger(__name__)
-Key = tuple[str, str]
 _DATED = re.compile(r"-\d{4}-?\d{2}-?\d{2}$")
 
 

@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass
 
 from exporter.collector import escape_label
-
-Key = tuple[str, str]
+from exporter.viewstatus import Key
 
 _LABEL = rb'"((?:[^"\\]|\\.)*)"'
 _META_LINE = re.compile(rb"\{dataset=" + _LABEL + rb",view=" + _LABEL + rb"\} (\S+)")

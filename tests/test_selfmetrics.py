@@ -16,7 +16,8 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 from exporter import selfmetrics as sm
-from exporter.selfmetrics import SelfMetrics, ViewState, ViewStatus
+from exporter.selfmetrics import SelfMetrics
+from exporter.viewstatus import ViewState, ViewStatus
 
 STATUSES = [
     ViewStatus(

@@ -21,6 +21,7 @@ from exporter.durations import format_duration
 from exporter.periods import DAY_SECONDS, utc_minute
 from exporter.snapshot import Snapshot
 from exporter.store import Store
+from exporter.viewstatus import Key
 
 LOG_TAG = "backfill/"  # prefix of our entries in the shared request log
 
@@ -109,7 +110,7 @@ class RequestPlan:
         return self.model_requests + self.detect_requests + self.app_remaining
 
 
-def stored_snapshots(state_dir: Path) -> Mapping[tuple[str, str], Snapshot]:
+def stored_snapshots(state_dir: Path) -> Mapping[Key, Snapshot]:
     """The running exporter's last good data, read only: the real names for the estimate."""
     store = Store(state_dir, create=False)
     store.load()

@@ -22,8 +22,8 @@ from exporter.collector import (
 from exporter.config import AppView, Config, ModelView
 from exporter.periods import bucket_end, bucket_start
 from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
+from exporter.viewstatus import Key
 
-Key = tuple[str, str]
 STAMP_BYTES = len(" 1767225600")  # a space and a 10-digit timestamp in seconds
 # Typical sizes, measured on the simulator's catalogue (modelled on the live rankings).
 AS_OF = datetime(2025, 12, 2, 2, 0, 0, 123000, tzinfo=UTC)

@@ -19,8 +19,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from exporter.periods import day_start
-from exporter.selfmetrics import ViewState, ViewStatus
 from exporter.snapshot import Meta
+from exporter.viewstatus import Key, ViewState, ViewStatus
 
 if TYPE_CHECKING:
     from exporter.client import Client
@@ -75,7 +75,7 @@ class View:
         return self.planned.view
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         return (self.planned.dataset, self.planned.view)
 
     @property

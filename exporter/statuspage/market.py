@@ -18,10 +18,10 @@ from exporter.collector import ModelPeriod, model_period, unique_apps
 from exporter.config import AppView, Config, ModelView
 from exporter.snapshot import AppRow, Snapshot
 from exporter.statuspage.moves import NOT_HELD_APPS, Compare, Move, Point, model_moves
+from exporter.viewstatus import Key
 from exporter.watchlist import watched_models_in
 
 TOP_N = 10
-Key = tuple[str, str]
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,13 @@ from exporter import __version__
 from exporter import taxonomy as tx
 from exporter.config import BudgetConfig
 from exporter.planner import Plan
-from exporter.selfmetrics import ViewState, ViewStatus
 from exporter.snapshot import Snapshot
 from exporter.statuspage.market import Market, market
+from exporter.viewstatus import Key, ViewState, ViewStatus
 
 if TYPE_CHECKING:
     from exporter.app import Exporter
 
-Key = tuple[str, str]
 DATASET_ORDER = (tx.DATASET_MODELS, tx.DATASET_APPS, tx.DATASET_SESSION_COST)
 
 
