@@ -9,7 +9,7 @@ view is the detector of newly published days.
 from __future__ import annotations
 
 from exporter.datasets.apps import AppRankings
-from exporter.datasets.base import NEVER, Dataset, PlannedView, Publication, View
+from exporter.datasets.base import NEVER, Cadence, Dataset, PlannedView, Publication, View
 from exporter.datasets.models import ModelRankings
 from exporter.datasets.session_cost import SessionCost
 
@@ -22,4 +22,4 @@ REGISTRY: dict[str, Dataset] = {
     )
 }
 
-__all__ = ["NEVER", "REGISTRY", "Dataset", "PlannedView", "Publication", "View"]
+__all__ = ["NEVER", "REGISTRY", "Cadence", "Dataset", "PlannedView", "Publication", "View"]

@@ -25,7 +25,6 @@ from exporter.viewstatus import Key, ViewState, ViewStatus
 if TYPE_CHECKING:
     from exporter.client import Client
     from exporter.config import Config
-    from exporter.planner import Plan
 
 NEVER = math.inf
 
@@ -39,6 +38,15 @@ class PlannedView:
     group: int = 0  # rotation group when stretched
     detector: bool = False  # the request that finds newly published days
     exported: bool = True  # False: fetched for its end_date only, never served
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """The plan's pace, as the datasets receive it (the planner computes it)."""
+
+    detect_every: float  # seconds between detector polls while a new day can be due
+    rounds: int  # refresh rounds per published day (1 + settling re-polls)
+    rotation_days: int  # published days per turn of a rotating dataset
 
 
 @dataclass
@@ -113,16 +121,24 @@ class Dataset:
         """Requests a day outside the per-published-day rounds (fixed-cadence views)."""
         return 0
 
-    def when(self, planned: PlannedView, plan: Plan) -> str:
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
         """How often the view refreshes, as check-config prints it."""
-        if plan.rotation_days > 1 and self.rotates:
+        if cadence.rotation_days > 1 and self.rotates:
             return (
-                f"every {plan.rotation_days} published days (group "
-                f"{planned.group + 1}/{plan.rotation_days})"
+                f"every {cadence.rotation_days} published days (group "
+                f"{planned.group + 1}/{cadence.rotation_days})"
             )
-        if plan.rounds <= 1:
+        if cadence.rounds <= 1:
             return "each new day"
-        return f"each new day, then {plan.rounds - 1} re-poll(s) while it settles"
+        return f"each new day, then {cadence.rounds - 1} re-poll(s) while it settles"
+
+    def rhythm(self, cadence: Cadence) -> str:
+        """How often the dataset's views refresh, as the status page says it."""
+        if self.rotates and cadence.rotation_days > 1:
+            return f"in turns: each view every {cadence.rotation_days} published days"
+        if cadence.rounds > 1:
+            return f"each new published day, then {cadence.rounds - 1} re-poll(s) while it settles"
+        return "each new published day"
 
     # --- one refresh ------------------------------------------------------------------
 

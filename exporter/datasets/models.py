@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from exporter import taxonomy as tx
 from exporter.config import Config, ModelView
-from exporter.datasets.base import Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Dataset, PlannedView, Publication, View
 from exporter.snapshot import Meta
 
 if TYPE_CHECKING:
     from exporter.client import Client
-    from exporter.planner import Plan
 
 INTERNAL_DETECTOR = "_detector"
 DETECTION_SLACK_DAYS = 7  # a start after the (delayed) newest day would be a 400
@@ -53,10 +52,10 @@ class ModelRankings(Dataset):
                 return v
         return ModelView(planned.view, "day", 7)  # the internal detector
 
-    def when(self, planned: PlannedView, plan: Plan) -> str:
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
         if planned.detector:
-            return f"detects a new day: every {plan.detect_every / 60:.0f} min while one is due"
-        return super().when(planned, plan)
+            return f"detects a new day: every {cadence.detect_every / 60:.0f} min while one is due"
+        return super().when(planned, cadence)
 
     def fetch(
         self, client: Client, view: View, days: Publication, today: date

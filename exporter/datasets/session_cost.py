@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from exporter import taxonomy as tx
 from exporter.config import Config
-from exporter.datasets.base import Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Dataset, PlannedView, Publication, View
 from exporter.snapshot import Meta
 
 if TYPE_CHECKING:
     from exporter.client import Client
-    from exporter.planner import Plan
 
 EVERY = 86400.0  # weekly data: one check a day finds a new week within a day
 PAGES = 2  # ~650 cells at 500 a page
@@ -33,8 +32,11 @@ class SessionCost(Dataset):
     def per_day(self, planned: PlannedView) -> int:
         return planned.requests
 
-    def when(self, planned: PlannedView, plan: Plan) -> str:
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily, until a new weekly window appears"
+
+    def rhythm(self, cadence: Cadence) -> str:
+        return "about once a day, until a new weekly window appears"
 
     def fetch(
         self, client: Client, view: View, days: Publication, today: date
