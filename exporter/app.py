@@ -16,6 +16,7 @@ import httpx
 from exporter.budget import Budget
 from exporter.client import Client
 from exporter.config import Config
+from exporter.datasets import ROW_TYPES
 from exporter.exposition import ExpositionCache
 from exporter.planner import Plan
 from exporter.scheduler import Scheduler
@@ -111,7 +112,7 @@ def build(
         state / "requests.log",
         clock=clock,
     )
-    store = Store(state)
+    store = Store(state, ROW_TYPES)
     cache = ExpositionCache(cfg)
     store.on_change(cache.update)
     self_metrics = SelfMetrics()

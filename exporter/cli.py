@@ -234,6 +234,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from exporter.datasets import REGISTRY
     from exporter.planner import plan
 
     cfg, key = _load(args)
@@ -249,10 +250,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if args.web_config_file:
         print(f"web config ok: {args.web_config_file} ({web.describe()})")
     print(f"API key: {'set, from ' + source if source else 'NOT SET (the exporter will not poll)'}")
-    print(
-        f"views: {len(cfg.model_views)} model, {len(cfg.app_views)} app, session cost "
-        f"{'on' if cfg.session_cost else 'off'}"
-    )
+    print("views: " + ", ".join(d.summary(cfg) for d in REGISTRY.values()))
     print(p.describe())
     return 0
 

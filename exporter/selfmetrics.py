@@ -28,8 +28,8 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
 from exporter import __version__
-from exporter import taxonomy as tx
-from exporter.collector import Family, escape_label, label_string, sample_line
+from exporter.datasets import REGISTRY
+from exporter.metrictext import Family, escape_label, label_string, sample_line
 from exporter.viewstatus import Key, ViewStatus
 
 # server.py reads the view states from here; their home is exporter.viewstatus.
@@ -191,7 +191,7 @@ class SelfMetrics:
         )
         # Zero series for the codes alerts watch: increase() cannot see a counter's first
         # increment if the series only appears with it.
-        for endpoint in (tx.DATASET_APPS, tx.DATASET_MODELS, tx.DATASET_SESSION_COST):
+        for endpoint in sorted({e for d in REGISTRY.values() for e in d.endpoints}):
             for code in ("200", "400", "401", "429", "500", "error"):
                 self.requests.labels(endpoint, code)
             self.duration.labels(endpoint)

@@ -15,16 +15,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from exporter import taxonomy as tx
-from exporter.collector import (
-    Family,
-    Fragment,
-    label_string,
-    model_period,
-    sample_line,
-)
 from exporter.config import Config
-from exporter.snapshot import AppRow, Snapshot
+from exporter.datasets.apps import AppRankings, AppRow
+from exporter.datasets.models import ModelRankings, model_period
+from exporter.metrictext import Family, Fragment, label_string, sample_line
+from exporter.snapshot import Snapshot
 from exporter.viewstatus import Key
 
 log = logging.getLogger(__name__)
@@ -58,11 +53,11 @@ def resolve(cfg: Config, snapshots: Mapping[Key, Snapshot]) -> Resolved:
     app_ids: set[int] = set()
     models_known = apps_known = False
     for (dataset, view), snap in snapshots.items():
-        if dataset == tx.DATASET_MODELS and view in views:
+        if dataset == ModelRankings.name and view in views:
             period = model_period(snap, views[view].period)
             models_known = models_known or period is not None
             slugs.update(m for m, _ in (period.rows if period else ()) if m != "other")
-        elif dataset == tx.DATASET_APPS:
+        elif dataset == AppRankings.name:
             apps_known = True
             app_ids.update(r.app_id for r in snap.rows if isinstance(r, AppRow))
     models = {e: tuple(sorted(s for s in slugs if matches(e, s))) for e in cfg.watch.models}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from exporter.collector import escape_label
+from exporter.metrictext import escape_label
 from exporter.viewstatus import Key
 
 _LABEL = rb'"((?:[^"\\]|\\.)*)"'

@@ -9,8 +9,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.config import parse_config
+from exporter.datasets.apps import AppRow
+from exporter.datasets.models import ModelDayRow
 from exporter.exposition import DatasetExposition
-from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
+from exporter.snapshot import Meta, Snapshot
 from exporter.watchlist import matches
 
 DAY = date(2026, 5, 11)

@@ -17,6 +17,7 @@ from exporter.backfill.progress import AppProgress
 from exporter.backfill.sizing import instant_bytes
 from exporter.budget import read_log
 from exporter.config import MAX_WINDOW_DAYS, AppView, Config
+from exporter.datasets import ROW_TYPES
 from exporter.durations import format_duration
 from exporter.periods import DAY_SECONDS, utc_minute
 from exporter.snapshot import Snapshot
@@ -112,7 +113,7 @@ class RequestPlan:
 
 def stored_snapshots(state_dir: Path) -> Mapping[Key, Snapshot]:
     """The running exporter's last good data, read only: the real names for the estimate."""
-    store = Store(state_dir, create=False)
+    store = Store(state_dir, ROW_TYPES, create=False)
     store.load()
     return store.snapshots()
 

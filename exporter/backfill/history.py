@@ -14,18 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from exporter import taxonomy as tx
 from exporter.backfill.options import FLOOR, Options
-from exporter.collector import (
-    AppRankingsCollector,
-    Family,
-    Fragment,
-    MetaCollector,
-    ModelRankingsCollector,
-)
+from exporter.collector import MetaCollector
 from exporter.config import MAX_WINDOW_DAYS, AppView, Config, ModelView
+from exporter.datasets.apps import AppRankings, AppRankingsCollector, AppRow
+from exporter.datasets.models import ModelDayRow, ModelRankings, ModelRankingsCollector
+from exporter.metrictext import Family, Fragment
 from exporter.periods import bucket_end, bucket_start, complete_buckets, day_start, latest_complete
-from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
+from exporter.snapshot import Meta, Snapshot
 
 HEAD_SECONDS = 3 * 3600  # Prometheus's head block: backfilling into it is not safe
 # The view's freshness and the citation facts go with the rankings, as on /metrics: the
@@ -35,7 +31,7 @@ META_FAMILIES = (MetaCollector.AS_OF, MetaCollector.END, MetaCollector.INFO)
 
 def families(apps: bool) -> list[Family]:
     """What the file holds: model rankings and their meta, and app rankings if asked."""
-    app = (*AppRankingsCollector.families, MetaCollector.APP_VIEW) if apps else ()
+    app = (*AppRankingsCollector.families, *AppRankingsCollector.info_families) if apps else ()
     return [*ModelRankingsCollector.families, *META_FAMILIES, *app]
 
 
@@ -142,12 +138,12 @@ def model_history(
     for r in fetched.rows:
         by_bucket.setdefault(r.date, []).append(r)
     complete = complete_buckets(by_bucket, view.period, fetched.data_end)
-    collector, meta = ModelRankingsCollector(cfg), MetaCollector(cfg)
+    collector, meta = ModelRankingsCollector(cfg), MetaCollector()
     for shown in shown_intervals(complete, view.period, view.days):
         end = bucket_end(shown.period, view.period)
         rows = tuple(by_bucket[shown.period])
         snap = Snapshot(
-            tx.DATASET_MODELS, view.name, rows, Meta(end_date=end, as_of=fetched.as_of), 0.0
+            ModelRankings.name, view.name, rows, Meta(end_date=end, as_of=fetched.as_of), 0.0
         )
         yield shown, collector.render(snap) | meta.render(snap)
 
@@ -156,11 +152,11 @@ def app_history(
     cfg: Config, view: AppView, days: dict[date, AppDay]
 ) -> Iterator[tuple[Shown, Fragment]]:
     """Each fetched day of an app view: the window ending D, shown during D+1."""
-    collector, meta = AppRankingsCollector(cfg), MetaCollector(cfg)
+    collector, meta = AppRankingsCollector(cfg), MetaCollector()
     for shown in shown_intervals(days, "day", 1):
         day = days[shown.period]
         info = Meta(end_date=shown.period, as_of=day.as_of)
-        snap = Snapshot(tx.DATASET_APPS, view.name, tuple(day.rows), info, 0.0)
+        snap = Snapshot(AppRankings.name, view.name, tuple(day.rows), info, 0.0)
         yield shown, collector.render(snap) | meta.render(snap)
 
 
@@ -168,4 +164,5 @@ def static_history(
     cfg: Config, datasets: Iterable[str], t0: int, t1: int
 ) -> list[tuple[Shown, Fragment]]:
     """Citation facts and the app views' labels over the whole file, as live."""
-    return [(Shown(date.min, t0, t1), MetaCollector(cfg).static(datasets))]
+    static = MetaCollector().static(datasets) | AppRankingsCollector(cfg).info()
+    return [(Shown(date.min, t0, t1), static)]

@@ -19,7 +19,7 @@ from typing import Any
 from exporter import durable
 from exporter.backfill.history import AppDay
 from exporter.config import AppView
-from exporter.snapshot import AppRow
+from exporter.datasets.apps import AppRow
 
 PROGRESS_DIR = "backfill-apps"
 

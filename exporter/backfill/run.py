@@ -10,7 +10,6 @@ from typing import Any, TextIO
 
 import httpx
 
-from exporter import taxonomy as tx
 from exporter.backfill.estimate import RequestPlan, describe, make_plan, size
 from exporter.backfill.fetch import (
     EXIT_FAILED,
@@ -31,6 +30,8 @@ from exporter.backfill.options import Options, UsageError
 from exporter.backfill.progress import AlreadyRunning, AppProgress
 from exporter.backfill.writer import OpenMetricsWriter, WriteStats
 from exporter.config import Config
+from exporter.datasets.apps import AppRankings
+from exporter.datasets.models import ModelRankings
 
 NO_LABEL = (
     "warning: no --label given; scraped series carry job and instance, so pass the same "
@@ -124,7 +125,7 @@ class Backfill:
         o = self.opts
         assert o.output is not None
         t0, t1 = sample_range(o, self.clock())
-        datasets = [tx.DATASET_MODELS, *([tx.DATASET_APPS] if o.apps else [])]
+        datasets = [ModelRankings.name, *([AppRankings.name] if o.apps else [])]
         try:
             writer = OpenMetricsWriter(
                 o.output, families(o.apps), t0=t0, t1=t1, step=o.step, labels=o.labels

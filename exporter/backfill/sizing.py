@@ -12,16 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
-from exporter import taxonomy as tx
-from exporter.collector import (
-    AppRankingsCollector,
-    MetaCollector,
-    ModelRankingsCollector,
-    escape_label,
-)
+from exporter.collector import MetaCollector
 from exporter.config import AppView, Config, ModelView
+from exporter.datasets.apps import AppRankings, AppRankingsCollector, AppRow
+from exporter.datasets.models import ModelDayRow, ModelRankings, ModelRankingsCollector
+from exporter.metrictext import escape_label
 from exporter.periods import bucket_end, bucket_start
-from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
+from exporter.snapshot import Meta, Snapshot
 from exporter.viewstatus import Key
 
 STAMP_BYTES = len(" 1767225600")  # a space and a 10-digit timestamp in seconds
@@ -56,7 +53,7 @@ def model_instant_bytes(cfg: Config, view: ModelView, stored: Snapshot | None, e
     """One instant of a model view: its ranking, end date and as_of lines."""
     start = bucket_start(date(2025, 12, 1), view.period)  # a complete bucket, as live shows
     snap = stored or Snapshot(
-        tx.DATASET_MODELS,
+        ModelRankings.name,
         view.name,
         _typical_models(view, start),
         Meta(end_date=bucket_end(start, view.period), as_of=AS_OF),
@@ -65,25 +62,25 @@ def model_instant_bytes(cfg: Config, view: ModelView, stored: Snapshot | None, e
     rendered = ModelRankingsCollector(cfg).render(snap)
     if not rendered and stored is not None:  # no complete bucket stored yet: typical rows
         return model_instant_bytes(cfg, view, None, extra)
-    meta = MetaCollector(cfg).render(snap)
+    meta = MetaCollector().render(snap)
     return _bytes(rendered | meta, extra)
 
 
 def app_instant_bytes(cfg: Config, view: AppView, stored: Snapshot | None, extra: int) -> int:
     snap = stored or Snapshot(
-        tx.DATASET_APPS,
+        AppRankings.name,
         view.name,
         _typical_apps(view),
         Meta(end_date=date(2025, 12, 1), as_of=AS_OF),
         0.0,
     )
-    return _bytes(AppRankingsCollector(cfg).render(snap) | MetaCollector(cfg).render(snap), extra)
+    return _bytes(AppRankingsCollector(cfg).render(snap) | MetaCollector().render(snap), extra)
 
 
 def static_bytes(cfg: Config, apps: bool, extra: int) -> int:
-    datasets = [tx.DATASET_MODELS, *([tx.DATASET_APPS] if apps else [])]
-    static = MetaCollector(cfg).static(datasets)
-    keep = {MetaCollector.INFO.name, *([MetaCollector.APP_VIEW.name] if apps else [])}
+    datasets = [ModelRankings.name, *([AppRankings.name] if apps else [])]
+    static = MetaCollector().static(datasets) | AppRankingsCollector(cfg).info()
+    keep = {MetaCollector.INFO.name, *([AppRankingsCollector.VIEW_INFO.name] if apps else [])}
     return _bytes({k: v for k, v in static.items() if k in keep}, extra)
 
 
@@ -96,10 +93,10 @@ def instant_bytes(
     """Bytes of one instant: (model views and citation facts, app views)."""
     extra = sum(len(f',{n}="{escape_label(v)}"'.encode()) for n, v in labels)
     models = static_bytes(cfg, bool(apps), extra) + sum(
-        model_instant_bytes(cfg, v, stored.get((tx.DATASET_MODELS, v.name)), extra)
+        model_instant_bytes(cfg, v, stored.get((ModelRankings.name, v.name)), extra)
         for v in cfg.model_views
     )
     app_bytes = sum(
-        app_instant_bytes(cfg, v, stored.get((tx.DATASET_APPS, v.name)), extra) for v in apps
+        app_instant_bytes(cfg, v, stored.get((AppRankings.name, v.name)), extra) for v in apps
     )
     return models, app_bytes

@@ -18,7 +18,7 @@ from typing import IO
 
 from exporter import durable
 from exporter.backfill.history import Shown
-from exporter.collector import Family, Fragment, escape_label
+from exporter.metrictext import Family, Fragment, escape_label
 
 
 @dataclass

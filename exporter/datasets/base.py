@@ -1,8 +1,11 @@
-"""What a dataset tells the planner and the scheduler, and the state kept per view.
+"""What a dataset tells the planner, the scheduler, the store, the exposition and the
+pages, and the state kept per view.
 
 A dataset knows its views (from the config), what one refresh of a view fetches, when a
-view is next due and whether its data is current. The scheduler only orders due views,
-spends the budget, and records the outcome; the planner only does the budget arithmetic.
+view is next due and whether its data is current; its row type (what the store reads a
+stored snapshot back as), its metric families (``Collector``) and its citation. The
+scheduler only orders due views, spends the budget, and records the outcome; the planner
+only does the budget arithmetic.
 
 Two kinds of timing exist: views that follow published days (refreshed once a new UTC day
 is published, then re-polled while it settles) and views on a fixed cadence (session cost,
@@ -16,10 +19,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from exporter.metrictext import Family, Fragment
 from exporter.periods import day_start
-from exporter.snapshot import Meta
+from exporter.snapshot import Meta, Snapshot
 from exporter.viewstatus import Key, ViewState, ViewStatus
 
 if TYPE_CHECKING:
@@ -101,12 +105,37 @@ class View:
         )
 
 
+class Collector(Protocol):
+    """A dataset's metric families, rendered from one snapshot at a time."""
+
+    families: tuple[Family, ...]  # per view, after each other dataset's (by dataset name)
+    info_families: tuple[Family, ...]  # from the config alone, after the freshness families
+
+    def render(self, snap: Snapshot) -> Fragment: ...
+
+    def info(self) -> Fragment: ...
+
+
 class Dataset:
     """A dataset whose views follow published days; subclasses fetch and may rotate."""
 
-    name: ClassVar[str]
+    name: ClassVar[str]  # the API's endpoint name, and the `dataset` label
+    row_type: ClassVar[type]  # the one row type its snapshots hold
+    source: ClassVar[str]  # where it is published: the citation
     follows_days: ClassVar[bool] = True
     rotates: ClassVar[bool] = False  # may refresh its views every few published days
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The Data API endpoints its requests go to (the request metrics' labels)."""
+        return (self.name,)
+
+    def collector(self, cfg: Config) -> Collector:
+        raise NotImplementedError
+
+    def summary(self, cfg: Config) -> str:
+        """Its views in a few words, as check-config prints them."""
+        raise NotImplementedError
 
     # --- plan -------------------------------------------------------------------------
 

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from exporter import taxonomy as tx
-from exporter.collector import ModelPeriod, model_period, unique_apps
 from exporter.config import AppView, Config, ModelView
-from exporter.snapshot import AppRow, Snapshot
+from exporter.datasets.apps import AppRankings, AppRow, unique_apps
+from exporter.datasets.models import ModelPeriod, ModelRankings, model_period
+from exporter.snapshot import Snapshot
 from exporter.statuspage.moves import NOT_HELD_APPS, Compare, Move, Point, model_moves
 from exporter.viewstatus import Key
 from exporter.watchlist import watched_models_in
@@ -114,7 +114,7 @@ def _model_bars(snap: Snapshot, view: ModelView, period: ModelPeriod) -> Chart:
         "share",
         bars,
         snap.meta.as_of,
-        tx.DATASET_SOURCES[tx.DATASET_MODELS],
+        ModelRankings.source,
         compares=moved.compares,
         trend_label=moved.trend_label,
         period=view.period,
@@ -123,11 +123,11 @@ def _model_bars(snap: Snapshot, view: ModelView, period: ModelPeriod) -> Chart:
 
 def _model_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
     # The latest day of a plain view first; else the finest period any model view has.
-    views = [v for v in cfg.model_views if (tx.DATASET_MODELS, v.name) in snaps]
+    views = [v for v in cfg.model_views if (ModelRankings.name, v.name) in snaps]
     order = {"day": 0, "week": 1, "month": 2}
     views.sort(key=lambda v: (order.get(v.period, 3), not _plain(v)))
     for view in views:
-        snap = snaps[(tx.DATASET_MODELS, view.name)]
+        snap = snaps[(ModelRankings.name, view.name)]
         period = model_period(snap, view.period)
         if period is not None and period.total > 0:
             return _model_bars(snap, view, period)
@@ -137,7 +137,7 @@ def _model_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
         "share",
         (),
         None,
-        tx.DATASET_SOURCES[tx.DATASET_MODELS],
+        ModelRankings.source,
         "No model rankings yet." if cfg.model_views else "No model view is configured.",
     )
 
@@ -153,14 +153,14 @@ def _popularity(v: AppView) -> tuple[bool, bool, int]:
 
 def _app_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
     views = sorted(
-        (v for v in cfg.app_views if (tx.DATASET_APPS, v.name) in snaps), key=_popularity
+        (v for v in cfg.app_views if (AppRankings.name, v.name) in snaps), key=_popularity
     )
-    source = tx.DATASET_SOURCES[tx.DATASET_APPS]
+    source = AppRankings.source
     if not views:
         why = "No app rankings yet." if cfg.app_views else "No app view is configured."
         return Chart("Top apps by tokens", "", "tokens", (), None, source, why)
     view = views[0]
-    snap = snaps[(tx.DATASET_APPS, view.name)]
+    snap = snaps[(AppRankings.name, view.name)]
     top = _app_rows(snap)[:TOP_N]
     first = max((r.total_tokens for r in top), default=0)
     bars = tuple(
@@ -201,15 +201,15 @@ def _watched_apps(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | No
         (
             v
             for v in cfg.app_views
-            if v.filter == "all" and v.sort == "popular" and (tx.DATASET_APPS, v.name) in snaps
+            if v.filter == "all" and v.sort == "popular" and (AppRankings.name, v.name) in snaps
         ),
         key=lambda v: v.window_days,
     )
-    held = [snaps[(tx.DATASET_APPS, v.name)] for v in views]
+    held = [snaps[(AppRankings.name, v.name)] for v in views]
     ranks = [{r.app_id: r for r in _app_rows(s)} for s in held]
     names: dict[int, str] = {}
     for snap in snaps.values():  # a name from any view, if the app is ranked anywhere
-        if snap.dataset == tx.DATASET_APPS:
+        if snap.dataset == AppRankings.name:
             for r in snap.rows:
                 names.setdefault(r.app_id, r.app_name)
     rows = tuple(
@@ -226,17 +226,17 @@ def _watched_apps(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | No
         tuple(v.depth for v in views),
         rows,
         _oldest(held),
-        tx.DATASET_SOURCES[tx.DATASET_APPS],
+        AppRankings.source,
     )
 
 
 def _watched_models(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | None:
     if not cfg.watch.models:
         return None
-    views = [v for v in cfg.model_views if _plain(v) and (tx.DATASET_MODELS, v.name) in snaps]
+    views = [v for v in cfg.model_views if _plain(v) and (ModelRankings.name, v.name) in snaps]
     held, ranks, depths = [], [], []
     for v in views:
-        snap = snaps[(tx.DATASET_MODELS, v.name)]
+        snap = snaps[(ModelRankings.name, v.name)]
         period = model_period(snap, v.period)
         ranked = _model_ranks(period) if period else []
         held.append(snap)
@@ -250,7 +250,7 @@ def _watched_models(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | 
         tuple(depths),
         rows,
         _oldest(held),
-        tx.DATASET_SOURCES[tx.DATASET_MODELS],
+        ModelRankings.source,
     )
 
 

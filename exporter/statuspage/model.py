@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from exporter import __version__
-from exporter import taxonomy as tx
+from exporter.collector import source
 from exporter.config import BudgetConfig
 from exporter.datasets import REGISTRY
 from exporter.planner import Plan
@@ -280,7 +280,7 @@ def view_groups(
         )
     order = {d: i for i, d in enumerate(REGISTRY)}
     return tuple(
-        ViewGroup(d, tx.DATASET_SOURCES.get(d, "openrouter.ai"), tuple(rows[d]))
+        ViewGroup(d, source(d), tuple(rows[d]))
         for d in sorted(rows, key=lambda d: (order.get(d, len(order)), d))
     )
 

@@ -19,9 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from exporter.collector import ModelPeriod, period_at
+from exporter.datasets.models import ModelDayRow, ModelPeriod, period_at
 from exporter.periods import complete_buckets
-from exporter.snapshot import ModelDayRow
 
 TREND_POINTS = 7  # the sparkline's length: a week of days (or 7 weeks, 7 months)
 NOT_HELD_APPS = "no previous day held: the exporter keeps only the newest ranking of each app view"

@@ -1,6 +1,6 @@
 """rankings-daily: daily model rankings, and the detector of newly published days.
 
-One rankings-daily request is the cheap detector for "a new day was published"
+One request is the cheap detector for "a new day was published"
 (``meta.end_date`` moved). A plain daily view, if configured, is the detector; otherwise
 an internal one is fetched for its ``end_date`` and never exported.
 """
@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from exporter import taxonomy as tx
 from exporter.config import Config, ModelView
-from exporter.datasets.base import Cadence, Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.models.metrics import ModelRankingsCollector
+from exporter.datasets.models.requests import ENDPOINT, rankings_daily
+from exporter.datasets.models.rows import ModelDayRow
 from exporter.snapshot import Meta
 
 if TYPE_CHECKING:
@@ -34,7 +36,15 @@ def detector_view(cfg: Config) -> str:
 
 
 class ModelRankings(Dataset):
-    name = tx.DATASET_MODELS
+    name = ENDPOINT
+    row_type = ModelDayRow
+    source = "openrouter.ai/rankings"
+
+    def collector(self, cfg: Config) -> Collector:
+        return ModelRankingsCollector(cfg)
+
+    def summary(self, cfg: Config) -> str:
+        return f"{len(cfg.model_views)} model"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         detector = detector_view(cfg)
@@ -63,9 +73,9 @@ class ModelRankings(Dataset):
         spec: ModelView = view.spec
         if view.planned.detector or days.latest is None:
             start = today - timedelta(days=spec.days + DETECTION_SLACK_DAYS)
-            return client.rankings_daily(spec, start=start)
+            return rankings_daily(client, spec, start=start)
         start = days.latest - timedelta(days=spec.days - 1)
-        return client.rankings_daily(spec, start=start, end=days.latest)
+        return rankings_daily(client, spec, start=start, end=days.latest)
 
     def announces(self, view: View, meta: Meta) -> date | None:
         return meta.end_date if view.planned.detector else None

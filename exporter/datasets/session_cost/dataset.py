@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from exporter import taxonomy as tx
 from exporter.config import Config
-from exporter.datasets.base import Cadence, Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.session_cost.metrics import SessionCostCollector
+from exporter.datasets.session_cost.requests import ENDPOINT, session_cost
+from exporter.datasets.session_cost.rows import SessionCostRow
 from exporter.snapshot import Meta
 
 if TYPE_CHECKING:
@@ -23,8 +25,16 @@ PAGES = 2  # ~650 cells at 500 a page
 
 
 class SessionCost(Dataset):
-    name = tx.DATASET_SESSION_COST
+    name = ENDPOINT
+    row_type = SessionCostRow
+    source = "openrouter.ai/apps"
     follows_days = False
+
+    def collector(self, cfg: Config) -> Collector:
+        return SessionCostCollector(cfg)
+
+    def summary(self, cfg: Config) -> str:
+        return f"session cost {'on' if cfg.session_cost else 'off'}"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         return [PlannedView(self.name, "default", PAGES, 1)] if cfg.session_cost else []
@@ -41,7 +51,7 @@ class SessionCost(Dataset):
     def fetch(
         self, client: Client, view: View, days: Publication, today: date
     ) -> tuple[Sequence[Any], Meta]:
-        rows, meta, _pages = client.session_cost()
+        rows, meta, _pages = session_cost(client)
         return rows, meta
 
     def first_due(self, view: View, now: float, days: Publication) -> float:

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from exporter import taxonomy as tx
 from exporter.config import AppView, Config
-from exporter.datasets.base import Dataset, PlannedView, Publication, View
+from exporter.datasets.apps.metrics import AppRankingsCollector
+from exporter.datasets.apps.requests import ENDPOINT, app_rankings
+from exporter.datasets.apps.rows import AppRow
+from exporter.datasets.base import Collector, Dataset, PlannedView, Publication, View
 from exporter.snapshot import Meta
 
 if TYPE_CHECKING:
@@ -27,8 +29,16 @@ def _wide_first(indexed: tuple[int, AppView]) -> tuple[bool, bool, bool, int]:
 
 
 class AppRankings(Dataset):
-    name = tx.DATASET_APPS
+    name = ENDPOINT
+    row_type = AppRow
+    source = "openrouter.ai/apps"
     rotates = True
+
+    def collector(self, cfg: Config) -> Collector:
+        return AppRankingsCollector(cfg)
+
+    def summary(self, cfg: Config) -> str:
+        return f"{len(cfg.app_views)} app"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         ordered = sorted(enumerate(cfg.app_views), key=_wide_first)
@@ -44,7 +54,7 @@ class AppRankings(Dataset):
         self, client: Client, view: View, days: Publication, today: date
     ) -> tuple[Sequence[Any], Meta]:
         assert days.latest is not None
-        rows, meta, _pages = client.app_rankings(view.spec, days.latest)
+        rows, meta, _pages = app_rankings(client, view.spec, days.latest)
         return rows, meta
 
     def missed(self, view: View, day: date, days: Publication) -> bool:
