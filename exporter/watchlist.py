@@ -11,30 +11,17 @@ refresh): a typo, a model below the top 50, an app below every view's depth.
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from exporter.config import Config
 from exporter.datasets.apps import AppRankings, AppRow
-from exporter.datasets.models import ModelRankings, model_period
+from exporter.datasets.models import ModelRankings, matches, model_period
 from exporter.metrictext import Family, Fragment, label_string, sample_line
 from exporter.snapshot import Snapshot
 from exporter.viewstatus import Key
 
 log = logging.getLogger(__name__)
-_DATED = re.compile(r"-\d{4}-?\d{2}-?\d{2}$")
-
-
-def matches(entry: str, permaslug: str) -> bool:
-    """Whether a watch-list entry names this permaslug (see the module docstring)."""
-    if entry == permaslug:
-        return True
-    base, _, variant = entry.partition(":")
-    slug, _, slug_variant = permaslug.partition(":")
-    if variant != slug_variant or _DATED.search(base):
-        return False
-    return slug.startswith(base) and bool(_DATED.fullmatch(slug[len(base) :]))
 
 
 @dataclass(frozen=True)
@@ -130,12 +117,3 @@ def _log_unranked(r: Resolved) -> None:
             "every app view's depth); openrouter_watched_ranked is 0 for them",
             ", ".join(missing),
         )
-
-
-def watched_models_in(entries: Iterable[str], ranks: Mapping[str, int]) -> dict[str, int | None]:
-    """The best rank of each entry among a view's permaslugs (for the status page)."""
-    out: dict[str, int | None] = {}
-    for entry in entries:
-        found = [rank for slug, rank in ranks.items() if matches(entry, slug)]
-        out[entry] = min(found) if found else None
-    return out

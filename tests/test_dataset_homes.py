@@ -27,8 +27,6 @@ TEXTS = {
 NOT_YET = {
     "viewconfig.py": "the apps and models config sections (config is the lowest layer)",
     "watchlist.py": "watches models and apps across datasets",
-    "statuspage/market.py": "the market section per dataset (charts, watch tables)",
-    "statuspage/moves.py": "the model chart's rank moves",
     "backfill/": "history support per dataset",
 }
 

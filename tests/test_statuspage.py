@@ -23,12 +23,12 @@ from exporter.app import Exporter, build
 from exporter.budget import read_log
 from exporter.config import parse_config
 from exporter.datasets.apps import AppRow
+from exporter.datasets.apps.page import NOT_HELD_APPS
 from exporter.datasets.models import ModelDayRow
 from exporter.simulator import Simulator
 from exporter.snapshot import Meta, Snapshot
 from exporter.statuspage import StatusPage
 from exporter.statuspage.html import compact, relative
-from exporter.statuspage.moves import NOT_HELD_APPS
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 CFG: dict[str, Any] = {

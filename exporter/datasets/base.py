@@ -16,11 +16,12 @@ cannot refresh all its views every day, each refreshes every few published days.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from exporter.datasets.page import PageSection
 from exporter.metrictext import Family, Fragment
 from exporter.periods import day_start
 from exporter.snapshot import Meta, Snapshot
@@ -136,6 +137,10 @@ class Dataset:
     def summary(self, cfg: Config) -> str:
         """Its views in a few words, as check-config prints them."""
         raise NotImplementedError
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
+        """Its part of the status page's market section, if it has one."""
+        return None
 
     # --- plan -------------------------------------------------------------------------
 

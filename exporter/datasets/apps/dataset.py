@@ -7,16 +7,19 @@ on the published days of its group (day ordinal modulo the rotation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import AppView, Config
+from exporter.datasets.apps import page
 from exporter.datasets.apps.metrics import AppRankingsCollector
 from exporter.datasets.apps.requests import ENDPOINT, app_rankings
 from exporter.datasets.apps.rows import AppRow
 from exporter.datasets.base import Collector, Dataset, PlannedView, Publication, View
-from exporter.snapshot import Meta
+from exporter.datasets.page import PageSection
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key
 
 if TYPE_CHECKING:
     from exporter.client import Client
@@ -31,11 +34,14 @@ def _wide_first(indexed: tuple[int, AppView]) -> tuple[bool, bool, bool, int]:
 class AppRankings(Dataset):
     name = ENDPOINT
     row_type = AppRow
-    source = "openrouter.ai/apps"
+    source = page.SOURCE
     rotates = True
 
     def collector(self, cfg: Config) -> Collector:
         return AppRankingsCollector(cfg)
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection:
+        return page.section(cfg, snaps)
 
     def summary(self, cfg: Config) -> str:
         return f"{len(cfg.app_views)} app"

@@ -13,6 +13,7 @@ from exporter.datasets.models.metrics import (
 )
 from exporter.datasets.models.requests import rankings_daily
 from exporter.datasets.models.rows import ModelDayRow, parse_rows
+from exporter.datasets.models.watch import matches, watched_models_in
 
 __all__ = [
     "INTERNAL_DETECTOR",
@@ -22,9 +23,11 @@ __all__ = [
     "ModelRankingsCollector",
     "detector_view",
     "latest_complete_period",
+    "matches",
     "model_labels",
     "model_period",
     "parse_rows",
     "period_at",
     "rankings_daily",
+    "watched_models_in",
 ]

@@ -7,16 +7,19 @@ an internal one is fetched for its ``end_date`` and never exported.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config, ModelView
 from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.models import page
 from exporter.datasets.models.metrics import ModelRankingsCollector
 from exporter.datasets.models.requests import ENDPOINT, rankings_daily
 from exporter.datasets.models.rows import ModelDayRow
-from exporter.snapshot import Meta
+from exporter.datasets.page import PageSection
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key
 
 if TYPE_CHECKING:
     from exporter.client import Client
@@ -38,10 +41,13 @@ def detector_view(cfg: Config) -> str:
 class ModelRankings(Dataset):
     name = ENDPOINT
     row_type = ModelDayRow
-    source = "openrouter.ai/rankings"
+    source = page.SOURCE
 
     def collector(self, cfg: Config) -> Collector:
         return ModelRankingsCollector(cfg)
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection:
+        return page.section(cfg, snaps)
 
     def summary(self, cfg: Config) -> str:
         return f"{len(cfg.model_views)} model"
