@@ -106,6 +106,15 @@ class View:
         )
 
 
+@dataclass(frozen=True)
+class Watched:
+    """A dataset's watch-list entries against the data it holds."""
+
+    info: Fragment  # its watch info family's lines (``Dataset.watch_families``)
+    ranked: tuple[tuple[str, str, bool], ...]  # (kind, entry, in a ranking); () if no data
+    missing: tuple[str, ...] = ()  # entries in no ranking held, for the log
+
+
 class Collector(Protocol):
     """A dataset's metric families, rendered from one snapshot at a time."""
 
@@ -125,6 +134,7 @@ class Dataset:
     source: ClassVar[str]  # where it is published: the citation
     follows_days: ClassVar[bool] = True
     rotates: ClassVar[bool] = False  # may refresh its views every few published days
+    watch_families: ClassVar[tuple[Family, ...]] = ()  # its watch list's info series
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -137,6 +147,10 @@ class Dataset:
     def summary(self, cfg: Config) -> str:
         """Its views in a few words, as check-config prints them."""
         raise NotImplementedError
+
+    def watch(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched | None:
+        """Its watch list (``watch:`` in the config) against its snapshots, if it has one."""
+        return None
 
     def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
         """Its part of the status page's market section, if it has one."""

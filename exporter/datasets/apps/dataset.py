@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import AppView, Config
-from exporter.datasets.apps import page
+from exporter.datasets.apps import page, watch
 from exporter.datasets.apps.metrics import AppRankingsCollector
 from exporter.datasets.apps.requests import ENDPOINT, app_rankings
 from exporter.datasets.apps.rows import AppRow
-from exporter.datasets.base import Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Collector, Dataset, PlannedView, Publication, View, Watched
 from exporter.datasets.page import PageSection
 from exporter.snapshot import Meta, Snapshot
 from exporter.viewstatus import Key
@@ -35,10 +35,14 @@ class AppRankings(Dataset):
     name = ENDPOINT
     row_type = AppRow
     source = page.SOURCE
+    watch_families = (watch.WATCHED,)
     rotates = True
 
     def collector(self, cfg: Config) -> Collector:
         return AppRankingsCollector(cfg)
+
+    def watch(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched:
+        return watch.watched(cfg, snaps)
 
     def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection:
         return page.section(cfg, snaps)

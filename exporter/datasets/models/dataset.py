@@ -12,8 +12,16 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config, ModelView
-from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
-from exporter.datasets.models import page
+from exporter.datasets.base import (
+    Cadence,
+    Collector,
+    Dataset,
+    PlannedView,
+    Publication,
+    View,
+    Watched,
+)
+from exporter.datasets.models import page, watch
 from exporter.datasets.models.metrics import ModelRankingsCollector
 from exporter.datasets.models.requests import ENDPOINT, rankings_daily
 from exporter.datasets.models.rows import ModelDayRow
@@ -42,9 +50,13 @@ class ModelRankings(Dataset):
     name = ENDPOINT
     row_type = ModelDayRow
     source = page.SOURCE
+    watch_families = (watch.WATCHED,)
 
     def collector(self, cfg: Config) -> Collector:
         return ModelRankingsCollector(cfg)
+
+    def watch(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched:
+        return watch.watched(cfg, snaps)
 
     def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection:
         return page.section(cfg, snaps)
