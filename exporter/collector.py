@@ -1,13 +1,13 @@
 """The families every view has: its freshness (meta.as_of, meta.end_date) and the
 citation facts of the datasets in use. Each dataset's own families are its package's
-(``exporter/datasets/*/metrics.py``); exporter.exposition puts them together.
+(``exporter/datasets/*/metrics.py``); exporter.exposition puts them together, and the
+datasets' history support renders the same lines into the backfill.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from exporter.datasets import REGISTRY
 from exporter.metrictext import Family, Fragment, label_string, sample_line
 from exporter.periods import day_start
 from exporter.snapshot import Snapshot
@@ -54,20 +54,10 @@ license="CC-BY-4.0"} 1.0
             out[self.END.name] = sample_line(self.END.name, labels, day_start(snap.meta.end_date))
         return out
 
-    def static(self, datasets: Iterable[str]) -> Fragment:
-        """The citation facts of the datasets in use."""
+    def static(self, datasets: Iterable[tuple[str, str]]) -> Fragment:
+        """The citation facts of the datasets in use: (name, source) pairs."""
         info = "".join(
-            sample_line(
-                self.INFO.name,
-                label_string(self.INFO.labels, [d, source(d), LICENSE]),
-                1,
-            )
-            for d in sorted(set(datasets))
+            sample_line(self.INFO.name, label_string(self.INFO.labels, [d, src, LICENSE]), 1)
+            for d, src in sorted(set(datasets))
         )
         return {self.INFO.name: info}
-
-
-def source(dataset: str) -> str:
-    """Where the dataset is published (its citation)."""
-    known = REGISTRY.get(dataset)
-    return known.source if known else "openrouter.ai"

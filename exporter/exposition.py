@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from exporter.collector import MetaCollector
 from exporter.config import Config
-from exporter.datasets import REGISTRY
+from exporter.datasets import REGISTRY, sources
 from exporter.metrictext import Family
 from exporter.snapshot import Snapshot
 from exporter.viewstatus import Key
@@ -72,7 +72,7 @@ class DatasetExposition:
         fragments = [self._fragment(snapshots[k]) for k in keys]
         for stale in set(self._fragments) - set(keys):
             del self._fragments[stale]
-        static = self.meta.static(k[0] for k in keys) | self.watch.render(snapshots)
+        static = self.meta.static(sources(k[0] for k in keys)) | self.watch.render(snapshots)
         for collector in self.by_dataset.values():
             static |= collector.info()
         fragments.append({name: lines.encode("utf-8") for name, lines in static.items()})

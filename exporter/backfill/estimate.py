@@ -13,11 +13,11 @@ from pathlib import Path
 
 from exporter.backfill.history import Window, model_windows, sample_range
 from exporter.backfill.options import Options
-from exporter.backfill.progress import AppProgress
 from exporter.backfill.sizing import instant_bytes
 from exporter.budget import read_log
 from exporter.config import MAX_WINDOW_DAYS, AppView, Config
 from exporter.datasets import ROW_TYPES
+from exporter.datasets.apps.progress import AppProgress
 from exporter.durations import format_duration
 from exporter.periods import DAY_SECONDS, utc_minute
 from exporter.snapshot import Snapshot

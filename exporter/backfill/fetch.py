@@ -19,14 +19,14 @@ from typing import TextIO, TypeVar
 import httpx
 
 from exporter.backfill.estimate import LOG_TAG, RequestPlan, progress_line, read_log_usage
-from exporter.backfill.history import ModelFetch
 from exporter.backfill.options import FLOOR, Options
-from exporter.backfill.progress import AppProgress
 from exporter.budget import Budget, BudgetExhausted
 from exporter.client import ApiError, Client, RateLimited, Unauthorized
 from exporter.config import Config, ModelView
 from exporter.datasets.apps import app_rankings
+from exporter.datasets.apps.progress import AppProgress
 from exporter.datasets.models import ModelDayRow, rankings_daily
+from exporter.datasets.models.history import ModelFetch
 from exporter.periods import utc_minute
 
 SHORT_WAIT = 90.0  # budget waits up to this long (the per-minute window) are sat out

@@ -19,19 +19,15 @@ from exporter.backfill.fetch import (
     ModelHistory,
     Stop,
 )
-from exporter.backfill.history import (
-    app_history,
-    families,
-    model_history,
-    sample_range,
-    static_history,
-)
+from exporter.backfill.history import families, sample_range, static_history
 from exporter.backfill.options import Options, UsageError
-from exporter.backfill.progress import AlreadyRunning, AppProgress
 from exporter.backfill.writer import OpenMetricsWriter, WriteStats
 from exporter.config import Config
 from exporter.datasets.apps import AppRankings
+from exporter.datasets.apps.history import app_history
+from exporter.datasets.apps.progress import AlreadyRunning, AppProgress
 from exporter.datasets.models import ModelRankings
+from exporter.datasets.models.history import model_history
 
 NO_LABEL = (
     "warning: no --label given; scraped series carry job and instance, so pass the same "

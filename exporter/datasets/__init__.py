@@ -10,6 +10,8 @@ matters: the first dataset's first view is the detector of newly published days.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from exporter.datasets.apps import AppRankings
 from exporter.datasets.base import (
     NEVER,
@@ -35,6 +37,18 @@ REGISTRY: dict[str, Dataset] = {
 # What the store reads each dataset's stored snapshots back as.
 ROW_TYPES: dict[str, type] = {name: d.row_type for name, d in REGISTRY.items()}
 
+
+def source(dataset: str) -> str:
+    """Where the dataset is published (its citation)."""
+    known = REGISTRY.get(dataset)
+    return known.source if known else "openrouter.ai"
+
+
+def sources(datasets: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, citation) of each dataset: what the citation family is rendered from."""
+    return [(d, source(d)) for d in datasets]
+
+
 __all__ = [
     "NEVER",
     "REGISTRY",
@@ -45,4 +59,6 @@ __all__ = [
     "PlannedView",
     "Publication",
     "View",
+    "source",
+    "sources",
 ]

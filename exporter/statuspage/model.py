@@ -12,9 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from exporter import __version__
-from exporter.collector import source
 from exporter.config import BudgetConfig
-from exporter.datasets import REGISTRY
+from exporter.datasets import REGISTRY, source
 from exporter.planner import Plan
 from exporter.snapshot import Snapshot
 from exporter.statuspage.market import Market, market
