@@ -2,8 +2,14 @@
 ``process_*``/``python_*`` ones: the live tail of every scrape.
 
 A scrape reuses a rendering up to ``MAX_AGE`` seconds old, so values can lag by less than
-a second (Prometheus scrapes every 15 s or more); each view's families are rendered here
-like the dataset part, not sample by sample through client_python (~5 µs a sample).
+a second (Prometheus scrapes every 15 s or more). Every line is written by
+exporter.metrictext, like the dataset part: client_python's Counter, Histogram and process
+collectors are the data model, not the renderer; each view's families are rendered line by
+line, not sample by sample through client_python (~5 µs a sample).
+
+``_created`` samples are clutter in the text format, and Prometheus 2 ignores them; setting
+``PROMETHEUS_DISABLE_CREATED_SERIES=false`` keeps them, for whoever asks (read when the
+self-metrics are built: client_python's own switch is process-wide state).
 """
 
 from __future__ import annotations
@@ -11,8 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from prometheus_client import (
     CollectorRegistry,
@@ -23,13 +28,10 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
-from prometheus_client.exposition import generate_latest as generate_text
-from prometheus_client.metrics_core import Metric
-from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
 from exporter import __version__
 from exporter.datasets import REGISTRY
-from exporter.metrictext import Family, escape_label, label_string, sample_line
+from exporter.metrictext import Family, escape_label, label_string, metric_text, sample_line
 from exporter.viewstatus import Key, ViewStatus
 
 # server.py reads the view states from here; their home is exporter.viewstatus.
@@ -65,27 +67,6 @@ VIEW_NEXT_REFRESH = Family(
     "When the scheduler next plans to refresh the view.",
     ("dataset", "view"),
 )
-
-
-class WithoutCreated:
-    """A registry's metrics without the ``_created`` samples of counters and histograms.
-
-    They are clutter in the text format, and Prometheus 2 ignores them. client_python's own
-    switch (``disable_created_metrics``) is process-wide state; this filter is per registry.
-    Setting ``PROMETHEUS_DISABLE_CREATED_SERIES=false`` keeps them, for whoever asks.
-    """
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        setting = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", "true")
-        self.keep = setting.strip().lower() in ("false", "0", "f")
-
-    def collect(self) -> Iterator[Metric]:
-        for metric in self.registry.collect():
-            if not self.keep and metric.type in ("counter", "histogram", "summary"):
-                created = metric.name + "_created"
-                metric.samples = [s for s in metric.samples if s.name != created]
-            yield metric
 
 
 class GaugeLines:
@@ -195,7 +176,8 @@ class SelfMetrics:
             for code in ("200", "400", "401", "429", "500", "error"):
                 self.requests.labels(endpoint, code)
             self.duration.labels(endpoint)
-        self._process, self._api = WithoutCreated(self.process), WithoutCreated(self.api)
+        setting = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", "true")
+        self.created = setting.strip().lower() in ("false", "0", "f")
         self.live = LiveFamilies(views, budget)
         self.max_age = max_age
         self._observed = 0  # observations so far: the API part is rendered again after one
@@ -238,18 +220,19 @@ class SelfMetrics:
 
     def exposition(self, openmetrics: bool) -> bytes:
         """Rendered now; in OpenMetrics it closes the body with its one ``# EOF``."""
-        generate = generate_openmetrics if openmetrics else generate_text
-        process = generate(self._process)
-        api = self._api_part(openmetrics, generate)
-        if openmetrics:
-            process, api = process.removesuffix(EOF_LINE), api.removesuffix(EOF_LINE)
+        process = self._text(self.process, openmetrics)
+        api = self._api_part(openmetrics)
         return process + api + self.live.render() + (EOF_LINE if openmetrics else b"")
 
-    def _api_part(self, openmetrics: bool, generate: Callable[[Any], bytes]) -> bytes:
+    def _text(self, registry: CollectorRegistry, openmetrics: bool) -> bytes:
+        metrics = registry.collect()
+        return "".join(metric_text(m, openmetrics, self.created) for m in metrics).encode("utf-8")
+
+    def _api_part(self, openmetrics: bool) -> bytes:
         observed = self._observed  # read first: an observation during rendering renders again
         hit = self._api_rendered.get(openmetrics)
         if hit is not None and hit[0] == observed:
             return hit[1]
-        body = generate(self._api)
+        body = self._text(self.api, openmetrics)
         self._api_rendered[openmetrics] = (observed, body)
         return body
