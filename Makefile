@@ -49,11 +49,11 @@ test: lint prometheus-tools chromium
 	$(PY) -m pytest -n auto --dist loadfile
 
 # ruff is pinned in pyproject.toml: format output must not change with a new release.
-# lint-imports checks the import contracts in pyproject.toml's [tool.importlinter].
+# lint-imports checks the import contracts ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 # Dashboards, rule files and Kubernetes manifests, from mixin/ (one config).
 generate: $(STAMP)

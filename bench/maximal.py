@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from exporter import taxonomy as tx
 from exporter.config import Config, parse_config
-from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
+from exporter.datasets.apps import AppRow
+from exporter.datasets.models import ModelDayRow
+from exporter.datasets.session_cost import SessionCostRow
+from exporter.snapshot import Meta, Snapshot
 
 MAXIMAL_CONFIG = {
     "apps": {
@@ -50,14 +52,14 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
             tokens = 10**12 // (rank + n) + generation
             rows.append(AppRow(app.id, app.name, rank, tokens // 1000 + 1, tokens))
         meta = Meta(as_of=as_of, end_date=end)
-        snaps.append(Snapshot(tx.DATASET_APPS, view.name, tuple(rows), meta, 0.0))
+        snaps.append(Snapshot("app-rankings", view.name, tuple(rows), meta, 0.0))
     daily = sim.market.rankings_daily(end - timedelta(days=62), end)
     for mv in cfg.model_views:
         rows_m = tuple(
             ModelDayRow(r.date, r.model_permaslug, r.total_tokens + generation) for r in daily
         )
         snaps.append(
-            Snapshot(tx.DATASET_MODELS, mv.name, rows_m, Meta(as_of=as_of, end_date=end), 0.0)
+            Snapshot("rankings-daily", mv.name, rows_m, Meta(as_of=as_of, end_date=end), 0.0)
         )
     cells = sim.market.session_cost(sim.session_cost_window_end())
     rows_s = tuple(
@@ -68,7 +70,7 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
     )
     snaps.append(
         Snapshot(
-            tx.DATASET_SESSION_COST,
+            "session-cost",
             "default",
             rows_s,
             Meta(as_of=as_of, end_date=sim.session_cost_window_end()),

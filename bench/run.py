@@ -46,9 +46,10 @@ TARGET_RSS_MB = 70  # peak resident memory of ours
 def load(state: Path) -> dict:
     """The snapshots as a restarted exporter has them: read from its state directory (so
     the simulator that made them is not in the measured process)."""
+    from exporter.datasets import ROW_TYPES
     from exporter.store import Store
 
-    store = Store(state)
+    store = Store(state, ROW_TYPES)
     store.load()
     return dict(store.snapshots())
 
@@ -57,10 +58,11 @@ def apply_times(cache: ExpositionCache, snaps: dict) -> tuple[float, float]:
     """Seconds to apply every snapshot at once, and (median) one refreshed view."""
     from dataclasses import replace
 
-    from exporter.snapshot import AppRow
+    from exporter.datasets import ROW_TYPES
+    from exporter.datasets.apps import AppRow
     from exporter.store import Store
 
-    store = Store(None)
+    store = Store(None, ROW_TYPES)
     store.on_change(cache.update)
     t0 = time.perf_counter()
     store.put_many(snaps.values())
@@ -84,8 +86,9 @@ def serve_ours(port: int, state: Path, max_age: float | None, previous: bool = F
     had before (bench/previous/: socketserver and our own HTTP/1.1 code)."""
     from bench.maximal import maximal_config
     from exporter.exposition import ExpositionCache
-    from exporter.selfmetrics import MAX_AGE, SelfMetrics, ViewState, ViewStatus
+    from exporter.selfmetrics import MAX_AGE, SelfMetrics
     from exporter.server import Endpoints, start
+    from exporter.viewstatus import ViewState, ViewStatus
 
     if previous:
         from bench.previous.server import start  # type: ignore[no-redef]
@@ -130,8 +133,7 @@ def serve_baseline(port: int, state: Path) -> None:
     from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
     from bench.maximal import maximal_config
-    from exporter import taxonomy as tx
-    from exporter.collector import model_labels, model_period
+    from exporter.datasets.models import model_labels, model_period
 
     cfg = maximal_config()
     registry = CollectorRegistry()
@@ -150,7 +152,7 @@ def serve_baseline(port: int, state: Path) -> None:
     views = {v.name: v for v in cfg.app_views}
     mviews = {v.name: v for v in cfg.model_views}
     for snap in load(state).values():
-        if snap.dataset == tx.DATASET_APPS:
+        if snap.dataset == "app-rankings":
             v = views[snap.view]
             for r in snap.rows:
                 labels = (
@@ -164,7 +166,7 @@ def serve_baseline(port: int, state: Path) -> None:
                 rank.labels(*labels).set(r.rank)
                 tokens.labels(*labels).set(r.total_tokens)
                 requests.labels(*labels).set(r.total_requests)
-        elif snap.dataset == tx.DATASET_MODELS:
+        elif snap.dataset == "rankings-daily":
             period = model_period(snap, mviews[snap.view].period)
             for model, toks in period.rows if period else []:
                 m_tokens.labels(*model_labels(snap.view, model)).set(toks)
@@ -413,11 +415,12 @@ def main() -> int:
 
         serve_uvicorn(args.port, args.plain, args.gzip)
     from bench.maximal import maximal_config, maximal_snapshots
+    from exporter.datasets import ROW_TYPES
     from exporter.store import Store
 
     state = Path(tempfile.mkdtemp(prefix="openrouter-bench-"))
     try:
-        Store(state).put_many(maximal_snapshots(maximal_config()))
+        Store(state, ROW_TYPES).put_many(maximal_snapshots(maximal_config()))
         times, rounds, info = measure(args, state)
     finally:
         shutil.rmtree(state, ignore_errors=True)

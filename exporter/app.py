@@ -7,7 +7,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +16,16 @@ import httpx
 from exporter.budget import Budget
 from exporter.client import Client
 from exporter.config import Config
+from exporter.datasets import ROW_TYPES
 from exporter.exposition import ExpositionCache
+from exporter.planner import Plan
 from exporter.scheduler import Scheduler
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, Server, start
+from exporter.snapshot import Snapshot
 from exporter.statuspage import StatusPage
 from exporter.store import Store
+from exporter.viewstatus import Key, ViewStatus
 from exporter.webconfig import WebSecurity
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,36 @@ class Exporter:
     @property
     def has_key(self) -> bool:
         return not self.scheduler.no_key
+
+    # --- what the status page reads (exporter.statuspage.PageSource) -----------------
+
+    @property
+    def plan(self) -> Plan:
+        return self.scheduler.plan
+
+    @property
+    def hold_until(self) -> float:
+        return self.scheduler.hold_until
+
+    @property
+    def unauthorized(self) -> bool:
+        return self.scheduler.unauthorized
+
+    @property
+    def outage(self) -> bool:
+        return self.scheduler.outage
+
+    def now(self) -> float:
+        return self.scheduler.clock()
+
+    def snapshots(self) -> Mapping[Key, Snapshot]:
+        return self.store.snapshots()
+
+    def statuses(self) -> Iterable[ViewStatus]:
+        return self.scheduler.statuses()
+
+    def budget_wait(self, requests: int) -> float:
+        return self.budget.wait_time(requests)
 
     def budget_figures(self) -> tuple[dict[str, int], dict[str, int]]:
         limits = {"1m": self.budget.per_minute, "24h": self.budget.per_day}
@@ -75,7 +109,7 @@ def build(
         state / "requests.log",
         clock=clock,
     )
-    store = Store(state)
+    store = Store(state, ROW_TYPES)
     cache = ExpositionCache(cfg)
     store.on_change(cache.update)
     self_metrics = SelfMetrics()

@@ -8,7 +8,6 @@ it again to continue), 130 a backfill interrupted by Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
@@ -31,6 +30,7 @@ from exporter.config import (
     load_config,
 )
 from exporter.flags import add_common_flags
+from exporter.logs import REDACT, setup_logging
 from exporter.webconfig import load_web_config
 
 if TYPE_CHECKING:
@@ -40,64 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("exporter")
 DEMO_PER_MINUTE = 120
 SUBCOMMANDS = ("run", "demo", "check-config", "backfill", "fake-api")
-
-
-class _Redact(logging.Filter):
-    """Last line of defence: the key is replaced wherever it would reach a log line."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        for secret in self.secrets:
-            msg = record.getMessage()
-            if secret in msg:
-                record.msg, record.args = msg.replace(secret, "[REDACTED]"), None
-            if record.exc_info and record.exc_info[1] and secret in str(record.exc_info[1]):
-                record.exc_info = None
-                record.msg = f"{record.msg} (exception text withheld: it held the API key)"
-        return True
-
-
-REDACT = _Redact()
-
-
-class _LogfmtFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        msg = record.getMessage()
-        if record.exc_info:
-            msg += " " + self.formatException(record.exc_info).replace("\n", " | ")
-        return (
-            f"ts={ts}.{int(record.msecs):03d}Z level={record.levelname.lower()} "
-            f"logger={record.name} msg={json.dumps(msg, ensure_ascii=False)}"
-        )
-
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        out = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False)
-
-
-def setup_logging(level: str, fmt: str, secret: str | None = None) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter() if fmt == "json" else _LogfmtFormatter())
-    if secret:
-        REDACT.secrets.add(secret)
-    handler.addFilter(REDACT)
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL
 
 
 def _web(p: argparse.ArgumentParser) -> None:
@@ -292,6 +234,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from exporter.datasets import REGISTRY
     from exporter.planner import plan
 
     cfg, key = _load(args)
@@ -307,10 +250,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if args.web_config_file:
         print(f"web config ok: {args.web_config_file} ({web.describe()})")
     print(f"API key: {'set, from ' + source if source else 'NOT SET (the exporter will not poll)'}")
-    print(
-        f"views: {len(cfg.model_views)} model, {len(cfg.app_views)} app, session cost "
-        f"{'on' if cfg.session_cost else 'off'}"
-    )
+    print("views: " + ", ".join(d.summary(cfg) for d in REGISTRY.values()))
     print(p.describe())
     return 0
 

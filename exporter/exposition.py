@@ -16,22 +16,18 @@ import time
 import zlib
 from collections.abc import Mapping
 
-from exporter.collector import (
-    AppRankingsCollector,
-    Family,
-    MetaCollector,
-    ModelRankingsCollector,
-    SessionCostCollector,
-)
+from exporter.collector import MetaCollector
 from exporter.config import Config
+from exporter.datasets import REGISTRY, sources
+from exporter.metrictext import Family
 from exporter.snapshot import Snapshot
+from exporter.viewstatus import Key
 from exporter.watchlist import WatchCollector
 
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 GZIP_LEVEL = 6  # level 9 costs ~2x the CPU for ~1% smaller output
 TAIL_GZIP_LEVEL = 1  # the 50 KB tail: 5x faster than level 6 for 8% more of ~3 KB
-Key = tuple[str, str]
 Encoded = dict[str, bytes]  # family name -> one view's sample lines, UTF-8
 
 
@@ -43,21 +39,16 @@ class DatasetExposition:
     """
 
     def __init__(self, cfg: Config) -> None:
-        self.by_dataset = {
-            c.dataset: c
-            for c in (
-                AppRankingsCollector(cfg),
-                ModelRankingsCollector(cfg),
-                SessionCostCollector(cfg),
-            )
-        }
-        self.meta = MetaCollector(cfg)
+        # Families in a fixed order: each dataset's (by dataset name), the freshness and
+        # citation ones, each dataset's config-level ones, the watch lists.
+        self.by_dataset = {name: REGISTRY[name].collector(cfg) for name in sorted(REGISTRY)}
+        self.meta = MetaCollector()
         self.watch = WatchCollector(cfg)
+        collectors = list(self.by_dataset.values())
         self.families: list[Family] = [
-            *AppRankingsCollector.families,
-            *ModelRankingsCollector.families,
-            *SessionCostCollector.families,
+            *(f for c in collectors for f in c.families),
             *MetaCollector.families,
+            *(f for c in collectors for f in c.info_families),
             *WatchCollector.families,
         ]
         self._fragments: dict[Key, tuple[Snapshot, Encoded]] = {}
@@ -81,7 +72,9 @@ class DatasetExposition:
         fragments = [self._fragment(snapshots[k]) for k in keys]
         for stale in set(self._fragments) - set(keys):
             del self._fragments[stale]
-        static = self.meta.static(k[0] for k in keys) | self.watch.render(snapshots)
+        static = self.meta.static(sources(k[0] for k in keys)) | self.watch.render(snapshots)
+        for collector in self.by_dataset.values():
+            static |= collector.info()
         fragments.append({name: lines.encode("utf-8") for name, lines in static.items()})
         chunks = []
         for fam in self.families:

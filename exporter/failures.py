@@ -22,7 +22,7 @@ from exporter.client import (
     UnexpectedContentType,
 )
 from exporter.datasets import NEVER, View
-from exporter.selfmetrics import ViewState
+from exporter.viewstatus import ViewState
 
 log = logging.getLogger("exporter.scheduler")
 

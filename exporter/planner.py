@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from exporter.config import Config
-from exporter.datasets import REGISTRY, PlannedView
+from exporter.datasets import REGISTRY, Cadence, PlannedView
 
 SETTLE_DELAYS = (2 * 3600.0, 6 * 3600.0)  # re-polls after a new day while D-1 settles
 DETECT_MIN, DETECT_MAX = 300.0, 6 * 3600.0  # polling faster than the API's cache gains nothing
@@ -38,6 +38,11 @@ class Plan:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def cadence(self) -> Cadence:
+        """The pace the datasets receive: they never see the plan itself."""
+        return Cadence(self.detect_every, self.rounds, self.rotation_days)
+
+    @property
     def requests_per_day(self) -> int:
         per_round = (
             self.round_cost
@@ -54,7 +59,7 @@ class Plan:
             f"{'dataset':<15} {'view':<32} {'requests':>8}  refresh",
         ]
         for v in self.views:
-            when = REGISTRY[v.dataset].when(v, self)
+            when = REGISTRY[v.dataset].when(v, self.cadence)
             lines.append(f"{v.dataset:<15} {v.view:<32} {v.requests:>8}  {when}")
         used = self.requests_per_day
         views = used - self.detector_per_day - self.scheduled_per_day

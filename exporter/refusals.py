@@ -14,11 +14,9 @@ from pathlib import Path
 
 from exporter import durable
 from exporter.datasets import View
-from exporter.selfmetrics import ViewState
+from exporter.viewstatus import Key, ViewState
 
 log = logging.getLogger(__name__)
-
-Key = tuple[str, str]
 
 
 class Refusals:

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow
+from exporter.snapshot import Meta
 
 log = logging.getLogger(__name__)
 
@@ -206,52 +206,8 @@ def _data(body: Any) -> list[Any]:
     return data
 
 
-def parse_app_rows(body: Any) -> list[AppRow]:
-    rows = []
-    for i, r in enumerate(_data(body)):
-        w = f"data[{i}]"
-        rows.append(
-            AppRow(
-                app_id=_int(_field(r, "app_id", w), f"{w}.app_id"),
-                app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
-                rank=_int(_field(r, "rank", w), f"{w}.rank"),
-                total_requests=_int(_field(r, "total_requests", w), f"{w}.total_requests"),
-                total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
-            )
-        )
-    return rows
-
-
-def parse_model_rows(body: Any) -> list[ModelDayRow]:
-    rows = []
-    for i, r in enumerate(_data(body)):
-        w = f"data[{i}]"
-        rows.append(
-            ModelDayRow(
-                date=_date(_field(r, "date", w), f"{w}.date"),
-                model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-                total_tokens=_int(_field(r, "total_tokens", w), f"{w}.total_tokens"),
-            )
-        )
-    return rows
-
-
-def parse_session_rows(body: Any) -> list[SessionCostRow]:
-    rows = []
-    for i, r in enumerate(_data(body)):
-        w = f"data[{i}]"
-        rows.append(
-            SessionCostRow(
-                app_name=_str(_field(r, "app_name", w), f"{w}.app_name"),
-                app_slug=_str(_field(r, "app_slug", w), f"{w}.app_slug"),
-                model=_str(_field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-                turn_range=_str(_field(r, "turn_range", w), f"{w}.turn_range"),
-                median_cost_usd=_num(
-                    _field(r, "median_session_cost_usd", w), f"{w}.median_session_cost_usd"
-                ),
-            )
-        )
-    return rows
+# The readers a dataset's row parser (exporter/datasets/*/rows.py) reads a body with.
+data_of, field, integer, string, number, day = _data, _field, _int, _str, _num, _date
 
 
 def parse_retry_after(headers: httpx.Headers, now: float) -> float | None:

@@ -25,9 +25,9 @@ from exporter.failures import Failures
 from exporter.periods import utc_day
 from exporter.planner import SETTLE_DELAYS, Plan, plan
 from exporter.refusals import Refusals
-from exporter.selfmetrics import ViewState, ViewStatus
 from exporter.snapshot import Snapshot
 from exporter.store import Store
+from exporter.viewstatus import ViewState, ViewStatus
 
 log = logging.getLogger(__name__)
 

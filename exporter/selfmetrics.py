@@ -2,19 +2,22 @@
 ``process_*``/``python_*`` ones: the live tail of every scrape.
 
 A scrape reuses a rendering up to ``MAX_AGE`` seconds old, so values can lag by less than
-a second (Prometheus scrapes every 15 s or more); each view's families are rendered here
-like the dataset part, not sample by sample through client_python (~5 µs a sample).
+a second (Prometheus scrapes every 15 s or more). Every line is written by
+exporter.metrictext, like the dataset part: client_python's Counter, Histogram and process
+collectors are the data model, not the renderer; each view's families are rendered line by
+line, not sample by sample through client_python (~5 µs a sample).
+
+``_created`` samples are clutter in the text format, and Prometheus 2 ignores them; setting
+``PROMETHEUS_DISABLE_CREATED_SERIES=false`` keeps them, for whoever asks (read when the
+self-metrics are built: client_python's own switch is process-wide state).
 """
 
 from __future__ import annotations
 
-import enum
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from prometheus_client import (
     CollectorRegistry,
@@ -25,63 +28,17 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
-from prometheus_client.exposition import generate_latest as generate_text
-from prometheus_client.metrics_core import Metric
-from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
 from exporter import __version__
-from exporter import taxonomy as tx
-from exporter.collector import Family, escape_label, label_string, sample_line
+from exporter.datasets import REGISTRY
+from exporter.metrictext import Family, escape_label, label_string, metric_text, sample_line
+from exporter.viewstatus import Key, ViewStatus
+
+# server.py reads the view states from here; their home is exporter.viewstatus.
+from exporter.viewstatus import ViewState as ViewState
 
 MAX_AGE = 1.0  # seconds a rendering of the self-metrics is reused for
 EOF_LINE = b"# EOF\n"
-
-
-class ViewState(enum.Enum):
-    """Where a view stands, as the scheduler decided it (never parsed back from text)."""
-
-    PENDING = "pending"  # not refreshed yet in this process, no failure either
-    OK = "ok"  # the last refresh succeeded
-    FAILING = "failing"  # the last refresh failed; retried with backoff
-    UNAUTHORIZED = "unauthorized"  # the API rejected the key; polling paused, retried hourly
-    MISCONFIGURED = "misconfigured"  # the API answered 400; not retried until the config changes
-    NO_KEY = "no key"  # no API key configured: never polled
-    TOO_COSTLY = "too costly"  # one refresh needs more requests than the minute budget
-
-
-@dataclass
-class ViewStatus:
-    """What the scheduler knows about one view, for the view_* metrics and the pages."""
-
-    dataset: str
-    view: str
-    state: ViewState = ViewState.PENDING
-    message: str | None = None  # why, for every state but OK and PENDING
-    last_success: float | None = None
-    next_refresh: float | None = None  # +inf: not refreshed until something changes
-
-    def set(self, state: ViewState, message: str | None = None) -> None:
-        self.state, self.message = state, message
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.dataset, self.view)
-
-    @property
-    def up(self) -> bool | None:
-        """view_up: None before the first try, else whether the view refreshes fine."""
-        if self.state is ViewState.PENDING:
-            return None
-        return self.state is ViewState.OK
-
-    @property
-    def error(self) -> str | None:
-        """One line for a person: the state and why; None when there is nothing wrong."""
-        if self.state in (ViewState.OK, ViewState.PENDING):
-            return None
-        if self.state is ViewState.FAILING:
-            return self.message
-        return f"{self.state.value}: {self.message}" if self.message else self.state.value
 
 
 BUDGET_LIMIT = Family(
@@ -110,27 +67,6 @@ VIEW_NEXT_REFRESH = Family(
     "When the scheduler next plans to refresh the view.",
     ("dataset", "view"),
 )
-
-
-class WithoutCreated:
-    """A registry's metrics without the ``_created`` samples of counters and histograms.
-
-    They are clutter in the text format, and Prometheus 2 ignores them. client_python's own
-    switch (``disable_created_metrics``) is process-wide state; this filter is per registry.
-    Setting ``PROMETHEUS_DISABLE_CREATED_SERIES=false`` keeps them, for whoever asks.
-    """
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        setting = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", "true")
-        self.keep = setting.strip().lower() in ("false", "0", "f")
-
-    def collect(self) -> Iterator[Metric]:
-        for metric in self.registry.collect():
-            if not self.keep and metric.type in ("counter", "histogram", "summary"):
-                created = metric.name + "_created"
-                metric.samples = [s for s in metric.samples if s.name != created]
-            yield metric
 
 
 class GaugeLines:
@@ -164,7 +100,7 @@ class LiveFamilies:
         self._gauges = GaugeLines(
             BUDGET_LIMIT, BUDGET_USED, VIEW_UP, VIEW_LAST_SUCCESS, VIEW_NEXT_REFRESH
         )
-        self._labels: dict[tuple[str, str], str] = {}
+        self._labels: dict[Key, str] = {}
 
     def render(self) -> bytes:
         """The same lines in both formats."""
@@ -236,11 +172,12 @@ class SelfMetrics:
         )
         # Zero series for the codes alerts watch: increase() cannot see a counter's first
         # increment if the series only appears with it.
-        for endpoint in (tx.DATASET_APPS, tx.DATASET_MODELS, tx.DATASET_SESSION_COST):
+        for endpoint in sorted({e for d in REGISTRY.values() for e in d.endpoints}):
             for code in ("200", "400", "401", "429", "500", "error"):
                 self.requests.labels(endpoint, code)
             self.duration.labels(endpoint)
-        self._process, self._api = WithoutCreated(self.process), WithoutCreated(self.api)
+        setting = os.environ.get("PROMETHEUS_DISABLE_CREATED_SERIES", "true")
+        self.created = setting.strip().lower() in ("false", "0", "f")
         self.live = LiveFamilies(views, budget)
         self.max_age = max_age
         self._observed = 0  # observations so far: the API part is rendered again after one
@@ -283,18 +220,19 @@ class SelfMetrics:
 
     def exposition(self, openmetrics: bool) -> bytes:
         """Rendered now; in OpenMetrics it closes the body with its one ``# EOF``."""
-        generate = generate_openmetrics if openmetrics else generate_text
-        process = generate(self._process)
-        api = self._api_part(openmetrics, generate)
-        if openmetrics:
-            process, api = process.removesuffix(EOF_LINE), api.removesuffix(EOF_LINE)
+        process = self._text(self.process, openmetrics)
+        api = self._api_part(openmetrics)
         return process + api + self.live.render() + (EOF_LINE if openmetrics else b"")
 
-    def _api_part(self, openmetrics: bool, generate: Callable[[Any], bytes]) -> bytes:
+    def _text(self, registry: CollectorRegistry, openmetrics: bool) -> bytes:
+        metrics = registry.collect()
+        return "".join(metric_text(m, openmetrics, self.created) for m in metrics).encode("utf-8")
+
+    def _api_part(self, openmetrics: bool) -> bytes:
         observed = self._observed  # read first: an observation during rendering renders again
         hit = self._api_rendered.get(openmetrics)
         if hit is not None and hit[0] == observed:
             return hit[1]
-        body = generate(self._api)
+        body = self._text(self.api, openmetrics)
         self._api_rendered[openmetrics] = (observed, body)
         return body

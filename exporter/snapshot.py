@@ -1,41 +1,18 @@
-"""Typed rows and the immutable result of one view refresh.
+"""The immutable result of one view refresh: its dataset's typed rows, the response's meta.
 
 Snapshots are what collectors read and what the store persists; they never touch the
-network. ``to_json``/``from_json`` round-trip them through the on-disk state.
+network. ``to_json``/``from_json`` round-trip them through the on-disk state; each dataset
+declares its one row type (``exporter.datasets``), and a file that says otherwise is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from exporter.taxonomy import DATASET_APPS, DATASET_MODELS, DATASET_SESSION_COST
-
-
-@dataclass(frozen=True, slots=True)
-class AppRow:
-    app_id: int
-    app_name: str
-    rank: int
-    total_requests: int
-    total_tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class ModelDayRow:
-    date: date
-    model: str  # permaslug, or "other"
-    total_tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class SessionCostRow:
-    app_name: str
-    app_slug: str
-    model: str
-    turn_range: str
-    median_cost_usd: float
+from exporter.viewstatus import Key
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +33,7 @@ class Snapshot:
     fetched_at: float  # unix seconds when the refresh finished
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         return (self.dataset, self.view)
 
     def to_json(self) -> dict[str, Any]:
@@ -76,13 +53,14 @@ class Snapshot:
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Snapshot:
+    def from_json(cls, d: dict[str, Any], row_types: Mapping[str, type]) -> Snapshot:
+        """``row_types``: the one row type each dataset holds."""
         m = d["meta"]
         meta = Meta(
             as_of=datetime.fromisoformat(m["as_of"]) if m.get("as_of") else None,
             end_date=date.fromisoformat(m["end_date"]) if m.get("end_date") else None,
         )
-        row_type = ROW_TYPES.get(d["dataset"])
+        row_type = row_types.get(d["dataset"])
         if row_type is None:
             raise ValueError(f"unknown dataset {d['dataset']!r}")
         if d["rows"] and d.get("row_type") != row_type.__name__:
@@ -96,14 +74,6 @@ class Snapshot:
             meta=meta,
             fetched_at=float(d["fetched_at"]),
         )
-
-
-# The one row type each dataset holds: a file that says otherwise is refused at load.
-ROW_TYPES: dict[str, type] = {
-    DATASET_APPS: AppRow,
-    DATASET_MODELS: ModelDayRow,
-    DATASET_SESSION_COST: SessionCostRow,
-}
 
 
 def _decode_row(row_type: Any, r: Any, i: int) -> Any:

@@ -20,15 +20,19 @@ from urllib.parse import quote, unquote
 
 from exporter import durable
 from exporter.snapshot import Snapshot
+from exporter.viewstatus import Key
 
 log = logging.getLogger(__name__)
 
-Key = tuple[str, str]
-
 
 class Store:
-    def __init__(self, state_dir: Path | None, *, create: bool = True) -> None:
-        """``create=False``: only read what is there (a dry run writes nothing)."""
+    def __init__(
+        self, state_dir: Path | None, row_types: Mapping[str, type], *, create: bool = True
+    ) -> None:
+        """``row_types``: each dataset's row type (``exporter.datasets.ROW_TYPES``), what a
+        stored file is read back as. ``create=False``: only read what is there (a dry run
+        writes nothing)."""
+        self.row_types = row_types
         self.dir = state_dir / "snapshots" if state_dir is not None else None
         self._lock = threading.Lock()
         self._snapshots: Mapping[Key, Snapshot] = MappingProxyType({})
@@ -62,7 +66,7 @@ class Store:
             if not sep or (wanted_set is not None and key not in wanted_set):
                 continue
             try:
-                snap = Snapshot.from_json(json.loads(path.read_bytes()))
+                snap = Snapshot.from_json(json.loads(path.read_bytes()), self.row_types)
                 if snap.key != key:
                     raise ValueError(f"file holds {snap.key}, not {key}")
             except Exception as e:  # any damage: move aside, keep going

@@ -47,14 +47,3 @@ MODEL_CATEGORIES = (
 MODEL_LANGUAGE_TYPES = ("natural", "programming")
 
 TURN_RANGES = ("1-turn", "2-9-turns", "10-49-turns", "50-plus-turns")
-
-DATASET_APPS = "app-rankings"
-DATASET_MODELS = "rankings-daily"
-DATASET_SESSION_COST = "session-cost"
-
-DATASET_SOURCES = {
-    DATASET_APPS: "openrouter.ai/apps",
-    DATASET_MODELS: "openrouter.ai/rankings",
-    DATASET_SESSION_COST: "openrouter.ai/apps",
-}
-LICENSE = "CC-BY-4.0"

@@ -27,7 +27,6 @@ import exporter.budget
 import exporter.durable
 import exporter.store
 from bench.maximal import MAXIMAL_CONFIG
-from exporter import taxonomy as tx
 from exporter.app import build
 from exporter.client import Client, RateLimited
 from exporter.config import Config, parse_config
@@ -80,8 +79,8 @@ def promises(cfg: Config) -> list[ViewPromise]:
     for v in p.views:
         if v.view == "_detector":
             continue  # fetched, never exported
-        rotated = v.dataset == tx.DATASET_APPS and p.rotation_days > 1
-        every = session_cost_dataset.EVERY if v.dataset == tx.DATASET_SESSION_COST else 0.0
+        rotated = v.dataset == "app-rankings" and p.rotation_days > 1
+        every = session_cost_dataset.EVERY if v.dataset == "session-cost" else 0.0
         out.append(ViewPromise(v.dataset, v.view, p.rotation_days - 1 if rotated else 0, every))
     return out
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from exporter.collector import escape_label
-
-Key = tuple[str, str]
+from exporter.metrictext import escape_label
+from exporter.viewstatus import Key
 
 _LABEL = rb'"((?:[^"\\]|\\.)*)"'
 _META_LINE = re.compile(rb"\{dataset=" + _LABEL + rb",view=" + _LABEL + rb"\} (\S+)")

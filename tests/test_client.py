@@ -31,7 +31,10 @@ from exporter.client import (
     UnexpectedContentType,
 )
 from exporter.config import AppView, Config, parse_config
-from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow
+from exporter.snapshot import Meta
+from exporter.datasets.apps import AppRow, app_rankings, app_rankings_pages
+from exporter.datasets.models import ModelDayRow, rankings_daily
+from exporter.datasets.session_cost import SessionCostRow, session_cost
 
 BASE = "https://openrouter.example/api/v1"
 KEY = "sk-or-v1-TESTKEY-d1st1nct1ve-7f3a9c"
@@ -130,7 +133,7 @@ def test_app_rankings_request_url_params_and_headers(api: respx.MockRouter) -> N
         KEY,
     )
 
-    c.app_rankings(app_view("7d/popular/coding"), END)
+    app_rankings(c, app_view("7d/popular/coding"), END)
 
     assert route.call_count == 1
     request = route.calls.last.request
@@ -157,7 +160,7 @@ def test_thirty_day_window_matches_the_documented_example(
     route = api.get("/datasets/app-rankings").mock(
         return_value=httpx.Response(200, json=app_body([]))
     )
-    client.app_rankings(app_view("30d/trending/all"), END)
+    app_rankings(client, app_view("30d/trending/all"), END)
     params = route.calls.last.request.url.params
     # The reference: a 30-day window is 2026-04-12 … 2026-05-11, both inclusive.
     assert (params["start_date"], params["end_date"]) == ("2026-04-12", "2026-05-11")
@@ -171,7 +174,7 @@ def test_one_day_window_starts_and_ends_on_the_same_day(
     route = api.get("/datasets/app-rankings").mock(
         return_value=httpx.Response(200, json=app_body([]))
     )
-    client.app_rankings(app_view("1d/popular/all"), END)
+    app_rankings(client, app_view("1d/popular/all"), END)
     params = route.calls.last.request.url.params
     assert params["start_date"] == params["end_date"] == "2026-05-11"
 
@@ -180,7 +183,7 @@ def test_subcategory_view_sends_only_the_subcategory(api: respx.MockRouter, clie
     route = api.get("/datasets/app-rankings").mock(
         return_value=httpx.Response(200, json=app_body([]))
     )
-    client.app_rankings(app_view("7d/popular/cli-agent"), END)
+    app_rankings(client, app_view("7d/popular/cli-agent"), END)
     params = route.calls.last.request.url.params
     assert params["subcategory"] == "cli-agent"
     assert "category" not in params  # a wrong parent guess would be a 400
@@ -190,7 +193,7 @@ def test_no_attribution_headers_unless_configured(api: respx.MockRouter, client:
     route = api.get("/datasets/app-rankings").mock(
         return_value=httpx.Response(200, json=app_body([]))
     )
-    client.app_rankings(app_view(), END)
+    app_rankings(client, app_view(), END)
     headers = route.calls.last.request.headers
     for name in ("HTTP-Referer", "X-OpenRouter-Title", "X-OpenRouter-Categories"):
         assert name not in headers
@@ -200,7 +203,7 @@ def test_no_authorization_header_without_a_key(api: respx.MockRouter) -> None:
     route = api.get("/datasets/app-rankings").mock(
         return_value=httpx.Response(200, json=app_body([]))
     )
-    Client(config(), None).app_rankings(app_view(), END)
+    app_rankings(Client(config(), None), app_view(), END)
     assert "Authorization" not in route.calls.last.request.headers
 
 
@@ -233,7 +236,7 @@ def test_app_rows_are_typed_and_tokens_keep_64_bit_precision(
     }
     api.get("/datasets/app-rankings").mock(return_value=httpx.Response(200, json=body))
 
-    rows, meta, pages = client.app_rankings(app_view(), END)
+    rows, meta, pages = app_rankings(client, app_view(), END)
 
     assert pages == 1
     assert rows == [
@@ -257,7 +260,7 @@ def test_tokens_sent_as_json_numbers_are_accepted(api: respx.MockRouter, client:
     api.get("/datasets/app-rankings").mock(
         return_value=httpx.Response(200, json={"data": [row], "meta": META})
     )
-    rows, _, _ = client.app_rankings(app_view(), END)
+    rows, _, _ = app_rankings(client, app_view(), END)
     assert rows[0].total_tokens == 123456789
 
 
@@ -273,7 +276,7 @@ def offsets_and_limits(route: respx.Route) -> list[tuple[int, int]]:
 
 def test_depth_200_takes_two_pages_of_100(api: respx.MockRouter, client: Client) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
-    rows, _, pages = client.app_rankings(app_view(depth=200), END)
+    rows, _, pages = app_rankings(client, app_view(depth=200), END)
     assert offsets_and_limits(route) == [(0, 100), (100, 100)]
     assert pages == 2
     assert [r.rank for r in rows] == list(range(1, 201))
@@ -281,7 +284,7 @@ def test_depth_200_takes_two_pages_of_100(api: respx.MockRouter, client: Client)
 
 def test_depth_150_asks_for_100_then_50(api: respx.MockRouter, client: Client) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
-    rows, _, pages = client.app_rankings(app_view(depth=150), END)
+    rows, _, pages = app_rankings(client, app_view(depth=150), END)
     assert offsets_and_limits(route) == [(0, 100), (100, 50)]
     assert (len(rows), pages) == (150, 2)
     assert rows[-1].rank == 150
@@ -289,21 +292,21 @@ def test_depth_150_asks_for_100_then_50(api: respx.MockRouter, client: Client) -
 
 def test_short_first_page_stops_paging(api: respx.MockRouter, client: Client) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(37))
-    rows, _, pages = client.app_rankings(app_view(depth=200), END)
+    rows, _, pages = app_rankings(client, app_view(depth=200), END)
     assert offsets_and_limits(route) == [(0, 100)]
     assert (len(rows), pages) == (37, 1)
 
 
 def test_short_second_page_ends_the_ranking(api: respx.MockRouter, client: Client) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(160))
-    rows, _, pages = client.app_rankings(app_view(depth=200), END)
+    rows, _, pages = app_rankings(client, app_view(depth=200), END)
     assert offsets_and_limits(route) == [(0, 100), (100, 100)]
     assert (len(rows), pages) == (160, 2)
 
 
 def test_depth_50_is_one_request_for_50(api: respx.MockRouter, client: Client) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
-    rows, _, pages = client.app_rankings(app_view(depth=50), END)
+    rows, _, pages = app_rankings(client, app_view(depth=50), END)
     assert offsets_and_limits(route) == [(0, 50)]
     assert (len(rows), pages) == (50, 1)
 
@@ -312,7 +315,7 @@ def test_every_page_carries_the_same_window_and_filter(
     api: respx.MockRouter, client: Client
 ) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
-    client.app_rankings(app_view("30d/trending/coding", depth=200), END)
+    app_rankings(client, app_view("30d/trending/coding", depth=200), END)
     for call in route.calls:
         p = call.request.url.params
         assert (p["sort"], p["category"], p["start_date"], p["end_date"]) == (
@@ -331,7 +334,7 @@ def test_error_on_second_page_is_raised(api: respx.MockRouter, client: Client) -
         ]
     )
     with pytest.raises(ServerError) as info:
-        client.app_rankings(app_view(depth=200), END)
+        app_rankings(client, app_view(depth=200), END)
     assert info.value.code == "503"
 
 
@@ -375,7 +378,7 @@ def test_rankings_daily_rows_are_typed(api: respx.MockRouter) -> None:
     cfg = model_config()
     c = Client(cfg, KEY)
 
-    rows, meta = c.rankings_daily(cfg.model_views[0], date(2026, 5, 5), END)
+    rows, meta = rankings_daily(c, cfg.model_views[0], date(2026, 5, 5), END)
 
     assert rows == [
         ModelDayRow(date(2026, 5, 10), "openai/gpt-4o-2024-05-13", 98765432100),
@@ -398,10 +401,10 @@ def test_rankings_daily_sends_the_view_slice(api: respx.MockRouter) -> None:
     c = Client(cfg, KEY)
     _, images, coding = cfg.model_views
 
-    c.rankings_daily(images)
+    rankings_daily(c, images)
     assert dict(route.calls.last.request.url.params) == {"modality": "image"}
 
-    c.rankings_daily(coding, end=END)
+    rankings_daily(c, coding, end=END)
     assert dict(route.calls.last.request.url.params) == {
         "period": "week",
         "category": "programming",
@@ -417,7 +420,7 @@ def test_rankings_daily_bad_date_is_malformed(api: respx.MockRouter) -> None:
     api.get("/datasets/rankings-daily").mock(return_value=httpx.Response(200, json=body))
     cfg = model_config()
     with pytest.raises(MalformedResponse) as info:
-        Client(cfg, KEY).rankings_daily(cfg.model_views[0])
+        rankings_daily(Client(cfg, KEY), cfg.model_views[0])
     assert "data[0].date" in info.value.message
     assert info.value.endpoint == "rankings-daily"
 
@@ -454,7 +457,7 @@ def test_session_cost_pages_by_500_until_a_short_page(
 
     route = api.get("/datasets/session-cost").mock(side_effect=handler)
 
-    rows, meta, pages = client.session_cost()
+    rows, meta, pages = session_cost(client)
 
     assert offsets_and_limits(route) == [(0, 500), (500, 500)]
     assert (len(rows), pages) == (650, 2)
@@ -479,7 +482,7 @@ def test_session_cost_with_no_snapshot_published(api: respx.MockRouter, client: 
             },
         )
     )
-    rows, meta, pages = client.session_cost()
+    rows, meta, pages = session_cost(client)
     assert (rows, pages, route.call_count) == ([], 1, 1)
     assert meta.end_date is None and meta.as_of is None
 
@@ -490,7 +493,7 @@ def test_session_cost_cost_must_be_a_number(api: respx.MockRouter, client: Clien
         return_value=httpx.Response(200, json={"data": [row], "meta": SESSION_META})
     )
     with pytest.raises(MalformedResponse) as info:
-        client.session_cost()
+        session_cost(client)
     assert "data[0].median_session_cost_usd" in info.value.message
 
 
@@ -602,7 +605,7 @@ def error_json(status: int, message: str) -> dict[str, Any]:
 def fetch_error(api: respx.MockRouter, client: Client, **mock: Any) -> ApiError:
     api.get("/datasets/app-rankings").mock(**mock)
     with pytest.raises(ApiError) as info:
-        client.app_rankings(app_view(), END)
+        app_rankings(client, app_view(), END)
     return info.value
 
 
@@ -912,7 +915,7 @@ def test_budget_is_spent_around_each_request(api: respx.MockRouter) -> None:
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
     events: list[Any] = []
     c = Client(config(), KEY, spend=recording_spend(events, route))
-    c.app_rankings(app_view(depth=200), END)
+    app_rankings(c, app_view(depth=200), END)
     # Each request was recorded before it reached the API and released after it answered.
     assert events == [
         ("enter", "app-rankings", 0),
@@ -928,7 +931,7 @@ def test_budget_is_spent_even_for_requests_that_fail(api: respx.MockRouter) -> N
     events: list[Any] = []
     c = Client(config(), KEY, spend=recording_spend(events))
     with pytest.raises(TransportError):
-        c.app_rankings(app_view(), END)
+        app_rankings(c, app_view(), END)
     assert events == [("enter", "app-rankings", None), ("exit", "app-rankings", None)]
 
 
@@ -943,7 +946,7 @@ def test_budget_refusal_stops_the_request(api: respx.MockRouter) -> None:
 
     c = Client(config(), KEY, spend=spend, observe=lambda *a: observed.append(a))
     with pytest.raises(BudgetExhausted) as info:
-        c.app_rankings(app_view(), END)
+        app_rankings(c, app_view(), END)
     assert info.value.wait == 42.0
     assert route.call_count == 0
     assert observed == []
@@ -953,7 +956,7 @@ def test_budget_refusal_on_the_second_page_keeps_the_first(api: respx.MockRouter
     route = api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
     events: list[Any] = []
     c = Client(config(), KEY, spend=recording_spend(events, refuse_after=1))
-    pages = c.app_rankings_pages(app_view(depth=200), END)
+    pages = app_rankings_pages(c, app_view(depth=200), END)
     first = next(pages)
     assert len(first.rows) == 100
     with pytest.raises(BudgetExhausted):
@@ -987,7 +990,7 @@ def test_observer_gets_endpoint_code_and_duration(
     observed: list[tuple[str, str, float]] = []
     c = Client(config(), KEY, observe=lambda *a: observed.append(a))
     with contextlib.suppress(ApiError):
-        c.session_cost()
+        session_cost(c)
     assert len(observed) == 1
     endpoint, got_code, seconds = observed[0]
     assert (endpoint, got_code) == ("session-cost", code)
@@ -997,8 +1000,8 @@ def test_observer_gets_endpoint_code_and_duration(
 def test_observer_sees_every_page(api: respx.MockRouter) -> None:
     api.get("/datasets/app-rankings").mock(side_effect=fake_app_api(500))
     observed: list[tuple[str, str, float]] = []
-    Client(config(), KEY, observe=lambda *a: observed.append(a)).app_rankings(
-        app_view(depth=200), END
+    app_rankings(
+        Client(config(), KEY, observe=lambda *a: observed.append(a)), app_view(depth=200), END
     )
     assert [(e, c) for e, c, _ in observed] == [("app-rankings", "200")] * 2
 
@@ -1068,6 +1071,6 @@ def test_dates_are_computed_from_the_given_end_not_today(
         return_value=httpx.Response(200, json=app_body([]))
     )
     end = date(2025, 1, 3)
-    client.app_rankings(app_view("7d/popular/all"), end)
+    app_rankings(client, app_view("7d/popular/all"), end)
     params = route.calls.last.request.url.params
     assert params["start_date"] == (end - timedelta(days=6)).isoformat() == "2024-12-28"

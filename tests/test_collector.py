@@ -10,10 +10,12 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.collector import latest_complete_period, model_labels
 from exporter.config import parse_config
+from exporter.datasets.apps import AppRow
+from exporter.datasets.models import ModelDayRow, latest_complete_period, model_labels
+from exporter.datasets.session_cost import SessionCostRow
 from exporter.exposition import ExpositionCache
-from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
+from exporter.snapshot import Meta, Snapshot
 
 CFG = parse_config(
     {

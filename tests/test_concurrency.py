@@ -14,10 +14,13 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 from exporter.config import parse_config
+from exporter.datasets import ROW_TYPES
+from exporter.datasets.apps import AppRow
+from exporter.datasets.models import ModelDayRow
 from exporter.exposition import ExpositionCache
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, start
-from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
+from exporter.snapshot import Meta, Snapshot
 from exporter.store import Store
 
 CFG = parse_config(
@@ -72,7 +75,7 @@ def generations_in(body: str, openmetrics: bool) -> set[int]:
 
 
 def test_concurrent_scrapes_during_snapshot_replacement():
-    store = Store(None)
+    store = Store(None, ROW_TYPES)
     cache = ExpositionCache(CFG)
     store.on_change(cache.update)
     store.put_many(generation(0))

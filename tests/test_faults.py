@@ -16,6 +16,7 @@ from conftest import FAKE_KEY, FakeClock, drive
 
 from exporter.app import Exporter, build, handover
 from exporter.config import parse_config
+from exporter.datasets import ROW_TYPES
 from exporter.simulator import Fault, Simulator
 from exporter.store import Store
 
@@ -344,7 +345,7 @@ def test_a_read_only_store_never_moves_a_file(tmp_path, caplog):
     path = next((tmp_path / "snapshots").glob("*.json"))
     path.write_text('{"dataset": "app-rank')
     with caplog.at_level(logging.WARNING):
-        Store(tmp_path, create=False).load()
+        Store(tmp_path, ROW_TYPES, create=False).load()
     assert path.exists() and not list((tmp_path / "snapshots").glob("*.corrupt-*"))
     assert "unreadable" in caplog.text and "skipped" in caplog.text
 

@@ -25,8 +25,11 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 
 from exporter.client import ApiError, Client
 from exporter.config import parse_config
+from exporter.datasets.apps import AppRow, app_rankings
+from exporter.datasets.models import ModelDayRow, rankings_daily
+from exporter.datasets.session_cost import SessionCostRow, session_cost
 from exporter.exposition import ExpositionCache
-from exporter.snapshot import AppRow, Meta, ModelDayRow, SessionCostRow, Snapshot
+from exporter.snapshot import Meta, Snapshot
 
 CFG = parse_config(
     {
@@ -154,11 +157,11 @@ def fetch(
     client = client_for(content, content_type)
     try:
         if endpoint == "app-rankings":
-            rows, m, _ = client.app_rankings(APP_VIEW, END)
+            rows, m, _ = app_rankings(client, APP_VIEW, END)
         elif endpoint == "rankings-daily":
-            rows, m = client.rankings_daily(MODEL_VIEW)
+            rows, m = rankings_daily(client, MODEL_VIEW)
         else:
-            rows, m, _ = client.session_cost()
+            rows, m, _ = session_cost(client)
         return rows, m
     except ApiError as e:
         return e  # anything else escapes and fails the test

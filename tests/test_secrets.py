@@ -251,7 +251,7 @@ def test_the_log_filter_is_the_last_line_of_defence(fmt):
     """Whatever reaches a log line, message or exception, has the key cut out."""
     code = textwrap.dedent(f"""
         import logging, sys
-        from exporter.cli import setup_logging
+        from exporter.logs import setup_logging
         key = sys.argv[1]
         setup_logging("debug", "{fmt}", key)
         log = logging.getLogger("exporter.anything")

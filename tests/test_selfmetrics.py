@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest as generate_text
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
@@ -16,7 +16,9 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 from exporter import selfmetrics as sm
-from exporter.selfmetrics import SelfMetrics, ViewState, ViewStatus
+from exporter.metrictext import metric_text
+from exporter.selfmetrics import SelfMetrics
+from exporter.viewstatus import ViewState, ViewStatus
 
 STATUSES = [
     ViewStatus(
@@ -138,3 +140,41 @@ def test_a_tail_never_predates_the_dataset_part_it_follows():
     dataset_made = time.monotonic()
     assert b"view_up{" not in m.recent(False)  # a scrape of the old dataset part may lag
     assert b'view_up{dataset="rankings-daily",view="daily"} 1.0' in m.recent(False, dataset_made)
+
+
+def odd_registry() -> CollectorRegistry:
+    """Every kind the self-metrics use, and help text with the characters that escape."""
+    registry = CollectorRegistry()
+    odd = Gauge("odd_gauge", 'help "quoted", a \\ and a\nnewline', ["a", "b"], registry=registry)
+    odd.labels('x"y', "é\\z").set(2)
+    g = Gauge("plain_gauge", "no labels", registry=registry)
+    g.set(1.5e-7)
+    Counter("events", "a counter", registry=registry).inc(3)
+    Info("build", "an info metric", registry=registry).info({"version": "1.2"})
+    h = Histogram("wait_seconds", "a histogram", ["endpoint"], registry=registry)
+    h.labels('e"1').observe(0.3)
+    return registry
+
+
+@pytest.mark.parametrize("created", [False, True], ids=["without_created", "with_created"])
+@pytest.mark.parametrize("openmetrics", [False, True], ids=["text", "openmetrics"])
+def test_client_python_metrics_are_written_as_client_python_writes_them(openmetrics, created):
+    """One rendering path: counters, histograms and the rest come out of exporter.metrictext
+    byte for byte as client_python's own exposition writes them."""
+    generate = generate_openmetrics if openmetrics else generate_text
+    for registry in (metrics().api, odd_registry()):
+        metrics_list = list(registry.collect())
+        if not created:
+            for m in metrics_list:
+                m.samples = [s for s in m.samples if s.name != m.name + "_created"]
+        reference = generate(ListCollector(metrics_list)).removesuffix(b"# EOF\n")
+        ours = "".join(metric_text(m, openmetrics, created=True) for m in metrics_list)
+        assert ours.encode("utf-8") == reference
+
+
+class ListCollector:
+    def __init__(self, metrics):
+        self.metrics = metrics
+
+    def collect(self):
+        return iter(self.metrics)

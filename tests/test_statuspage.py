@@ -19,15 +19,16 @@ from conftest import FAKE_KEY, FakeClock, drive
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.maximal import maximal_config, maximal_snapshots
-from exporter import taxonomy as tx
 from exporter.app import Exporter, build
 from exporter.budget import read_log
 from exporter.config import parse_config
+from exporter.datasets.apps import AppRow
+from exporter.datasets.apps.page import NOT_HELD_APPS
+from exporter.datasets.models import ModelDayRow
 from exporter.simulator import Simulator
-from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
+from exporter.snapshot import Meta, Snapshot
 from exporter.statuspage import StatusPage
 from exporter.statuspage.html import compact, relative
-from exporter.statuspage.moves import NOT_HELD_APPS
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 CFG: dict[str, Any] = {
@@ -210,7 +211,7 @@ def test_top_models_and_apps_equal_the_metrics(tmp_path):
 def test_watchlist_shows_current_ranks_and_absence(tmp_path):
     rig = Rig(tmp_path)
     rig.run(600)
-    daily = rig.exporter.store.snapshots()[(tx.DATASET_MODELS, "daily")]
+    daily = rig.exporter.store.snapshots()[("rankings-daily", "daily")]
     leader = max(
         (r for r in daily.rows if r.date == daily.meta.end_date and r.model != "other"),
         key=lambda r: r.total_tokens,
@@ -349,7 +350,7 @@ def test_api_text_is_escaped_and_cannot_break_the_layout(tmp_path):
     rig = Rig(tmp_path)
     rig.run(600)
     store = rig.exporter.store
-    snap = store.snapshots()[(tx.DATASET_APPS, "1d/popular/all")]
+    snap = store.snapshots()[("app-rankings", "1d/popular/all")]
     rows = tuple(
         AppRow(900 + i, name, i + 1, 1000 - i, 10**9 - i) for i, name in enumerate(HOSTILE)
     )
@@ -432,7 +433,7 @@ def test_render_at_the_maximal_config_stays_far_under_50_ms(tmp_path):
 def test_stale_data_keeps_its_citation_date(tmp_path):
     rig = Rig(tmp_path)
     rig.run(600)
-    snap = rig.exporter.store.snapshots()[(tx.DATASET_APPS, "1d/popular/all")]
+    snap = rig.exporter.store.snapshots()[("app-rankings", "1d/popular/all")]
     old = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
     rig.exporter.store.put(replace(snap, meta=replace(snap.meta, as_of=old)))
     cite = rig.dom().by_id("apps").all(cls="cite")[0].text
@@ -444,7 +445,7 @@ def test_no_data_yet_says_so_instead_of_empty_charts(tmp_path, empty):
     rig = Rig(tmp_path)
     if not empty:
         snap = Snapshot(
-            tx.DATASET_APPS,
+            "app-rankings",
             "1d/popular/all",
             (),
             Meta(as_of=START, end_date=START.date() - timedelta(days=1)),
@@ -490,7 +491,7 @@ def held_days(rig: Rig, rows: list[ModelDayRow]) -> None:
     """The daily view's snapshot holds exactly ``rows``, as if fetched so."""
     meta = Meta(as_of=START, end_date=LATEST)
     rig.exporter.store.put(
-        Snapshot(tx.DATASET_MODELS, "daily", tuple(rows), meta, START.timestamp())
+        Snapshot("rankings-daily", "daily", tuple(rows), meta, START.timestamp())
     )
 
 
@@ -591,7 +592,7 @@ def test_app_ranks_have_no_previous_day_and_the_page_says_so(tmp_path):
 def test_rank_changes_are_the_simulators_own(tmp_path):
     rig = Rig(tmp_path)
     rig.run(600)
-    daily = rig.exporter.store.snapshots()[(tx.DATASET_MODELS, "daily")]
+    daily = rig.exporter.store.snapshots()[("rankings-daily", "daily")]
     latest = daily.meta.end_date
     assert latest is not None
 

@@ -24,8 +24,8 @@ from exporter.app import Exporter, build
 from exporter.cli import demo_config
 from exporter.config import load_config, parse_config
 from exporter.periods import day_start
-from exporter.selfmetrics import ViewState
 from exporter.simulator import Fault, Simulator, serve
+from exporter.viewstatus import ViewState
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 SMALL = {

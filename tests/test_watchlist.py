@@ -9,9 +9,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.config import parse_config
+from exporter.datasets.apps import AppRow
+from exporter.datasets.models import ModelDayRow, matches
 from exporter.exposition import DatasetExposition
-from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
-from exporter.watchlist import matches
+from exporter.snapshot import Meta, Snapshot
 
 DAY = date(2026, 5, 11)
 

@@ -8,9 +8,10 @@ per view and day; it goes through the same Budget and request log as the running
 keeps its progress in ``state_dir/backfill-apps/`` and resumes where the last run stopped.
 
 - ``options``: the flags (argparse) → ``Options``
-- ``history``: which days to fetch, and when the live exporter showed each period
+- ``history``: which days to fetch, and what the file holds; each dataset's own history
+  (its periods as the live exporter showed them, its bytes per instant, the app history
+  fetched so far across runs) is its package's ``history.py`` (and ``apps/progress.py``)
 - ``fetch``: the requests, on the shared budget, with its waits and stops
-- ``progress``: the app history fetched so far, across runs
 - ``estimate``: cost, finish time and file size; the figures of the progress lines
 - ``writer``: the OpenMetrics file
 - ``run``: one run, start to exit status; ``cli``: the subcommand
@@ -19,15 +20,10 @@ keeps its progress in ``state_dir/backfill-apps/`` and resumes where the last ru
 from exporter.backfill.cli import main
 from exporter.backfill.estimate import LogUsage, estimate_finish
 from exporter.backfill.fetch import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
-from exporter.backfill.history import (
-    Shown,
-    Window,
-    model_windows,
-    shown_intervals,
-    split_windows,
-)
+from exporter.backfill.history import Window, model_windows, split_windows
 from exporter.backfill.options import FLOOR, Options, UsageError
 from exporter.backfill.run import Backfill, run
+from exporter.datasets.history import Shown, shown_intervals
 from exporter.periods import bucket_start, latest_complete, utc_minute
 
 __all__ = [

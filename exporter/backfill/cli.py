@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 from exporter.backfill.options import UsageError, parse
 from exporter.backfill.run import run
 from exporter.config import load_api_key, load_config
+from exporter.logs import setup_logging  # the CLI's logging, its key filter included
 
 PROG = "openrouter-exporter backfill"
 
 
 def main(argv: Sequence[str]) -> int:
-    from exporter.cli import setup_logging  # the CLI's logging, its key filter included
-
     try:
         args, opts = parse(argv, datetime.now(UTC).date())
     except SystemExit as e:  # --help (0), or a bad flag argparse has already explained (2)

@@ -13,14 +13,16 @@ from pathlib import Path
 
 from exporter.backfill.history import Window, model_windows, sample_range
 from exporter.backfill.options import Options
-from exporter.backfill.progress import AppProgress
 from exporter.backfill.sizing import instant_bytes
 from exporter.budget import read_log
 from exporter.config import MAX_WINDOW_DAYS, AppView, Config
+from exporter.datasets import ROW_TYPES
+from exporter.datasets.apps.progress import AppProgress
 from exporter.durations import format_duration
 from exporter.periods import DAY_SECONDS, utc_minute
 from exporter.snapshot import Snapshot
 from exporter.store import Store
+from exporter.viewstatus import Key
 
 LOG_TAG = "backfill/"  # prefix of our entries in the shared request log
 
@@ -109,9 +111,9 @@ class RequestPlan:
         return self.model_requests + self.detect_requests + self.app_remaining
 
 
-def stored_snapshots(state_dir: Path) -> Mapping[tuple[str, str], Snapshot]:
+def stored_snapshots(state_dir: Path) -> Mapping[Key, Snapshot]:
     """The running exporter's last good data, read only: the real names for the estimate."""
-    store = Store(state_dir, create=False)
+    store = Store(state_dir, ROW_TYPES, create=False)
     store.load()
     return store.snapshots()
 

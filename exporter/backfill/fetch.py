@@ -19,14 +19,15 @@ from typing import TextIO, TypeVar
 import httpx
 
 from exporter.backfill.estimate import LOG_TAG, RequestPlan, progress_line, read_log_usage
-from exporter.backfill.history import ModelFetch
 from exporter.backfill.options import FLOOR, Options
-from exporter.backfill.progress import AppProgress
 from exporter.budget import Budget, BudgetExhausted
 from exporter.client import ApiError, Client, RateLimited, Unauthorized
 from exporter.config import Config, ModelView
+from exporter.datasets.apps import app_rankings
+from exporter.datasets.apps.progress import AppProgress
+from exporter.datasets.models import ModelDayRow, rankings_daily
+from exporter.datasets.models.history import ModelFetch
 from exporter.periods import utc_minute
-from exporter.snapshot import ModelDayRow
 
 SHORT_WAIT = 90.0  # budget waits up to this long (the per-minute window) are sat out
 RATE_LIMITED_RETRY = 600.0  # with --wait, a 429 without Retry-After is retried this often
@@ -135,7 +136,7 @@ class Fetcher:
         if plan.detect_requests:
             start = max(FLOOR, self.opts.last - timedelta(days=6))
             _rows, meta = self._call(
-                lambda: self.client.rankings_daily(ModelView("detect"), start, self.opts.last),
+                lambda: rankings_daily(self.client, ModelView("detect"), start, self.opts.last),
                 "rankings-daily (newest published day)",
             )
             self._saw_end(meta.end_date)
@@ -146,7 +147,7 @@ class Fetcher:
                 n += 1
                 self.say(f"models: {view.name} {w.start} … {w.end} ({n}/{plan.model_requests})")
                 page, meta = self._call(
-                    lambda v=view, w=w: self.client.rankings_daily(v, w.start, w.end),
+                    lambda v=view, w=w: rankings_daily(self.client, v, w.start, w.end),
                     f"rankings-daily {view.name}",
                 )
                 rows.extend(page)
@@ -176,7 +177,7 @@ class Fetcher:
                 self._report(done, total)
                 before = self.sent
                 rows, meta, _pages = self._call(
-                    lambda v=view, d=day: self.client.app_rankings(v, d),
+                    lambda v=view, d=day: app_rankings(self.client, v, d),
                     f"app-rankings {view.name} {day}",
                 )
                 done += self.sent - before

@@ -10,22 +10,19 @@ period showing, exactly as the live exporter does, until that period leaves the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from exporter import taxonomy as tx
 from exporter.backfill.options import FLOOR, Options
-from exporter.collector import (
-    AppRankingsCollector,
-    Family,
-    Fragment,
-    MetaCollector,
-    ModelRankingsCollector,
-)
-from exporter.config import MAX_WINDOW_DAYS, AppView, Config, ModelView
-from exporter.periods import bucket_end, bucket_start, complete_buckets, day_start, latest_complete
-from exporter.snapshot import AppRow, Meta, ModelDayRow, Snapshot
+from exporter.collector import MetaCollector
+from exporter.config import MAX_WINDOW_DAYS, Config, ModelView
+from exporter.datasets import sources
+from exporter.datasets.apps import AppRankingsCollector
+from exporter.datasets.history import Shown
+from exporter.datasets.models import ModelRankingsCollector
+from exporter.metrictext import Family, Fragment
+from exporter.periods import bucket_end, bucket_start, day_start, latest_complete
 
 HEAD_SECONDS = 3 * 3600  # Prometheus's head block: backfilling into it is not safe
 # The view's freshness and the citation facts go with the rankings, as on /metrics: the
@@ -35,25 +32,8 @@ META_FAMILIES = (MetaCollector.AS_OF, MetaCollector.END, MetaCollector.INFO)
 
 def families(apps: bool) -> list[Family]:
     """What the file holds: model rankings and their meta, and app rankings if asked."""
-    app = (*AppRankingsCollector.families, MetaCollector.APP_VIEW) if apps else ()
+    app = (*AppRankingsCollector.families, *AppRankingsCollector.info_families) if apps else ()
     return [*ModelRankingsCollector.families, *META_FAMILIES, *app]
-
-
-@dataclass(frozen=True)
-class ModelFetch:
-    """A model view's fetched rows, the last day they cover, and the newest meta.as_of."""
-
-    rows: list[ModelDayRow]
-    data_end: date
-    as_of: datetime | None
-
-
-@dataclass(frozen=True)
-class AppDay:
-    """One fetched day of an app view: its rows and the response's meta.as_of."""
-
-    rows: list[AppRow]
-    as_of: datetime | None
 
 
 @dataclass(frozen=True)
@@ -101,30 +81,6 @@ def model_windows(view: ModelView, first: date, last: date) -> list[Window]:
     return split_windows(start, end, view.period)
 
 
-@dataclass(frozen=True)
-class Shown:
-    """A period and the instants [start, until) at which the live exporter showed it."""
-
-    period: date
-    start: int
-    until: int
-
-
-def shown_intervals(buckets: Iterable[date], period: str, hold_days: int) -> list[Shown]:
-    """When each bucket is on /metrics: from 00:00 UTC of the day after its last day (when
-    the API first serves that day) until the next bucket present replaces it, or until the
-    bucket has left the live view's window of ``hold_days`` days, whichever is first."""
-    ordered = sorted(set(buckets))
-    out: list[Shown] = []
-    for i, b in enumerate(ordered):
-        last = bucket_end(b, period)
-        until = day_start(last + timedelta(days=hold_days + 1))
-        if i + 1 < len(ordered):
-            until = min(until, day_start(bucket_end(ordered[i + 1], period) + timedelta(days=1)))
-        out.append(Shown(b, day_start(last + timedelta(days=1)), until))
-    return out
-
-
 def sample_range(opts: Options, now: float) -> tuple[int, int]:
     """[t0, t1): the day after ``--from`` up to the end of the day after ``--to``, never
     inside the last 3 hours."""
@@ -133,39 +89,9 @@ def sample_range(opts: Options, now: float) -> tuple[int, int]:
     return t0, t1
 
 
-def model_history(
-    cfg: Config, view: ModelView, fetched: ModelFetch
-) -> Iterator[tuple[Shown, Fragment]]:
-    """Each complete period of a model view, rendered by the live collectors (rankings, and
-    the view's end date and as_of that the citation and data-age panels read)."""
-    by_bucket: dict[date, list[ModelDayRow]] = {}
-    for r in fetched.rows:
-        by_bucket.setdefault(r.date, []).append(r)
-    complete = complete_buckets(by_bucket, view.period, fetched.data_end)
-    collector, meta = ModelRankingsCollector(cfg), MetaCollector(cfg)
-    for shown in shown_intervals(complete, view.period, view.days):
-        end = bucket_end(shown.period, view.period)
-        rows = tuple(by_bucket[shown.period])
-        snap = Snapshot(
-            tx.DATASET_MODELS, view.name, rows, Meta(end_date=end, as_of=fetched.as_of), 0.0
-        )
-        yield shown, collector.render(snap) | meta.render(snap)
-
-
-def app_history(
-    cfg: Config, view: AppView, days: dict[date, AppDay]
-) -> Iterator[tuple[Shown, Fragment]]:
-    """Each fetched day of an app view: the window ending D, shown during D+1."""
-    collector, meta = AppRankingsCollector(cfg), MetaCollector(cfg)
-    for shown in shown_intervals(days, "day", 1):
-        day = days[shown.period]
-        info = Meta(end_date=shown.period, as_of=day.as_of)
-        snap = Snapshot(tx.DATASET_APPS, view.name, tuple(day.rows), info, 0.0)
-        yield shown, collector.render(snap) | meta.render(snap)
-
-
 def static_history(
     cfg: Config, datasets: Iterable[str], t0: int, t1: int
 ) -> list[tuple[Shown, Fragment]]:
     """Citation facts and the app views' labels over the whole file, as live."""
-    return [(Shown(date.min, t0, t1), MetaCollector(cfg).static(datasets))]
+    static = MetaCollector().static(sources(datasets)) | AppRankingsCollector(cfg).info()
+    return [(Shown(date.min, t0, t1), static)]

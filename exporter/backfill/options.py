@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
 
-from exporter.collector import AppRankingsCollector, ModelRankingsCollector
 from exporter.config import ConfigError, parse_duration
+from exporter.datasets.apps import AppRankingsCollector
+from exporter.datasets.models import ModelRankingsCollector
 from exporter.flags import add_common_flags
 from exporter.periods import DAY_SECONDS
 

@@ -10,7 +10,6 @@ from typing import Any, TextIO
 
 import httpx
 
-from exporter import taxonomy as tx
 from exporter.backfill.estimate import RequestPlan, describe, make_plan, size
 from exporter.backfill.fetch import (
     EXIT_FAILED,
@@ -20,17 +19,15 @@ from exporter.backfill.fetch import (
     ModelHistory,
     Stop,
 )
-from exporter.backfill.history import (
-    app_history,
-    families,
-    model_history,
-    sample_range,
-    static_history,
-)
+from exporter.backfill.history import families, sample_range, static_history
 from exporter.backfill.options import Options, UsageError
-from exporter.backfill.progress import AlreadyRunning, AppProgress
 from exporter.backfill.writer import OpenMetricsWriter, WriteStats
 from exporter.config import Config
+from exporter.datasets.apps import AppRankings
+from exporter.datasets.apps.history import app_history
+from exporter.datasets.apps.progress import AlreadyRunning, AppProgress
+from exporter.datasets.models import ModelRankings
+from exporter.datasets.models.history import model_history
 
 NO_LABEL = (
     "warning: no --label given; scraped series carry job and instance, so pass the same "
@@ -124,7 +121,7 @@ class Backfill:
         o = self.opts
         assert o.output is not None
         t0, t1 = sample_range(o, self.clock())
-        datasets = [tx.DATASET_MODELS, *([tx.DATASET_APPS] if o.apps else [])]
+        datasets = [ModelRankings.name, *([AppRankings.name] if o.apps else [])]
         try:
             writer = OpenMetricsWriter(
                 o.output, families(o.apps), t0=t0, t1=t1, step=o.step, labels=o.labels

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import IO
 
 from exporter import durable
-from exporter.backfill.history import Shown
-from exporter.collector import Family, Fragment, escape_label
+from exporter.datasets.history import Shown
+from exporter.metrictext import Family, Fragment, escape_label
 
 
 @dataclass

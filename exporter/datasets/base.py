@@ -1,8 +1,11 @@
-"""What a dataset tells the planner and the scheduler, and the state kept per view.
+"""What a dataset tells the planner, the scheduler, the store, the exposition and the
+pages, and the state kept per view.
 
 A dataset knows its views (from the config), what one refresh of a view fetches, when a
-view is next due and whether its data is current. The scheduler only orders due views,
-spends the budget, and records the outcome; the planner only does the budget arithmetic.
+view is next due and whether its data is current; its row type (what the store reads a
+stored snapshot back as), its metric families (``Collector``) and its citation. The
+scheduler only orders due views, spends the budget, and records the outcome; the planner
+only does the budget arithmetic.
 
 Two kinds of timing exist: views that follow published days (refreshed once a new UTC day
 is published, then re-polled while it settles) and views on a fixed cadence (session cost,
@@ -13,19 +16,20 @@ cannot refresh all its views every day, each refreshes every few published days.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from exporter.datasets.page import PageSection
+from exporter.metrictext import Family, Fragment
 from exporter.periods import day_start
-from exporter.selfmetrics import ViewState, ViewStatus
-from exporter.snapshot import Meta
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key, ViewState, ViewStatus
 
 if TYPE_CHECKING:
     from exporter.client import Client
     from exporter.config import Config
-    from exporter.planner import Plan
 
 NEVER = math.inf
 
@@ -39,6 +43,15 @@ class PlannedView:
     group: int = 0  # rotation group when stretched
     detector: bool = False  # the request that finds newly published days
     exported: bool = True  # False: fetched for its end_date only, never served
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """The plan's pace, as the datasets receive it (the planner computes it)."""
+
+    detect_every: float  # seconds between detector polls while a new day can be due
+    rounds: int  # refresh rounds per published day (1 + settling re-polls)
+    rotation_days: int  # published days per turn of a rotating dataset
 
 
 @dataclass
@@ -75,7 +88,7 @@ class View:
         return self.planned.view
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         return (self.planned.dataset, self.planned.view)
 
     @property
@@ -93,12 +106,55 @@ class View:
         )
 
 
+@dataclass(frozen=True)
+class Watched:
+    """A dataset's watch-list entries against the data it holds."""
+
+    info: Fragment  # its watch info family's lines (``Dataset.watch_families``)
+    ranked: tuple[tuple[str, str, bool], ...]  # (kind, entry, in a ranking); () if no data
+    missing: tuple[str, ...] = ()  # entries in no ranking held, for the log
+
+
+class Collector(Protocol):
+    """A dataset's metric families, rendered from one snapshot at a time."""
+
+    families: tuple[Family, ...]  # per view, after each other dataset's (by dataset name)
+    info_families: tuple[Family, ...]  # from the config alone, after the freshness families
+
+    def render(self, snap: Snapshot) -> Fragment: ...
+
+    def info(self) -> Fragment: ...
+
+
 class Dataset:
     """A dataset whose views follow published days; subclasses fetch and may rotate."""
 
-    name: ClassVar[str]
+    name: ClassVar[str]  # the API's endpoint name, and the `dataset` label
+    row_type: ClassVar[type]  # the one row type its snapshots hold
+    source: ClassVar[str]  # where it is published: the citation
     follows_days: ClassVar[bool] = True
     rotates: ClassVar[bool] = False  # may refresh its views every few published days
+    watch_families: ClassVar[tuple[Family, ...]] = ()  # its watch list's info series
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The Data API endpoints its requests go to (the request metrics' labels)."""
+        return (self.name,)
+
+    def collector(self, cfg: Config) -> Collector:
+        raise NotImplementedError
+
+    def summary(self, cfg: Config) -> str:
+        """Its views in a few words, as check-config prints them."""
+        raise NotImplementedError
+
+    def watch(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched | None:
+        """Its watch list (``watch:`` in the config) against its snapshots, if it has one."""
+        return None
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
+        """Its part of the status page's market section, if it has one."""
+        return None
 
     # --- plan -------------------------------------------------------------------------
 
@@ -113,16 +169,24 @@ class Dataset:
         """Requests a day outside the per-published-day rounds (fixed-cadence views)."""
         return 0
 
-    def when(self, planned: PlannedView, plan: Plan) -> str:
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
         """How often the view refreshes, as check-config prints it."""
-        if plan.rotation_days > 1 and self.rotates:
+        if cadence.rotation_days > 1 and self.rotates:
             return (
-                f"every {plan.rotation_days} published days (group "
-                f"{planned.group + 1}/{plan.rotation_days})"
+                f"every {cadence.rotation_days} published days (group "
+                f"{planned.group + 1}/{cadence.rotation_days})"
             )
-        if plan.rounds <= 1:
+        if cadence.rounds <= 1:
             return "each new day"
-        return f"each new day, then {plan.rounds - 1} re-poll(s) while it settles"
+        return f"each new day, then {cadence.rounds - 1} re-poll(s) while it settles"
+
+    def rhythm(self, cadence: Cadence) -> str:
+        """How often the dataset's views refresh, as the status page says it."""
+        if self.rotates and cadence.rotation_days > 1:
+            return f"in turns: each view every {cadence.rotation_days} published days"
+        if cadence.rounds > 1:
+            return f"each new published day, then {cadence.rounds - 1} re-poll(s) while it settles"
+        return "each new published day"
 
     # --- one refresh ------------------------------------------------------------------
 

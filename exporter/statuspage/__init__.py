@@ -6,27 +6,23 @@ market part is derived and rendered once per snapshot change.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from exporter.statuspage.charts import render_market
 from exporter.statuspage.html import render
 from exporter.statuspage.market import Market
 from exporter.statuspage.model import MarketCache, PageModel, page_model
+from exporter.statuspage.source import PageSource
 
-if TYPE_CHECKING:
-    from exporter.app import Exporter
-
-__all__ = ["PageModel", "StatusPage", "page_model", "render"]
+__all__ = ["PageModel", "PageSource", "StatusPage", "page_model", "render"]
 
 
 class StatusPage:
-    def __init__(self, exporter: Exporter) -> None:
-        self.exporter = exporter
+    def __init__(self, source: PageSource) -> None:
+        self.source = source
         self._markets = MarketCache()
         self._html: tuple[Market, str] | None = None
 
     def model(self) -> PageModel:
-        return page_model(self.exporter, self._markets)
+        return page_model(self.source, self._markets)
 
     def __call__(self) -> bytes:
         m = self.model()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from exporter.datasets.page import Bar, Chart, Compare, Move, Point, WatchTable
 from exporter.statuspage.html import citation, clean, compact, esc, name_html, share
-from exporter.statuspage.market import Bar, Chart, Market, WatchTable
-from exporter.statuspage.moves import Compare, Move, Point
+from exporter.statuspage.market import Market
 
 SPARK_W, SPARK_H, SPARK_PAD = 60, 18, 2.5
 
@@ -198,7 +198,7 @@ def watch_html(m: Market, demo: bool) -> str:
 
 def render_market(market: Market, demo: bool) -> str:
     return (
-        f'<div class="grid">{chart_html(market.models, "models", demo)}'
-        f"{chart_html(market.apps, 'apps', demo)}</div>"
+        f'<div class="grid">{"".join(chart_html(c, slot, demo) for slot, c in market.charts)}'
+        "</div>"
         f'<div class="grid">{watch_html(market, demo)}</div>'
     )

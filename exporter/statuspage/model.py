@@ -10,21 +10,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from exporter import __version__
-from exporter import taxonomy as tx
 from exporter.config import BudgetConfig
+from exporter.datasets import REGISTRY, source
 from exporter.planner import Plan
-from exporter.selfmetrics import ViewState, ViewStatus
 from exporter.snapshot import Snapshot
 from exporter.statuspage.market import Market, market
-
-if TYPE_CHECKING:
-    from exporter.app import Exporter
-
-Key = tuple[str, str]
-DATASET_ORDER = (tx.DATASET_MODELS, tx.DATASET_APPS, tx.DATASET_SESSION_COST)
+from exporter.statuspage.source import PageSource
+from exporter.viewstatus import Key, ViewState, ViewStatus
 
 
 class State(enum.Enum):
@@ -216,16 +210,6 @@ def budget(
     )
 
 
-def _when(plan: Plan, dataset: str) -> str:
-    if dataset == tx.DATASET_SESSION_COST:
-        return "about once a day, until a new weekly window appears"
-    if dataset == tx.DATASET_APPS and plan.rotation_days > 1:
-        return f"in turns: each view every {plan.rotation_days} published days"
-    if plan.rounds > 1:
-        return f"each new published day, then {plan.rounds - 1} re-poll(s) while it settles"
-    return "each new published day"
-
-
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -243,15 +227,15 @@ def plan_summary(plan: Plan) -> PlanSummary:
                 f"be due (at most {plan.detector_per_day} a day){also}",
             )
         )
-    for dataset in DATASET_ORDER:
-        views = [v for v in plan.views[1:] if v.dataset == dataset]
+    for dataset in REGISTRY.values():
+        views = [v for v in plan.views[1:] if v.dataset == dataset.name]
         if views:
             cost = sum(v.requests for v in views)
             lines.append(
                 PlanLine(
-                    dataset,
+                    dataset.name,
                     f"{_count(len(views), 'view')}, {_count(cost, 'request')} a round — "
-                    f"{_when(plan, dataset)}",
+                    f"{dataset.rhythm(plan.cadence)}",
                 )
             )
     return PlanSummary(tuple(lines), plan.requests_per_day, plan.budget_per_day, plan.warnings)
@@ -293,9 +277,9 @@ def view_groups(
                 s.message if s.state not in (ViewState.OK, ViewState.PENDING) else None,
             )
         )
-    order = {d: i for i, d in enumerate(DATASET_ORDER)}
+    order = {d: i for i, d in enumerate(REGISTRY)}
     return tuple(
-        ViewGroup(d, tx.DATASET_SOURCES.get(d, "openrouter.ai"), tuple(rows[d]))
+        ViewGroup(d, source(d), tuple(rows[d]))
         for d in sorted(rows, key=lambda d: (order.get(d, len(order)), d))
     )
 
@@ -309,49 +293,49 @@ class MarketCache:
     def __init__(self) -> None:
         self._entry: tuple[Mapping[Key, Snapshot], Market] | None = None
 
-    def get(self, exp: Exporter, snaps: Mapping[Key, Snapshot]) -> Market:
+    def get(self, source: PageSource, snaps: Mapping[Key, Snapshot]) -> Market:
         entry = self._entry  # one read: the pair stays consistent across server threads
         if entry is None or entry[0] is not snaps:  # the store swaps the mapping whole
-            entry = (snaps, market(exp.cfg, snaps))
+            entry = (snaps, market(source.cfg, snaps))
             self._entry = entry
         return entry[1]
 
 
 def pause_of(
-    exp: Exporter, now: float, limits: Mapping[str, int], used: Mapping[str, int]
+    source: PageSource, now: float, limits: Mapping[str, int], used: Mapping[str, int]
 ) -> Pause:
-    sched = exp.scheduler
-    held = sched.hold_until > now
+    hold_until, unauthorized = source.hold_until, source.unauthorized
+    held = hold_until > now
     budget_free_at = None
     if used.get("24h", 0) >= limits["24h"]:
-        budget_free_at = now + exp.budget.wait_time(1)
+        budget_free_at = now + source.budget_wait(1)
     return Pause(
-        no_key=not exp.has_key,
-        unauthorized=sched.unauthorized,
-        rate_limited_until=sched.hold_until if held and not sched.unauthorized else None,
+        no_key=not source.has_key,
+        unauthorized=unauthorized,
+        rate_limited_until=hold_until if held and not unauthorized else None,
         budget_free_at=budget_free_at,
-        retry_at=sched.hold_until if held and sched.unauthorized else None,
-        outage=sched.outage,
+        retry_at=hold_until if held and unauthorized else None,
+        outage=source.outage,
     )
 
 
-def page_model(exp: Exporter, cache: MarketCache | None = None) -> PageModel:
+def page_model(source: PageSource, cache: MarketCache | None = None) -> PageModel:
     """Everything the page shows, read from the running exporter, in memory only."""
-    sched = exp.scheduler
-    now = sched.clock()
-    snaps = exp.store.snapshots()
-    statuses = list(sched.statuses())
-    limits, used = exp.budget_figures()
-    pause = pause_of(exp, now, limits, used)
+    now = source.now()
+    snaps = source.snapshots()
+    statuses = list(source.statuses())
+    limits, used = source.budget_figures()
+    pause = pause_of(source, now, limits, used)
+    cfg, plan = source.cfg, source.plan
     return PageModel(
         version=__version__,
-        demo=exp.demo,
+        demo=source.demo,
         now=now,
-        upstream=exp.cfg.openrouter.base_url,
-        telemetry_path=exp.cfg.web.telemetry_path,
-        banners=banners(pause, exp.demo),
-        budget=budget(exp.cfg.budget, limits, used, sched.plan.requests_per_day),
-        market=(cache or MarketCache()).get(exp, snaps),
+        upstream=cfg.openrouter.base_url,
+        telemetry_path=cfg.web.telemetry_path,
+        banners=banners(pause, source.demo),
+        budget=budget(cfg.budget, limits, used, plan.requests_per_day),
+        market=(cache or MarketCache()).get(source, snaps),
         groups=view_groups(statuses, snaps, pause),
-        plan=plan_summary(sched.plan),
+        plan=plan_summary(plan),
     )

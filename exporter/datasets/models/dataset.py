@@ -1,24 +1,36 @@
 """rankings-daily: daily model rankings, and the detector of newly published days.
 
-One rankings-daily request is the cheap detector for "a new day was published"
+One request is the cheap detector for "a new day was published"
 (``meta.end_date`` moved). A plain daily view, if configured, is the detector; otherwise
 an internal one is fetched for its ``end_date`` and never exported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from exporter import taxonomy as tx
 from exporter.config import Config, ModelView
-from exporter.datasets.base import Dataset, PlannedView, Publication, View
-from exporter.snapshot import Meta
+from exporter.datasets.base import (
+    Cadence,
+    Collector,
+    Dataset,
+    PlannedView,
+    Publication,
+    View,
+    Watched,
+)
+from exporter.datasets.models import page, watch
+from exporter.datasets.models.metrics import ModelRankingsCollector
+from exporter.datasets.models.requests import ENDPOINT, rankings_daily
+from exporter.datasets.models.rows import ModelDayRow
+from exporter.datasets.page import PageSection
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key
 
 if TYPE_CHECKING:
     from exporter.client import Client
-    from exporter.planner import Plan
 
 INTERNAL_DETECTOR = "_detector"
 DETECTION_SLACK_DAYS = 7  # a start after the (delayed) newest day would be a 400
@@ -35,7 +47,22 @@ def detector_view(cfg: Config) -> str:
 
 
 class ModelRankings(Dataset):
-    name = tx.DATASET_MODELS
+    name = ENDPOINT
+    row_type = ModelDayRow
+    source = page.SOURCE
+    watch_families = (watch.WATCHED,)
+
+    def collector(self, cfg: Config) -> Collector:
+        return ModelRankingsCollector(cfg)
+
+    def watch(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched:
+        return watch.watched(cfg, snaps)
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection:
+        return page.section(cfg, snaps)
+
+    def summary(self, cfg: Config) -> str:
+        return f"{len(cfg.model_views)} model"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         detector = detector_view(cfg)
@@ -53,10 +80,10 @@ class ModelRankings(Dataset):
                 return v
         return ModelView(planned.view, "day", 7)  # the internal detector
 
-    def when(self, planned: PlannedView, plan: Plan) -> str:
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
         if planned.detector:
-            return f"detects a new day: every {plan.detect_every / 60:.0f} min while one is due"
-        return super().when(planned, plan)
+            return f"detects a new day: every {cadence.detect_every / 60:.0f} min while one is due"
+        return super().when(planned, cadence)
 
     def fetch(
         self, client: Client, view: View, days: Publication, today: date
@@ -64,9 +91,9 @@ class ModelRankings(Dataset):
         spec: ModelView = view.spec
         if view.planned.detector or days.latest is None:
             start = today - timedelta(days=spec.days + DETECTION_SLACK_DAYS)
-            return client.rankings_daily(spec, start=start)
+            return rankings_daily(client, spec, start=start)
         start = days.latest - timedelta(days=spec.days - 1)
-        return client.rankings_daily(spec, start=start, end=days.latest)
+        return rankings_daily(client, spec, start=start, end=days.latest)
 
     def announces(self, view: View, meta: Meta) -> date | None:
         return meta.end_date if view.planned.detector else None

@@ -7,9 +7,6 @@ earlier day is ranked with the collector's own ``period_at``, so a rank here is 
 /metrics had on that day. Nothing is estimated: a model absent from a day's top 50 has no
 rank and no share that day (its tokens are inside ``other``), and a day the snapshot does
 not hold is not compared with.
-
-An app view's snapshot holds one window's ranking and the store keeps only the newest, so
-app ranks have nothing to be compared with (``NOT_HELD_APPS``).
 """
 
 from __future__ import annotations
@@ -19,42 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from exporter.collector import ModelPeriod, period_at
+from exporter.datasets.models.metrics import ModelPeriod, period_at
+from exporter.datasets.models.rows import ModelDayRow
+from exporter.datasets.page import Compare, Move, Point
 from exporter.periods import complete_buckets
-from exporter.snapshot import ModelDayRow
 
 TREND_POINTS = 7  # the sparkline's length: a week of days (or 7 weeks, 7 months)
-NOT_HELD_APPS = "no previous day held: the exporter keeps only the newest ranking of each app view"
-
-
-@dataclass(frozen=True)
-class Compare:
-    """One earlier ranking the current one is compared with: a column of the chart."""
-
-    label: str  # the column's heading: "Δ day", "Δ week", "Δ month"
-    since: date | None  # the bucket compared with; None: none held
-    depth: int = 0  # how many models that ranking held
-    missing: str = ""  # why there is no comparison, when ``since`` is None
-
-
-@dataclass(frozen=True)
-class Move:
-    """A rank against an earlier one: ``before`` None means not ranked then (NEW)."""
-
-    now: int
-    before: int | None
-
-    @property
-    def places(self) -> int:
-        """Places climbed: 2 for #5 → #3, negative for a fall, 0 when unchanged."""
-        return 0 if self.before is None else self.before - self.now
-
-
-@dataclass(frozen=True)
-class Point:
-    day: date  # the bucket's first day
-    share: float | None  # of that bucket's tokens, ``other`` included; None: not ranked
-    held: bool = True  # False: the snapshot has no ranking for that bucket at all
 
 
 @dataclass(frozen=True)

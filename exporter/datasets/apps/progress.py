@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from exporter import durable
-from exporter.backfill.history import AppDay
 from exporter.config import AppView
-from exporter.snapshot import AppRow
+from exporter.datasets.apps.history import AppDay
+from exporter.datasets.apps.rows import AppRow
 
 PROGRESS_DIR = "backfill-apps"
 

@@ -10,22 +10,31 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from exporter import taxonomy as tx
 from exporter.config import Config
-from exporter.datasets.base import Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.session_cost.metrics import SessionCostCollector
+from exporter.datasets.session_cost.requests import ENDPOINT, session_cost
+from exporter.datasets.session_cost.rows import SessionCostRow
 from exporter.snapshot import Meta
 
 if TYPE_CHECKING:
     from exporter.client import Client
-    from exporter.planner import Plan
 
 EVERY = 86400.0  # weekly data: one check a day finds a new week within a day
 PAGES = 2  # ~650 cells at 500 a page
 
 
 class SessionCost(Dataset):
-    name = tx.DATASET_SESSION_COST
+    name = ENDPOINT
+    row_type = SessionCostRow
+    source = "openrouter.ai/apps"
     follows_days = False
+
+    def collector(self, cfg: Config) -> Collector:
+        return SessionCostCollector(cfg)
+
+    def summary(self, cfg: Config) -> str:
+        return f"session cost {'on' if cfg.session_cost else 'off'}"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         return [PlannedView(self.name, "default", PAGES, 1)] if cfg.session_cost else []
@@ -33,13 +42,16 @@ class SessionCost(Dataset):
     def per_day(self, planned: PlannedView) -> int:
         return planned.requests
 
-    def when(self, planned: PlannedView, plan: Plan) -> str:
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily, until a new weekly window appears"
+
+    def rhythm(self, cadence: Cadence) -> str:
+        return "about once a day, until a new weekly window appears"
 
     def fetch(
         self, client: Client, view: View, days: Publication, today: date
     ) -> tuple[Sequence[Any], Meta]:
-        rows, meta, _pages = client.session_cost()
+        rows, meta, _pages = session_cost(client)
         return rows, meta
 
     def first_due(self, view: View, now: float, days: Publication) -> float:

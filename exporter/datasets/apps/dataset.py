@@ -7,14 +7,19 @@ on the published days of its group (day ordinal modulo the rotation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from exporter import taxonomy as tx
 from exporter.config import AppView, Config
-from exporter.datasets.base import Dataset, PlannedView, Publication, View
-from exporter.snapshot import Meta
+from exporter.datasets.apps import page, watch
+from exporter.datasets.apps.metrics import AppRankingsCollector
+from exporter.datasets.apps.requests import ENDPOINT, app_rankings
+from exporter.datasets.apps.rows import AppRow
+from exporter.datasets.base import Collector, Dataset, PlannedView, Publication, View, Watched
+from exporter.datasets.page import PageSection
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key
 
 if TYPE_CHECKING:
     from exporter.client import Client
@@ -27,8 +32,23 @@ def _wide_first(indexed: tuple[int, AppView]) -> tuple[bool, bool, bool, int]:
 
 
 class AppRankings(Dataset):
-    name = tx.DATASET_APPS
+    name = ENDPOINT
+    row_type = AppRow
+    source = page.SOURCE
+    watch_families = (watch.WATCHED,)
     rotates = True
+
+    def collector(self, cfg: Config) -> Collector:
+        return AppRankingsCollector(cfg)
+
+    def watch(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched:
+        return watch.watched(cfg, snaps)
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection:
+        return page.section(cfg, snaps)
+
+    def summary(self, cfg: Config) -> str:
+        return f"{len(cfg.app_views)} app"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         ordered = sorted(enumerate(cfg.app_views), key=_wide_first)
@@ -44,7 +64,7 @@ class AppRankings(Dataset):
         self, client: Client, view: View, days: Publication, today: date
     ) -> tuple[Sequence[Any], Meta]:
         assert days.latest is not None
-        rows, meta, _pages = client.app_rankings(view.spec, days.latest)
+        rows, meta, _pages = app_rankings(client, view.spec, days.latest)
         return rows, meta
 
     def missed(self, view: View, day: date, days: Publication) -> bool:
