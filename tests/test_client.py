@@ -31,10 +31,10 @@ from exporter.client import (
     UnexpectedContentType,
 )
 from exporter.config import AppView, Config, parse_config
-from exporter.snapshot import Meta
 from exporter.datasets.apps import AppRow, app_rankings, app_rankings_pages
 from exporter.datasets.models import ModelDayRow, rankings_daily
 from exporter.datasets.session_cost import SessionCostRow, session_cost
+from exporter.snapshot import Meta
 
 BASE = "https://openrouter.example/api/v1"
 KEY = "sk-or-v1-TESTKEY-d1st1nct1ve-7f3a9c"
@@ -535,12 +535,12 @@ def fetch_one(api: respx.MockRouter, endpoint: str, meta: dict[str, Any]) -> tup
         return_value=httpx.Response(200, json={"data": [row], "meta": meta})
     )
     if endpoint == "app-rankings":
-        rows, got, _ = Client(config(), KEY, clock=lambda: NOW).app_rankings(app_view(), END)
+        rows, got, _ = app_rankings(Client(config(), KEY, clock=lambda: NOW), app_view(), END)
     elif endpoint == "rankings-daily":
         cfg = model_config()
-        rows, got = Client(cfg, KEY, clock=lambda: NOW).rankings_daily(cfg.model_views[0])
+        rows, got = rankings_daily(Client(cfg, KEY, clock=lambda: NOW), cfg.model_views[0])
     else:
-        rows, got, _ = Client(config(), KEY, clock=lambda: NOW).session_cost()
+        rows, got, _ = session_cost(Client(config(), KEY, clock=lambda: NOW))
     return rows, got
 
 

@@ -9,10 +9,7 @@ import grimp
 
 # Cycles other branches remove (issue 19): the HTTP server rewrite drops landing.py, and the
 # simulator becomes independent of the rest of exporter. Delete an entry once it is merged.
-KNOWN = {
-    frozenset({"exporter.landing", "exporter.server"}),
-    frozenset({"exporter.simulator.market", "exporter.simulator.rankings"}),
-}
+KNOWN: set[frozenset[str]] = set()  # none left: keep it so
 
 
 def cycles(edges: dict[str, set[str]]) -> list[set[str]]:
