@@ -162,7 +162,7 @@ def test_queries_use_contract_metrics_and_the_recorded_market_with_a_raw_fallbac
 ) -> None:
     """Market panels read the recording rules' newest market; where the rules have not run
     (backfilled history, a Prometheus without our rules) each falls back to the raw series
-    it stands for. Only rank changes need the rules (README: without our rules)."""
+    it stands for. Only rank changes need the rules (docs/dashboards.md: without our rules)."""
     known = CONTRACT_METRICS | records()
     for e in expanded_exprs(dash):
         used = metric_names(e)

@@ -240,7 +240,7 @@ def test_rank_change_and_alert_join_history_across_an_instance_change(history) -
             assert len(changes) >= 5 and all(prom.query(e) for _, e in changes), changes
             # With a history to compare with, every recording rule has output — but the app
             # rank a day ago and on the days before, which the rules take from what they
-            # recorded (README: a backfilled app history is charted, not compared with).
+            # recorded (docs/alerts.md: a backfilled app history is charted, not compared with).
             wait_until(prom.rules_evaluated, "every rule group's first evaluation", 90)
             records = [
                 r["name"]

@@ -23,7 +23,7 @@ from exporter.statuspage.model import (
 )
 from exporter.statuspage.style import CSS
 
-DASHBOARDS = "README.md#dashboards-alerts-and-the-docker-compose-stack"
+DASHBOARDS = "README.md#dashboards-and-alerts"
 MAX_SHOWN = 160  # characters of a name shown; the full (cleaned) name is in its tooltip
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _ICONS = {
