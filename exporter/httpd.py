@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import re
 import socket
 import ssl
@@ -207,6 +208,9 @@ class Deadlines:
 
     def __init__(self) -> None:
         self._due: dict[StrictRequest, float] = {}
+        # Set by hurry(): no deadline, even of a watch that starts later, goes past it (a
+        # response that starts while shutting down must not get its full time).
+        self._cap = math.inf
         self._lock = threading.Lock()
         self._stop = threading.Event()
         threading.Thread(target=self._run, name="http-deadlines", daemon=True).start()
@@ -214,7 +218,7 @@ class Deadlines:
     @contextlib.contextmanager
     def watch(self, req: StrictRequest, seconds: float) -> Any:
         with self._lock:
-            self._due[req] = time.monotonic() + seconds
+            self._due[req] = min(time.monotonic() + seconds, self._cap)
         try:
             yield
         finally:
@@ -240,6 +244,7 @@ class Deadlines:
         """Every request in progress gets at most ``seconds`` more (shutting down)."""
         latest = time.monotonic() + seconds
         with self._lock:
+            self._cap = min(self._cap, latest)
             for req, due in self._due.items():
                 self._due[req] = min(due, latest)
 
