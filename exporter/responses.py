@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -206,8 +206,26 @@ def _data(body: Any) -> list[Any]:
     return data
 
 
-# The readers a dataset's row parser (exporter/datasets/*/rows.py) reads a body with.
+# The readers a dataset's row parser (exporter/datasets/*/rows.py) declares its fields with.
 data_of, field, integer, string, number, day = _data, _field, _int, _str, _num, _date
+
+Read = Callable[[Any, str], Any]
+R = TypeVar("R")
+
+
+def rows_from(body: Any, row: Callable[..., R], fields: dict[str, tuple[str, Read]]) -> list[R]:
+    """One ``row`` per item of the body's ``data``, each keyword read from its wire field
+    (``{keyword: (wire name, reader)}``); an error names the item and the field. Only the
+    declared fields are read: anything else in an item is ignored."""
+    rows = []
+    for i, item in enumerate(_data(body)):
+        where = f"data[{i}]"
+        values = {
+            k: read(_field(item, wire, where), f"{where}.{wire}")
+            for k, (wire, read) in fields.items()
+        }
+        rows.append(row(**values))
+    return rows
 
 
 def parse_retry_after(headers: httpx.Headers, now: float) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.responses import data_of, field, integer, string
+from exporter.responses import integer, rows_from, string
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,17 +17,15 @@ class AppRow:
     total_tokens: int
 
 
+# Our field ← (the API's field, its reader).
+FIELDS = {
+    "app_id": ("app_id", integer),
+    "app_name": ("app_name", string),
+    "rank": ("rank", integer),
+    "total_requests": ("total_requests", integer),
+    "total_tokens": ("total_tokens", integer),
+}
+
+
 def parse_rows(body: Any) -> list[AppRow]:
-    rows = []
-    for i, r in enumerate(data_of(body)):
-        w = f"data[{i}]"
-        rows.append(
-            AppRow(
-                app_id=integer(field(r, "app_id", w), f"{w}.app_id"),
-                app_name=string(field(r, "app_name", w), f"{w}.app_name"),
-                rank=integer(field(r, "rank", w), f"{w}.rank"),
-                total_requests=integer(field(r, "total_requests", w), f"{w}.total_requests"),
-                total_tokens=integer(field(r, "total_tokens", w), f"{w}.total_tokens"),
-            )
-        )
-    return rows
+    return rows_from(body, AppRow, FIELDS)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from exporter.responses import data_of, day, field, integer, string
+from exporter.responses import day, integer, rows_from, string
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,15 +16,13 @@ class ModelDayRow:
     total_tokens: int
 
 
+# Our field ← (the API's field, its reader).
+FIELDS = {
+    "date": ("date", day),
+    "model": ("model_permaslug", string),
+    "total_tokens": ("total_tokens", integer),
+}
+
+
 def parse_rows(body: Any) -> list[ModelDayRow]:
-    rows = []
-    for i, r in enumerate(data_of(body)):
-        w = f"data[{i}]"
-        rows.append(
-            ModelDayRow(
-                date=day(field(r, "date", w), f"{w}.date"),
-                model=string(field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-                total_tokens=integer(field(r, "total_tokens", w), f"{w}.total_tokens"),
-            )
-        )
-    return rows
+    return rows_from(body, ModelDayRow, FIELDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.responses import data_of, field, number, string
+from exporter.responses import number, rows_from, string
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,19 +17,15 @@ class SessionCostRow:
     median_cost_usd: float
 
 
+# Our field ← (the API's field, its reader).
+FIELDS = {
+    "app_name": ("app_name", string),
+    "app_slug": ("app_slug", string),
+    "model": ("model_permaslug", string),
+    "turn_range": ("turn_range", string),
+    "median_cost_usd": ("median_session_cost_usd", number),
+}
+
+
 def parse_rows(body: Any) -> list[SessionCostRow]:
-    rows = []
-    for i, r in enumerate(data_of(body)):
-        w = f"data[{i}]"
-        rows.append(
-            SessionCostRow(
-                app_name=string(field(r, "app_name", w), f"{w}.app_name"),
-                app_slug=string(field(r, "app_slug", w), f"{w}.app_slug"),
-                model=string(field(r, "model_permaslug", w), f"{w}.model_permaslug"),
-                turn_range=string(field(r, "turn_range", w), f"{w}.turn_range"),
-                median_cost_usd=number(
-                    field(r, "median_session_cost_usd", w), f"{w}.median_session_cost_usd"
-                ),
-            )
-        )
-    return rows
+    return rows_from(body, SessionCostRow, FIELDS)
