@@ -1,17 +1,20 @@
 """`make alert-noise [REPLAY=FILE.csv]`: how many notifications the shipped market alerts
 would have sent over a recorded market, at the default config and thresholds.
 
-The history goes through the real parts: `fake-api --replay FILE` serves it, the exporter's
-`backfill` (default config) writes what the exporter would have shown, promtool turns that
-into blocks, a Prometheus without scrape targets serves them, and the recording rules are
+The history goes through the real parts: `fake-api --replay FILE` serves it (and its
+synthetic app market on the file's calendar), the exporter's `backfill --apps` (default
+config, a budget the simulator allows) writes what the exporter would have shown, promtool
+turns that into blocks, a Prometheus without scrape targets serves them, and the recording rules are
 evaluated over the whole history (hourly, on the backfill's grid) into blocks too.
 Then each market alert's expression is evaluated once per published day D, at 12:00 UTC
 of D+1, when D is the newest day shown; `for:` cannot be honoured by single instants and
-is ignored. Progress goes to stderr, the report to stdout; it ends with what the market
-digest (prometheus/alertmanager.yml) would have sent instead, and three lines other tools
-read:
+is ignored. Progress goes to stderr, the report to stdout: what the synthetic app views
+add on a line of their own, then what the market digest (prometheus/alertmanager.yml)
+would have sent instead over model and app views, and three lines other tools read, which
+count the model views only (the ones the file feeds):
 
-    digest messages: D on D published days with a move (one per day; …)
+    app views (synthetic, not counted below): A notifications, median X per published day
+    digest messages: D on D published days with a move, model and app views (one per day; …)
     notifications in total: N
     notifications per published day: median M
     re-entries within K days: R
@@ -89,16 +92,17 @@ def load_history(work: Path, replay: Path, days: list[date]) -> Path:
 
 def healthy_exporter(path: Path, days: list[date]) -> Path:
     """What a healthy exporter's scrape adds beside the data, on the backfill's grid: `up`,
-    `build_info` and `view_up` of every model view, so the alerts' outage guards pass."""
+    `build_info` and `view_up` of every model and app view, so the alerts' outage guards
+    pass (OpenRouterAppLeftTopN needs every app view up)."""
     t0, t1 = day_start(days[0] + timedelta(days=1)), day_start(days[-1] + timedelta(days=2))
     target = f'job="{stack.JOB}",instance="{stack.INSTANCE}"'
-    views = [v.name for v in load_config(None).model_views]
+    config = load_config(None)
+    views = [("rankings-daily", v.name) for v in config.model_views]
+    views += [("app-rankings", v.name) for v in config.app_views]
     families = {
         "up": [target],
         "openrouter_exporter_build_info": [f'{target},version="replay"'],
-        "openrouter_exporter_view_up": [
-            f'{target},dataset="rankings-daily",view="{v}"' for v in views
-        ],
+        "openrouter_exporter_view_up": [f'{target},dataset="{d}",view="{v}"' for d, v in views],
     }
     with path.open("w") as out:
         for name, series in families.items():
@@ -189,8 +193,7 @@ def report(replay: Path, m: Measured, top_n: int, k: int) -> list[str]:
         "",
     ]
     if m.app_series:
-        app = sum(c.app for c in m.counts)
-        lines.append(f"app views (synthetic, not counted below): {app} notifications")
+        lines.append(noise.app_line(m.counts))
     else:
         lines.append("app views: not in the replayed history")
     e = m.entries

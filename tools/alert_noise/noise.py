@@ -97,8 +97,9 @@ class AlertCount:
     name: str
     per_day: list[int]
     """Notifications on the model views, per published day after the first."""
-    app: int
-    """Notifications on app views."""
+    app_per_day: list[int]
+    """Notifications on app views (the simulator's synthetic market), per published day
+    after the first."""
     by_view: dict[str, int]
     """Notifications on the model views, per view."""
 
@@ -106,11 +107,15 @@ class AlertCount:
     def total(self) -> int:
         return sum(self.per_day)
 
+    @property
+    def app(self) -> int:
+        return sum(self.app_per_day)
+
 
 def count(name: str, firing: Sequence[set[Labels]]) -> AlertCount:
     new = new_per_day(firing)
     per_day = [sum(1 for labels in day if on_model_views(labels)) for day in new]
-    app = sum(1 for day in new for labels in day if not on_model_views(labels))
+    app = [sum(1 for labels in day if not on_model_views(labels)) for day in new]
     views = Counter(dict(labels)["view"] for day in new for labels in day if on_model_views(labels))
     return AlertCount(name, per_day, app, dict(sorted(views.items())))
 
@@ -120,31 +125,49 @@ def _number(x: float) -> str:
 
 
 def table(counts: Sequence[AlertCount]) -> list[str]:
+    """Per alert: the model views' total, median and maximum per day and views, and in a
+    column of its own the app views' total, kept apart as the app market is synthetic."""
     width = max([len("alert"), *(len(c.name) for c in counts)])
-    lines = [f"{'alert':<{width}}  {'total':>6}  {'median/day':>10}  {'max/day':>7}  by view"]
+    head = f"{'alert':<{width}}  {'total':>6}  {'median/day':>10}  {'max/day':>7}  {'apps':>6}"
+    lines = [f"{head}  by view"]
     for c in counts:
         median = statistics.median(c.per_day) if c.per_day else 0
         peak = max(c.per_day, default=0)
         views = ", ".join(f"{v} {n}" for v, n in c.by_view.items()) or "-"
-        lines.append(f"{c.name:<{width}}  {c.total:>6}  {_number(median):>10}  {peak:>7}  {views}")
+        row = f"{c.name:<{width}}  {c.total:>6}  {_number(median):>10}  {peak:>7}  {c.app:>6}"
+        lines.append(f"{row}  {views}")
     return lines
 
 
-def per_day(counts: Sequence[AlertCount]) -> list[int]:
-    """Notifications of every alert together, per published day after the first."""
+def per_day(counts: Sequence[AlertCount], apps: bool = False) -> list[int]:
+    """Notifications of every alert together, per published day after the first: on the
+    model views, or with ``apps`` on the app views."""
     days = len(counts[0].per_day) if counts else 0
-    return [sum(c.per_day[i] for c in counts) for i in range(days)]
+    return [sum((c.app_per_day if apps else c.per_day)[i] for c in counts) for i in range(days)]
+
+
+def app_line(counts: Sequence[AlertCount]) -> str:
+    """What the app views add: the simulator's synthetic app market on the replay's
+    calendar, so apart from the closing lines, which count the recorded model views."""
+    daily = per_day(counts, apps=True)
+    median = statistics.median(daily) if daily else 0
+    return (
+        f"app views (synthetic, not counted below): {sum(daily)} notifications, "
+        f"median {_number(median)} per published day"
+    )
 
 
 def digest_line(counts: Sequence[AlertCount]) -> str:
     """What the shipped Alertmanager route sends instead: every market alert carries
-    digest="market" and the route groups by it, so a day's notifications are one group,
-    sent once in the day's window — one message per published day with a notification."""
-    daily = per_day(counts)
+    digest="market" and the route groups by it, so a day's notifications (model and app
+    views alike) are one group, sent once in the day's window — one message per published
+    day with a notification."""
+    daily = [m + a for m, a in zip(per_day(counts), per_day(counts, True), strict=True)]
     moved = sum(1 for n in daily if n)
     return (
-        f"digest messages: {moved} on {moved} published days with a move (one per day; "
-        f"{len(daily)} days, the busiest {max(daily, default=0)} notifications)"
+        f"digest messages: {moved} on {moved} published days with a move, model and app "
+        f"views (one per day; {len(daily)} days, the busiest {max(daily, default=0)} "
+        f"notifications)"
     )
 
 

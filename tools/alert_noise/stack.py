@@ -23,6 +23,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk-or-alert-noise"  # the simulator takes any key
 JOB, INSTANCE = "openrouter", "replay:10110"
+# The --apps history is one request per app view and day (30 default views x 63 days is
+# 1,890): limits far above that, on both sides, let one backfill run finish it at once
+# instead of stopping at OpenRouter's 500 a day (exit 3). The simulator is local.
+REQUESTS_PER_MINUTE, REQUESTS_PER_DAY = 10_000, 1_000_000  # the config's maxima
 
 
 class StackError(RuntimeError):
@@ -110,7 +114,9 @@ def fake_api(replay: Path, work: Path) -> Iterator[str]:
     """`openrouter-exporter fake-api --replay FILE` on a free loopback port: its base URL."""
     port = free_port()
     command = [sys.executable, "-m", "exporter", "fake-api", "--listen", f"127.0.0.1:{port}"]
-    proc = Process("fake-api", [*command, "--replay", str(replay)], work / "fake-api.log", _env())
+    command += ["--replay", str(replay), "--requests-per-minute", str(REQUESTS_PER_MINUTE)]
+    command += ["--requests-per-day", str(REQUESTS_PER_DAY)]
+    proc = Process("fake-api", command, work / "fake-api.log", _env())
     url = f"http://127.0.0.1:{port}/api/v1"
     try:
         # A path outside the API answers 404 without counting against the rate limits.
@@ -121,17 +127,22 @@ def fake_api(replay: Path, work: Path) -> Iterator[str]:
 
 
 def backfill(api_url: str, first: str, last: str, work: Path) -> Path:
-    """The exporter's `backfill` at the default config (only the base URL and state_dir
-    set) for [first, last]: the OpenMetrics file it wrote."""
+    """The exporter's `backfill --apps` at the default config (only the base URL,
+    state_dir and a budget the simulator allows set) for [first, last]: the OpenMetrics
+    file it wrote. Exit 3 (the app history is incomplete) fails like any other status."""
+    budget = {
+        "requests_per_minute": REQUESTS_PER_MINUTE,
+        "requests_per_day": REQUESTS_PER_DAY,
+        "reserve": 0,
+    }
+    settings = {"openrouter": {"base_url": api_url}, "state_dir": str(work / "state")}
     config = work / "config.yaml"
-    config.write_text(
-        yaml.safe_dump({"openrouter": {"base_url": api_url}, "state_dir": str(work / "state")})
-    )
+    config.write_text(yaml.safe_dump({**settings, "budget": budget}))
     out = work / "history.om"
     command = [sys.executable, "-m", "exporter", "backfill", "--config.file", str(config)]
-    command += ["--from", first, "--to", last, "--output", str(out)]
+    command += ["--from", first, "--to", last, "--output", str(out), "--apps"]
     command += ["--label", f"job={JOB}", "--label", f"instance={INSTANCE}"]
-    run("backfill", command, work / "backfill.log", 600, _env())
+    run("backfill", command, work / "backfill.log", 1200, _env())
     return out
 
 
