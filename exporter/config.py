@@ -220,6 +220,13 @@ class SessionCostConfig:
     enabled: bool = setting(True, Bool(), "median cost per session (~2 requests/day)")
 
 
+# The sections of the datasets added as packages: config is the lowest layer and cannot
+# import a dataset, so each declares its settings here and its package reads them.
+@dataclass(frozen=True)
+class TaskClassificationsConfig:
+    enabled: bool = setting(True, Bool(), "traffic share by task, 7-day window (~1 request/day)")
+
+
 @dataclass(frozen=True)
 class WatchConfig:
     apps: tuple[int, ...] = setting(
@@ -246,6 +253,7 @@ class Config:
     apps: AppsConfig = section(AppsConfig)
     models: ModelsConfig = section(ModelsConfig, check=check_models)
     session: SessionCostConfig = section(SessionCostConfig, key="session_cost")
+    task_classifications: TaskClassificationsConfig = section(TaskClassificationsConfig)
     watch: WatchConfig = section(WatchConfig)
     web: WebConfig = section(WebConfig)
     # What is allowed but probably not meant (an empty file, a budget over the API's limits).

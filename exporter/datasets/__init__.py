@@ -24,6 +24,7 @@ from exporter.datasets.base import (
 )
 from exporter.datasets.models import ModelRankings
 from exporter.datasets.session_cost import SessionCost
+from exporter.datasets.task_classifications import TaskClassifications
 
 REGISTRY: dict[str, Dataset] = {
     d.name: d
@@ -31,6 +32,7 @@ REGISTRY: dict[str, Dataset] = {
         ModelRankings(),
         AppRankings(),
         SessionCost(),
+        TaskClassifications(),
     )
 }
 
