@@ -40,6 +40,7 @@ APP = (*APP_KEY, "app")
 SESSION = ("app_slug", "app", "model", "turn_range")
 TASK = ("window", "macro_category", "task", "task_name")
 TASK_MODEL = ("window", "task", "model", "author", "variant")
+BENCH_MODEL = ("model", "author", "variant")
 VIEW = ("dataset", "view")
 TARGET = ("job", "instance")
 AS_OF = "openrouter_data_as_of_timestamp_seconds"
@@ -92,6 +93,14 @@ TASK_USAGE = Family("openrouter_task_usage_share", TASK, (), "task-classificatio
 TASK_MODEL_TOKENS = Family(
     "openrouter_task_model_token_share", TASK_MODEL, (), "task-classifications"
 )
+# Benchmarks: one series per score whichever view served it (views differ by source).
+BENCH_INDEX = Family("openrouter_benchmark_index", ("index", *BENCH_MODEL), (), "benchmarks")
+BENCH_SCORE = Family(
+    "openrouter_benchmark_score_ratio", ("benchmark", "metric", *BENCH_MODEL), (), "benchmarks"
+)
+BENCH_ELO = Family(
+    "openrouter_benchmark_elo", ("arena", "category", *BENCH_MODEL), (), "benchmarks"
+)
 FAMILIES = (
     MODEL_RANK,
     MODEL_TOKENS,
@@ -103,6 +112,9 @@ FAMILIES = (
     TASK_TOKENS,
     TASK_USAGE,
     TASK_MODEL_TOKENS,
+    BENCH_INDEX,
+    BENCH_SCORE,
+    BENCH_ELO,
 )
 BY_METRIC = {f.metric: f for f in FAMILIES}
 

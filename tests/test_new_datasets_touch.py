@@ -22,7 +22,7 @@ CODE = ("exporter", "mixin", "soak", "bench", "tools")
 BUILD_FILES = ("pyproject.toml", "Makefile", "Dockerfile")
 
 # The datasets added as one package each, and the places outside the package that name them.
-ADDED = ("task_classifications",)
+ADDED = ("task_classifications", "benchmarks")
 OUTSIDE = {
     "exporter/datasets/__init__.py": "the registry line (and its import)",
     "exporter/config.py": "its config section: config is the lowest layer and may not "

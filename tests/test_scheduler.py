@@ -162,7 +162,7 @@ def test_restart_serves_stored_data_without_refetching(tmp_path):
 
     def handler(request: httpx.Request) -> httpx.Response:
         # The fixed-cadence views' daily checks may be due; they are not re-fetched data.
-        if not request.url.path.endswith(("/session-cost", "/classifications/task")):
+        if not request.url.path.endswith(("/session-cost", "/classifications/task", "/benchmarks")):
             sent.append(clock.now)
         return sim.handle(request)
 

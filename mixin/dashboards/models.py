@@ -6,6 +6,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.models import common, dashboard
 
 from mixin.config import MixinConfig
+from mixin.dashboards import benchmarks
 from mixin.dashboards.common import (
     bar_gauge,
     build_dashboard,
@@ -114,6 +115,7 @@ def build(cfg: MixinConfig) -> Dashboard:
             "of the view (daily view: total daily tokens).",
         ).unit("short"),
         *traffic_by_task(q),
+        benchmarks.panel(q, 74),
     ]
     ranked = q("openrouter_model_rank")
     variables = [
