@@ -92,3 +92,70 @@ def test_task_classifications_exported_as_the_sdk_reads_them(tmp_path, server):
     assert as_of in r.text
     info = 'openrouter_dataset_info{dataset="task-classifications",source="openrouter.ai/rankings"'
     assert info in r.text
+
+
+def model_labels(model: str) -> dict[str, str]:
+    variant = model.rpartition(":")[2] if ":" in model else ""
+    return {"model": model, "author": model.split("/", 1)[0], "variant": variant}
+
+
+def key(name: str, **labels: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return (f"openrouter_benchmark_{name}", tuple(sorted(labels.items())))
+
+
+def expected_benchmarks(server: SimulatorServer) -> dict:
+    """The headline values of the default views, from the SDK's reading of the simulator."""
+    out: dict = {}
+    with OpenRouter(api_key=FAKE_KEY, server_url=server.url) as sdk:
+        aa = sdk.benchmarks.get_benchmarks(source="artificial-analysis", max_results=1000).data
+        classic = sdk.benchmarks.get_benchmarks(source="openrouter", max_results=1000).data
+        search = sdk.benchmarks.get_benchmarks(
+            source="openrouter", task_type="search", max_results=1000
+        ).data
+        arena = sdk.benchmarks.get_benchmarks(source="design-arena", max_results=1000).data
+    for i in aa:
+        for index in ("intelligence", "coding", "agentic"):
+            value = getattr(i, f"{index}_index")
+            if value is not None:
+                out[key("index", index=index, **model_labels(i.model_permaslug))] = value
+    for i in classic:
+        labels = {"benchmark": i.benchmark_type, **model_labels(i.model_permaslug)}
+        out[key("score_ratio", metric="accuracy", **labels)] = i.accuracy
+    for i in search:
+        labels = {"benchmark": i.benchmark_type, **model_labels(i.model_permaslug)}
+        out[key("score_ratio", metric=i.primary_metric, **labels)] = i.primary_score
+    for i in arena:
+        labels = {"arena": i.arena, "category": i.category, **model_labels(i.model_permaslug)}
+        out[key("elo", **labels)] = i.elo
+        out[key("win_ratio", **labels)] = i.win_rate / 100
+    return out
+
+
+def test_benchmarks_exported_as_the_sdk_reads_them(tmp_path, server):
+    proc, url = exporter(tmp_path, server.url)
+    views = ("artificial-analysis", "openrouter", "openrouter-search", "design-arena")
+    # The freshness lines are in the dataset part of /metrics: once all four are, so are
+    # the views' scores (view_up, a self-metric, can come first).
+    up = [f'as_of_timestamp_seconds{{dataset="benchmarks",view="{v}"}}' for v in views]
+    try:
+        r = wait_for(f"{url}/metrics", lambda r: all(u in r.text for u in up))
+    finally:
+        assert proc.stop() == 0
+    wanted = ("index", "score_ratio", "elo", "win_ratio")
+    got = {
+        k: v
+        for k, v in samples(r.text, "openrouter_benchmark_").items()
+        if k[0].removeprefix("openrouter_benchmark_") in wanted
+    }
+    want = expected_benchmarks(server)
+    assert len(want) > 500 and got == pytest.approx(want)
+    sources = {
+        s[1]
+        for s in samples(r.text, "openrouter_benchmark_source_info")
+        if s[0] == "openrouter_benchmark_source_info"
+    }
+    assert {dict(s)["source"] for s in sources} == {
+        "artificialanalysis.ai",
+        "openrouter.ai/benchmarks",
+        "designarena.ai",
+    }
