@@ -3,14 +3,17 @@ never fail a refresh on a field they do not read."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 from conftest import golden_body
 
 from exporter.client import MalformedResponse
+from exporter.datasets import ROW_TYPES
 from exporter.datasets.benchmarks import BenchmarkRow, parse_items
 from exporter.datasets.task_classifications import TaskShareRow, parse_body
+from exporter.snapshot import Snapshot
 
 
 def test_task_classifications_rows_and_their_day():
@@ -48,3 +51,11 @@ def test_design_arena_ratios_and_seconds_are_base_units():
     first = {r.family: r.value for r in rows if r.model == "anthropic/claude-4.5-opus-20251124"}
     assert first == {"elo": 1420.1, "win": 0.78, "generation": 54.524, "tournaments": 1223.0}
     assert all(isinstance(r, BenchmarkRow) and r.arena == "models" for r in rows)
+
+
+def test_their_snapshots_survive_the_store_round_trip():
+    tasks, meta = parse_body(golden_body("tasks"))
+    arena = parse_items(golden_body("bench_arena"), "design-arena")
+    for dataset, rows in (("task-classifications", tasks), ("benchmarks", arena)):
+        snap = Snapshot(dataset, "v", tuple(rows), meta, 1.0)
+        assert Snapshot.from_json(json.loads(json.dumps(snap.to_json())), ROW_TYPES) == snap
