@@ -76,7 +76,7 @@ class RowCounter:
             needle = b"\n" + family + b'{view="' + escape_label(view).encode() + b'",'
         else:
             # A dataset on a fixed cadence: the samples of its own families. Its views are
-            # not told apart (benchmarks' views differ by source, not by a label): a view
+            # not told apart (views that differ by source, not by a label): a view
             # that shows nothing while another of its dataset does is not caught here.
             return sum(_section(text, f).count(b"\n" + f + b"{") for f in _families(dataset))
         return _section(text, family).count(needle)
