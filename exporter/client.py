@@ -96,22 +96,23 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def get(self, endpoint: str, params: dict[str, Any]) -> Any:
+    def get(self, endpoint: str, params: dict[str, Any], *, path: str | None = None) -> Any:
         """One request → parsed JSON body, or a typed ApiError. Spends budget first: a
-        refused request (BudgetExhausted) is neither sent nor observed."""
+        refused request (BudgetExhausted) is neither sent nor observed. ``path``: the URL
+        under the API base when it is not ``datasets/<endpoint>`` (/classifications/task)."""
         with self._spend(endpoint):
             started = time.perf_counter()
             code = "error"
             try:
-                response = self._send(endpoint, params)
+                response = self._send(endpoint, params, path or f"datasets/{endpoint}")
                 code = str(response.status_code)
             finally:
                 self._observe(endpoint, code, time.perf_counter() - started)
         return read_body(endpoint, response, self._secret, self._clock())
 
-    def _send(self, endpoint: str, params: dict[str, Any]) -> httpx.Response:
+    def _send(self, endpoint: str, params: dict[str, Any], path: str) -> httpx.Response:
         try:
-            return self._http.get(f"datasets/{endpoint}", params=params)
+            return self._http.get(path, params=params)
         except httpx.TimeoutException as e:
             raise TransportError(f"timed out ({type(e).__name__})", endpoint=endpoint) from None
         except httpx.HTTPError as e:

@@ -19,6 +19,7 @@ from typing import Any
 from exporter.durations import Duration, parse_duration
 from exporter.schema import (
     Bool,
+    Choice,
     ConfigError,
     Custom,
     Int,
@@ -220,6 +221,36 @@ class SessionCostConfig:
     enabled: bool = setting(True, Bool(), "median cost per session (~2 requests/day)")
 
 
+# The sections of the datasets added as packages: config is the lowest layer and cannot
+# import a dataset, so each declares its settings here and its package reads them.
+@dataclass(frozen=True)
+class TaskClassificationsConfig:
+    enabled: bool = setting(True, Bool(), "traffic share by task, 7-day window (~1 request/day)")
+
+
+# Each one request a day: a source's scores, OpenRouter's search benchmarks, and Design
+# Arena's arenas (the package maps each to its query).
+BENCHMARK_VIEWS = (
+    "artificial-analysis",
+    "openrouter",
+    "openrouter-search",
+    "design-arena",
+    "design-arena-builders",
+    "design-arena-agents",
+)
+
+
+@dataclass(frozen=True)
+class BenchmarksConfig:
+    enabled: bool = setting(True, Bool(), "benchmark scores by model (~1 request/day per view)")
+    views: tuple[str, ...] = setting(
+        list(BENCHMARK_VIEWS[:4]),
+        ListOf(Choice(BENCHMARK_VIEWS), single=True),
+        "`artificial-analysis`, `openrouter`, `openrouter-search`, `design-arena`, "
+        "`design-arena-builders`, `design-arena-agents`",
+    )
+
+
 @dataclass(frozen=True)
 class WatchConfig:
     apps: tuple[int, ...] = setting(
@@ -246,6 +277,8 @@ class Config:
     apps: AppsConfig = section(AppsConfig)
     models: ModelsConfig = section(ModelsConfig, check=check_models)
     session: SessionCostConfig = section(SessionCostConfig, key="session_cost")
+    task_classifications: TaskClassificationsConfig = section(TaskClassificationsConfig)
+    benchmarks: BenchmarksConfig = section(BenchmarksConfig)
     watch: WatchConfig = section(WatchConfig)
     web: WebConfig = section(WebConfig)
     # What is allowed but probably not meant (an empty file, a budget over the API's limits).

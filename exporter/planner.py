@@ -31,7 +31,7 @@ class Plan:
     budget_per_minute: int
     detect_every: float
     detector_per_day: int
-    scheduled_per_day: int  # views on a cadence of their own (session cost)
+    scheduled_per_day: int  # views on a cadence of their own (checked about daily)
     round_cost: int  # all views that follow published days, except the detector, once
     rounds: int  # refresh rounds per published day (1 + settling re-polls)
     rotation_days: int
@@ -56,15 +56,15 @@ class Plan:
         lines = [
             f"budget: {self.budget_per_day} requests/day, {self.budget_per_minute}/minute "
             "(after the reserve)",
-            f"{'dataset':<15} {'view':<32} {'requests':>8}  refresh",
+            f"{'dataset':<20} {'view':<32} {'requests':>8}  refresh",
         ]
         for v in self.views:
             when = REGISTRY[v.dataset].when(v, self.cadence)
-            lines.append(f"{v.dataset:<15} {v.view:<32} {v.requests:>8}  {when}")
+            lines.append(f"{v.dataset:<20} {v.view:<32} {v.requests:>8}  {when}")
         used = self.requests_per_day
         views = used - self.detector_per_day - self.scheduled_per_day
         lines.append(
-            f"at most {used} requests/day: detector {self.detector_per_day}, session cost "
+            f"at most {used} requests/day: detector {self.detector_per_day}, fixed cadence "
             f"{self.scheduled_per_day}, views {views}"
             f" — {100 * used / self.budget_per_day:.0f}% of the budget"
         )
@@ -108,7 +108,7 @@ def plan(cfg: Config) -> Plan:
     if rotation > 1:
         warnings.append(
             f"the views cost {round_cost} requests a round but only {max(available, 0)} of "
-            f"{per_day}/day are left after detection and session cost: app views are "
+            f"{per_day}/day are left after detection and fixed-cadence views: app views are "
             f"stretched to one refresh every {rotation} published days. Lower apps.depth, "
             "or use fewer windows, sorts or filters, to refresh daily."
         )

@@ -38,6 +38,9 @@ APP_VIEW = ("window", "sort", "category", "subcategory")
 APP_KEY = (*APP_VIEW, "app_id")
 APP = (*APP_KEY, "app")
 SESSION = ("app_slug", "app", "model", "turn_range")
+TASK = ("window", "macro_category", "task", "task_name")
+TASK_MODEL = ("window", "task", "model", "author", "variant")
+BENCH_MODEL = ("model", "author", "variant")
 VIEW = ("dataset", "view")
 TARGET = ("job", "instance")
 AS_OF = "openrouter_data_as_of_timestamp_seconds"
@@ -83,6 +86,21 @@ APP_RANK = Family("openrouter_app_rank", APP, APP_VIEW, "app-rankings")
 APP_TOKENS = Family("openrouter_app_tokens", APP, APP_VIEW, "app-rankings")
 APP_REQUESTS = Family("openrouter_app_requests", APP, APP_VIEW, "app-rankings")
 SESSION_COST = Family("openrouter_session_median_cost_dollars", SESSION, (), "session-cost")
+# The view name of a task-classifications view is its window, but the freshness series
+# carry it as `view`: matched per exporter only (one window exists), like session cost.
+TASK_TOKENS = Family("openrouter_task_token_share", TASK, (), "task-classifications")
+TASK_USAGE = Family("openrouter_task_usage_share", TASK, (), "task-classifications")
+TASK_MODEL_TOKENS = Family(
+    "openrouter_task_model_token_share", TASK_MODEL, (), "task-classifications"
+)
+# Benchmarks: one series per score whichever view served it (views differ by source).
+BENCH_INDEX = Family("openrouter_benchmark_index", ("index", *BENCH_MODEL), (), "benchmarks")
+BENCH_SCORE = Family(
+    "openrouter_benchmark_score_ratio", ("benchmark", "metric", *BENCH_MODEL), (), "benchmarks"
+)
+BENCH_ELO = Family(
+    "openrouter_benchmark_elo", ("arena", "category", *BENCH_MODEL), (), "benchmarks"
+)
 FAMILIES = (
     MODEL_RANK,
     MODEL_TOKENS,
@@ -91,6 +109,12 @@ FAMILIES = (
     APP_TOKENS,
     APP_REQUESTS,
     SESSION_COST,
+    TASK_TOKENS,
+    TASK_USAGE,
+    TASK_MODEL_TOKENS,
+    BENCH_INDEX,
+    BENCH_SCORE,
+    BENCH_ELO,
 )
 BY_METRIC = {f.metric: f for f in FAMILIES}
 

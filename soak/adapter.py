@@ -13,6 +13,7 @@ import json
 import os
 import random
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -30,8 +31,7 @@ from bench.maximal import MAXIMAL_CONFIG
 from exporter.app import build
 from exporter.client import Client, RateLimited
 from exporter.config import Config, parse_config
-from exporter.datasets import Publication
-from exporter.datasets import session_cost as session_cost_dataset
+from exporter.datasets import REGISTRY, Publication
 from exporter.planner import plan
 from exporter.snapshot import Snapshot
 
@@ -80,7 +80,9 @@ def promises(cfg: Config) -> list[ViewPromise]:
         if v.view == "_detector":
             continue  # fetched, never exported
         rotated = v.dataset == "app-rankings" and p.rotation_days > 1
-        every = session_cost_dataset.EVERY if v.dataset == "session-cost" else 0.0
+        # A view on a fixed cadence promises its dataset's interval, not each published day.
+        ds = REGISTRY[v.dataset]
+        every = 0.0 if ds.follows_days else float(sys.modules[type(ds).__module__].EVERY)
         out.append(ViewPromise(v.dataset, v.view, p.rotation_days - 1 if rotated else 0, every))
     return out
 
@@ -248,11 +250,11 @@ def break_component(name: str) -> ExitStack:
         # A refused request is taken back out of the request log.
         real_get = Client.get
 
-        def get(client: Client, endpoint: str, params: dict) -> object:
+        def get(client: Client, endpoint: str, params: dict, **kw: Any) -> object:
             log = client._spend.__self__.path  # type: ignore[attr-defined]
             size = log.stat().st_size
             try:
-                return real_get(client, endpoint, params)
+                return real_get(client, endpoint, params, **kw)
             except RateLimited:
                 os.truncate(log, size)
                 raise

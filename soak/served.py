@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
+from exporter.config import parse_config
+from exporter.datasets import REGISTRY
 from exporter.metrictext import escape_label
 from exporter.viewstatus import Key
 
@@ -56,7 +59,7 @@ def views(text: bytes) -> dict[Key, ServedView]:
 
 class RowCounter:
     """Rows a view shows: app views are found by their labels (openrouter_app_view_info
-    maps view names to them), model views by ``view``, session cost has one view."""
+    maps view names to them), model views by ``view``, other datasets by their families."""
 
     def __init__(self, text: bytes) -> None:
         info = _section(text, b"openrouter_app_view_info")
@@ -72,6 +75,14 @@ class RowCounter:
             family = b"openrouter_model_tokens"
             needle = b"\n" + family + b'{view="' + escape_label(view).encode() + b'",'
         else:
-            family = b"openrouter_session_median_cost_dollars"
-            needle = b"\n" + family + b"{"
+            # A dataset on a fixed cadence: the samples of its own families. Its views are
+            # not told apart (views that differ by source, not by a label): a view
+            # that shows nothing while another of its dataset does is not caught here.
+            return sum(_section(text, f).count(b"\n" + f + b"{") for f in _families(dataset))
         return _section(text, family).count(needle)
+
+
+@cache
+def _families(dataset: str) -> tuple[bytes, ...]:
+    collector = REGISTRY[dataset].collector(parse_config({}))
+    return tuple(f.name.encode() for f in collector.families)

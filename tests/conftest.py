@@ -80,6 +80,12 @@ def _golden_route(request: httpx.Request) -> httpx.Response:
         name = "weekly" if params.get("period") == "week" else "daily"
     elif path.endswith("/session-cost"):
         name = "session"
+    elif path.endswith("/classifications/task"):
+        name = "tasks"
+    elif path.endswith("/benchmarks"):
+        source = params.get("source", "").replace("design-arena", "arena")
+        source = source.replace("artificial-analysis", "aa")
+        name = "bench_search" if params.get("task_type") == "search" else f"bench_{source}"
     else:
         return httpx.Response(404, json={"error": {"code": 404, "message": "no route"}})
     return httpx.Response(200, json=golden_body(name))
@@ -90,6 +96,8 @@ def golden_api() -> Iterator[respx.MockRouter]:
     """respx serving the golden responses for every endpoint of the golden config."""
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         router.route(path__startswith="/datasets/").mock(side_effect=_golden_route)
+        router.route(path__startswith="/classifications/").mock(side_effect=_golden_route)
+        router.route(path="/benchmarks").mock(side_effect=_golden_route)
         yield router
 
 

@@ -201,6 +201,8 @@ class OddMetaRig(Rig):
         if response.status_code != 200:
             return response
         body = json.loads(response.content)
+        if "meta" not in body:  # /classifications/task has none
+            return response
         body["meta"].update(window_days="seven", version=None)
         if "start_date" in body["meta"]:  # not where the simulator's fault removed it
             body["meta"]["start_date"] = "yesterday"

@@ -78,3 +78,24 @@ def test_check_config_validates_the_web_config_file(tmp_path):
     r = subprocess.run([*run, str(bad)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "basic_auth_users" in r.stderr
     assert "not-a-bcrypt-hash" not in r.stderr  # a pasted password is never echoed
+
+
+def test_task_classifications_and_benchmarks_cost_a_few_requests_a_day_and_switch_off():
+    cfg = parse_config({})
+    p = plan(cfg)
+    cost = {
+        d: sum(v.requests for v in p.views if v.dataset == d)
+        for d in ("task-classifications", "benchmarks")
+    }
+    assert cost == {"task-classifications": 1, "benchmarks": 4}
+    text = p.describe()
+    assert "task-classifications 7d" in text and "benchmarks           design-arena" in text
+    off = {"task_classifications": {"enabled": False}, "benchmarks": {"enabled": False}}
+    quiet = plan(parse_config(off))
+    assert {v.dataset for v in quiet.views}.isdisjoint(cost)
+    assert quiet.scheduled_per_day == p.scheduled_per_day - 5
+    arenas = {"benchmarks": {"views": ["design-arena", "design-arena-builders"]}}
+    assert [v.view for v in plan(parse_config(arenas)).views if v.dataset == "benchmarks"] == [
+        "design-arena",
+        "design-arena-builders",
+    ]

@@ -239,6 +239,8 @@ def test_views_are_summarised_per_dataset_not_listed_row_by_row(tmp_path):
         "rankings-daily",
         "app-rankings",
         "session-cost",
+        "task-classifications",
+        "benchmarks",
     ]
     apps = groups[1]
     (summary,) = apps.all("summary")
@@ -254,6 +256,8 @@ def test_views_are_summarised_per_dataset_not_listed_row_by_row(tmp_path):
         "rankings-daily",
         "app-rankings",
         "session-cost",
+        "task-classifications",
+        "benchmarks",
     ]
 
 

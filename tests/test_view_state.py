@@ -92,13 +92,13 @@ def test_no_key_sends_nothing_and_says_why(tmp_path, caplog):
     assert rig.sent == [] and rig.sim.log == []
     assert caplog.text.count("no API key") == 1, caplog.text
     statuses = list(rig.exporter.scheduler.statuses())
-    assert len(statuses) == 40  # the demo config's views
+    assert len(statuses) == 45  # the demo config's views
     assert all(s.state is ViewState.NO_KEY for s in statuses)
     assert all("OPENROUTER_API_KEY" in (s.error or "") for s in statuses)
     # Every view is down and has no next refresh (+Inf) until a key is configured.
     assert set(rig.series(UP).values()) == {0.0}
     nxt = rig.series(NEXT)
-    assert len(nxt) == 40 and all(math.isinf(v) for v in nxt.values())
+    assert len(nxt) == 45 and all(math.isinf(v) for v in nxt.values())
     assert not rig.exporter.has_key
 
 
@@ -169,7 +169,7 @@ def test_every_view_has_a_next_refresh_on_the_demo_config(tmp_path):
     now = rig.clock.now
     sched = rig.exporter.scheduler
     nxt = rig.series(NEXT)
-    assert set(nxt) == {s.key for s in sched.statuses()} and len(nxt) == 40
+    assert set(nxt) == {s.key for s in sched.statuses()} and len(nxt) == 45
     # Views that follow published days wait for the next one: when the detector next
     # polls, which is never before 00:00 UTC after that day has closed.
     day = sched.days.latest
@@ -177,7 +177,11 @@ def test_every_view_has_a_next_refresh_on_the_demo_config(tmp_path):
     detector = sched.detector.due
     assert detector >= day_start(day + timedelta(days=2)) > now
     for key, when in nxt.items():
-        expected = now + 86400 if key[0] == "session-cost" else detector
+        expected = (
+            now + 86400
+            if key[0] in ("session-cost", "task-classifications", "benchmarks")
+            else detector
+        )
         assert when == pytest.approx(expected, abs=600), key
     # Once the next day is found, views refresh and then wait for their settling re-poll.
     rig.clock.now = detector - 1
@@ -196,7 +200,8 @@ def test_next_refresh_follows_a_rejected_key_and_a_400(tmp_path):
     )
     rig.run(600)
     nxt = rig.series(NEXT)
-    assert len(nxt) == 4  # daily, weekly, the app view, session cost
+    # daily, weekly, the app view, session cost, task classifications, 4 benchmarks views
+    assert len(nxt) == 9
     assert math.isinf(nxt[("app-rankings", "7d/popular/all")])  # held until the config changes
     assert all(math.isfinite(v) for k, v in nxt.items() if k[0] != "app-rankings")
     # The key is revoked: every view waits for the hourly retry.

@@ -1,6 +1,7 @@
 """The datasets the exporter polls, registered in one place.
 
-A dataset is one package here (``models/``, ``apps/``, ``session_cost/``) with a
+A dataset is one package here (``models/``, ``apps/``, ``session_cost/``,
+``task_classifications/``, ``benchmarks/``) with a
 ``Dataset`` subclass: its views, its requests and paging, its row type and parser, its
 metric families, when each view is due and whether its data is current. Adding one is a
 package and one line in ``REGISTRY``; the planner, scheduler, store, exposition,
@@ -22,8 +23,10 @@ from exporter.datasets.base import (
     Publication,
     View,
 )
+from exporter.datasets.benchmarks import Benchmarks
 from exporter.datasets.models import ModelRankings
 from exporter.datasets.session_cost import SessionCost
+from exporter.datasets.task_classifications import TaskClassifications
 
 REGISTRY: dict[str, Dataset] = {
     d.name: d
@@ -31,6 +34,8 @@ REGISTRY: dict[str, Dataset] = {
         ModelRankings(),
         AppRankings(),
         SessionCost(),
+        TaskClassifications(),
+        Benchmarks(),
     )
 }
 

@@ -6,6 +6,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.models import common, dashboard
 
 from mixin.config import MixinConfig
+from mixin.dashboards import benchmarks
 from mixin.dashboards.common import (
     bar_gauge,
     build_dashboard,
@@ -113,6 +114,8 @@ def build(cfg: MixinConfig) -> Dashboard:
             description="All tokens routed through OpenRouter in the latest complete period "
             "of the view (daily view: total daily tokens).",
         ).unit("short"),
+        *traffic_by_task(q),
+        benchmarks.panel(q, 74),
     ]
     ranked = q("openrouter_model_rank")
     variables = [
@@ -190,3 +193,43 @@ def top_models(q: Q):
     p = column(p, "Share", unit="percentunit", decimals=2)
     p = change_column(p, "Δ rank 1d")
     return change_column(p, "Δ rank 7d")
+
+
+def traffic_by_task(q: Q) -> list:
+    """task-classifications: shares of classified, sampled traffic over the trailing 7 days
+    (its own window, not $view's period)."""
+    by_task = lambda m: f"sort_desc(max by (task_name) ({q.model(m)}))"  # noqa: E731
+    top = f"topk(5, max by (task, model) ({q.model('openrouter_task_model_token_share')}))"
+    return [
+        bar_gauge(
+            "Traffic by task: token share, trailing 7 days",
+            [target(by_task("openrouter_task_token_share"), "{{task_name}}", instant=True)],
+            (0, 52, 12, 12),
+            description="Share of classified, sampled tokens per task (OpenRouter's "
+            "task-classifications; the unclassified bucket is excluded, so the tasks sum to "
+            "1). A trailing 7-day window: consecutive days overlap.",
+        )
+        .unit("percentunit")
+        .min(0)
+        .max(1),
+        bar_gauge(
+            "Traffic by task: request share, trailing 7 days",
+            [target(by_task("openrouter_task_usage_share"), "{{task_name}}", instant=True)],
+            (12, 52, 12, 12),
+            description="Share of classified, sampled requests per task. Coding and agent "
+            "requests carry long contexts, so their token share is larger than their "
+            "request share.",
+        )
+        .unit("percentunit")
+        .min(0)
+        .max(1),
+        time_series(
+            "Traffic by task: the largest model shares of a task",
+            [target(top, "{{task}} {{model}}")],
+            (0, 64, 24, 10),
+            description="The five largest shares of a task's tokens held by one model "
+            "(a task's top models only; unattributed traffic is excluded).",
+        )
+        .unit("percentunit")
+        .min(0),
+    ]

@@ -1,0 +1,70 @@
+"""benchmarks: benchmark scores by model, from three sources (GET /benchmarks).
+
+Only the current scores exist (no date parameter), so each view is checked about daily on
+its own cadence, one request each, and has no history to backfill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from exporter.config import Config
+from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.benchmarks.metrics import BenchmarksCollector
+from exporter.datasets.benchmarks.requests import ENDPOINT, benchmarks
+from exporter.datasets.benchmarks.rows import BenchmarkRow
+from exporter.snapshot import Meta
+
+if TYPE_CHECKING:
+    from exporter.client import Client
+
+# Scores change slowly (new models, new runs, Elo drift): one check a day is plenty.
+EVERY = 86400.0
+
+
+class Benchmarks(Dataset):
+    name = ENDPOINT
+    row_type = BenchmarkRow
+    source = "openrouter.ai/benchmarks"
+    follows_days = False
+
+    def collector(self, cfg: Config) -> Collector:
+        return BenchmarksCollector(cfg)
+
+    def summary(self, cfg: Config) -> str:
+        b = cfg.benchmarks
+        return f"benchmarks {len(b.views) if b.enabled else 'off'}"
+
+    def planned(self, cfg: Config) -> list[PlannedView]:
+        if not cfg.benchmarks.enabled:
+            return []
+        return [PlannedView(self.name, v, 1, 1) for v in dict.fromkeys(cfg.benchmarks.views)]
+
+    def per_day(self, planned: PlannedView) -> int:
+        return planned.requests
+
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
+        return "about daily (current scores)"
+
+    def rhythm(self, cadence: Cadence) -> str:
+        return "about once a day (current scores)"
+
+    def fetch(
+        self, client: Client, view: View, days: Publication, today: date
+    ) -> tuple[Sequence[Any], Meta]:
+        return benchmarks(client, view.name)
+
+    def first_due(self, view: View, now: float, days: Publication) -> float:
+        last = view.status.last_success
+        return now if last is None else max(now, last + EVERY)
+
+    def wants(self, view: View, day: date, days: Publication) -> bool:
+        return False
+
+    def after_success(self, view: View, now: float, days: Publication) -> float:
+        return now + EVERY
+
+    def next_day(self, view: View, days: Publication) -> date | None:
+        return None  # always has a due time of its own

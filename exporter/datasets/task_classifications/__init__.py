@@ -1,0 +1,18 @@
+"""task-classifications: how classified traffic splits by task over a trailing window,
+checked about daily on its own cadence. ``dataset`` (plan and timing), ``requests``,
+``rows`` (row type and parser), ``metrics`` (families). No history: the endpoint takes no
+date, so the backfill has nothing to fetch for it."""
+
+from exporter.datasets.task_classifications.dataset import EVERY, TaskClassifications
+from exporter.datasets.task_classifications.metrics import TaskClassificationsCollector
+from exporter.datasets.task_classifications.requests import task_classifications
+from exporter.datasets.task_classifications.rows import TaskShareRow, parse_body
+
+__all__ = [
+    "EVERY",
+    "TaskClassifications",
+    "TaskClassificationsCollector",
+    "TaskShareRow",
+    "parse_body",
+    "task_classifications",
+]

@@ -1,0 +1,69 @@
+"""task-classifications: how classified, sampled traffic splits by task (/classifications/task).
+
+Only the trailing window ending yesterday exists (no date parameter), so it is checked about
+daily on its own cadence, one request per window, and has no history to backfill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from exporter.config import Config
+from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.task_classifications.metrics import TaskClassificationsCollector
+from exporter.datasets.task_classifications.requests import ENDPOINT, WINDOWS, task_classifications
+from exporter.datasets.task_classifications.rows import TaskShareRow
+from exporter.snapshot import Meta
+
+if TYPE_CHECKING:
+    from exporter.client import Client
+
+# The window moves once a day: one check a day finds it within a day, for 1 request/day.
+EVERY = 86400.0
+
+
+class TaskClassifications(Dataset):
+    name = ENDPOINT
+    row_type = TaskShareRow
+    source = "openrouter.ai/rankings"
+    follows_days = False
+
+    def collector(self, cfg: Config) -> Collector:
+        return TaskClassificationsCollector(cfg)
+
+    def summary(self, cfg: Config) -> str:
+        return f"task classifications {'on' if cfg.task_classifications.enabled else 'off'}"
+
+    def planned(self, cfg: Config) -> list[PlannedView]:
+        if not cfg.task_classifications.enabled:
+            return []
+        return [PlannedView(self.name, w, 1, 1) for w in WINDOWS]
+
+    def per_day(self, planned: PlannedView) -> int:
+        return planned.requests
+
+    def when(self, planned: PlannedView, cadence: Cadence) -> str:
+        return "about daily (a trailing window ending yesterday)"
+
+    def rhythm(self, cadence: Cadence) -> str:
+        return "about once a day (a trailing window ending yesterday)"
+
+    def fetch(
+        self, client: Client, view: View, days: Publication, today: date
+    ) -> tuple[Sequence[Any], Meta]:
+        return task_classifications(client, view.name)
+
+    def first_due(self, view: View, now: float, days: Publication) -> float:
+        last = view.status.last_success
+        return now if last is None else max(now, last + EVERY)
+
+    def wants(self, view: View, day: date, days: Publication) -> bool:
+        return False
+
+    def after_success(self, view: View, now: float, days: Publication) -> float:
+        return now + EVERY
+
+    def next_day(self, view: View, days: Publication) -> date | None:
+        return None  # always has a due time of its own
