@@ -13,7 +13,6 @@ import json
 import os
 import random
 import stat
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -82,7 +81,7 @@ def promises(cfg: Config) -> list[ViewPromise]:
         rotated = v.dataset == "app-rankings" and p.rotation_days > 1
         # A view on a fixed cadence promises its dataset's interval, not each published day.
         ds = REGISTRY[v.dataset]
-        every = 0.0 if ds.follows_days else float(sys.modules[type(ds).__module__].EVERY)
+        every = 0.0 if ds.follows_days else float(getattr(ds, "every", 0.0))
         out.append(ViewPromise(v.dataset, v.view, p.rotation_days - 1 if rotated else 0, every))
     return out
 

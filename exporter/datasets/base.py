@@ -239,3 +239,28 @@ class Dataset:
         if day is None:
             return detector_due
         return max(detector_due, day_start(day + timedelta(days=1)))
+
+
+class FixedCadence(Dataset):
+    """A dataset on a cadence of its own, not following published days: each view is
+    checked once every ``every`` seconds after its last success (and at once on a start
+    without one)."""
+
+    follows_days = False
+    every: ClassVar[float] = 86400.0
+
+    def per_day(self, planned: PlannedView) -> int:
+        return planned.requests
+
+    def first_due(self, view: View, now: float, days: Publication) -> float:
+        last = view.status.last_success
+        return now if last is None else max(now, last + self.every)
+
+    def wants(self, view: View, day: date, days: Publication) -> bool:
+        return False
+
+    def after_success(self, view: View, now: float, days: Publication) -> float:
+        return now + self.every
+
+    def next_day(self, view: View, days: Publication) -> date | None:
+        return None  # always has a due time of its own

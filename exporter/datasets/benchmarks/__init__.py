@@ -3,13 +3,12 @@ each view checked about daily on its own cadence. ``dataset`` (plan and timing),
 ``requests`` (the views' queries), ``rows`` (row type and parser), ``metrics`` (families).
 No history: the endpoint takes no date, so the backfill has nothing to fetch for it."""
 
-from exporter.datasets.benchmarks.dataset import EVERY, Benchmarks
+from exporter.datasets.benchmarks.dataset import Benchmarks
 from exporter.datasets.benchmarks.metrics import BenchmarksCollector
 from exporter.datasets.benchmarks.requests import VIEWS, benchmarks
 from exporter.datasets.benchmarks.rows import BenchmarkRow, parse_items
 
 __all__ = [
-    "EVERY",
     "VIEWS",
     "BenchmarkRow",
     "Benchmarks",

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
-from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
 from exporter.datasets.benchmarks.metrics import BenchmarksCollector
 from exporter.datasets.benchmarks.requests import ENDPOINT, benchmarks
 from exporter.datasets.benchmarks.rows import BenchmarkRow
@@ -20,15 +20,13 @@ from exporter.snapshot import Meta
 if TYPE_CHECKING:
     from exporter.client import Client
 
-# Scores change slowly (new models, new runs, Elo drift): one check a day is plenty.
-EVERY = 86400.0
 
-
-class Benchmarks(Dataset):
+class Benchmarks(FixedCadence):
     name = ENDPOINT
     row_type = BenchmarkRow
     source = "openrouter.ai/benchmarks"
-    follows_days = False
+    # Scores change slowly (new models, new runs, Elo drift): one check a day is plenty.
+    every = 86400.0
 
     def collector(self, cfg: Config) -> Collector:
         return BenchmarksCollector(cfg)
@@ -42,9 +40,6 @@ class Benchmarks(Dataset):
             return []
         return [PlannedView(self.name, v, 1, 1) for v in dict.fromkeys(cfg.benchmarks.views)]
 
-    def per_day(self, planned: PlannedView) -> int:
-        return planned.requests
-
     def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily (current scores)"
 
@@ -55,16 +50,3 @@ class Benchmarks(Dataset):
         self, client: Client, view: View, days: Publication, today: date
     ) -> tuple[Sequence[Any], Meta]:
         return benchmarks(client, view.name)
-
-    def first_due(self, view: View, now: float, days: Publication) -> float:
-        last = view.status.last_success
-        return now if last is None else max(now, last + EVERY)
-
-    def wants(self, view: View, day: date, days: Publication) -> bool:
-        return False
-
-    def after_success(self, view: View, now: float, days: Publication) -> float:
-        return now + EVERY
-
-    def next_day(self, view: View, days: Publication) -> date | None:
-        return None  # always has a due time of its own

@@ -2,13 +2,12 @@
 daily on its own cadence. ``dataset`` (plan and timing), ``requests`` (and paging),
 ``rows`` (row type and parser), ``metrics`` (families)."""
 
-from exporter.datasets.session_cost.dataset import EVERY, PAGES, SessionCost
+from exporter.datasets.session_cost.dataset import PAGES, SessionCost
 from exporter.datasets.session_cost.metrics import SessionCostCollector
 from exporter.datasets.session_cost.requests import session_cost
 from exporter.datasets.session_cost.rows import SessionCostRow, parse_rows
 
 __all__ = [
-    "EVERY",
     "PAGES",
     "SessionCost",
     "SessionCostCollector",

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
-from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
 from exporter.datasets.session_cost.metrics import SessionCostCollector
 from exporter.datasets.session_cost.requests import ENDPOINT, session_cost
 from exporter.datasets.session_cost.rows import SessionCostRow
@@ -20,15 +20,14 @@ from exporter.snapshot import Meta
 if TYPE_CHECKING:
     from exporter.client import Client
 
-EVERY = 86400.0  # weekly data: one check a day finds a new week within a day
 PAGES = 2  # ~650 cells at 500 a page
 
 
-class SessionCost(Dataset):
+class SessionCost(FixedCadence):
     name = ENDPOINT
     row_type = SessionCostRow
     source = "openrouter.ai/apps"
-    follows_days = False
+    every = 86400.0  # weekly data: one check a day finds a new week within a day
 
     def collector(self, cfg: Config) -> Collector:
         return SessionCostCollector(cfg)
@@ -38,9 +37,6 @@ class SessionCost(Dataset):
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         return [PlannedView(self.name, "default", PAGES, 1)] if cfg.session_cost else []
-
-    def per_day(self, planned: PlannedView) -> int:
-        return planned.requests
 
     def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily, until a new weekly window appears"
@@ -53,16 +49,3 @@ class SessionCost(Dataset):
     ) -> tuple[Sequence[Any], Meta]:
         rows, meta, _pages = session_cost(client)
         return rows, meta
-
-    def first_due(self, view: View, now: float, days: Publication) -> float:
-        last = view.status.last_success
-        return now if last is None else max(now, last + EVERY)
-
-    def wants(self, view: View, day: date, days: Publication) -> bool:
-        return False
-
-    def after_success(self, view: View, now: float, days: Publication) -> float:
-        return now + EVERY
-
-    def next_day(self, view: View, days: Publication) -> date | None:
-        return None  # always has a due time of its own

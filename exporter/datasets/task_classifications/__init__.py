@@ -3,13 +3,12 @@ checked about daily on its own cadence. ``dataset`` (plan and timing), ``request
 ``rows`` (row type and parser), ``metrics`` (families). No history: the endpoint takes no
 date, so the backfill has nothing to fetch for it."""
 
-from exporter.datasets.task_classifications.dataset import EVERY, TaskClassifications
+from exporter.datasets.task_classifications.dataset import TaskClassifications
 from exporter.datasets.task_classifications.metrics import TaskClassificationsCollector
 from exporter.datasets.task_classifications.requests import task_classifications
 from exporter.datasets.task_classifications.rows import TaskShareRow, parse_body
 
 __all__ = [
-    "EVERY",
     "TaskClassifications",
     "TaskClassificationsCollector",
     "TaskShareRow",

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
-from exporter.datasets.base import Cadence, Collector, Dataset, PlannedView, Publication, View
+from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
 from exporter.datasets.task_classifications.metrics import TaskClassificationsCollector
 from exporter.datasets.task_classifications.requests import ENDPOINT, WINDOWS, task_classifications
 from exporter.datasets.task_classifications.rows import TaskShareRow
@@ -20,15 +20,13 @@ from exporter.snapshot import Meta
 if TYPE_CHECKING:
     from exporter.client import Client
 
-# The window moves once a day: one check a day finds it within a day, for 1 request/day.
-EVERY = 86400.0
 
-
-class TaskClassifications(Dataset):
+class TaskClassifications(FixedCadence):
     name = ENDPOINT
     row_type = TaskShareRow
     source = "openrouter.ai/rankings"
-    follows_days = False
+    # The window moves once a day: one check a day finds it within a day, for 1 request/day.
+    every = 86400.0
 
     def collector(self, cfg: Config) -> Collector:
         return TaskClassificationsCollector(cfg)
@@ -41,9 +39,6 @@ class TaskClassifications(Dataset):
             return []
         return [PlannedView(self.name, w, 1, 1) for w in WINDOWS]
 
-    def per_day(self, planned: PlannedView) -> int:
-        return planned.requests
-
     def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily (a trailing window ending yesterday)"
 
@@ -54,16 +49,3 @@ class TaskClassifications(Dataset):
         self, client: Client, view: View, days: Publication, today: date
     ) -> tuple[Sequence[Any], Meta]:
         return task_classifications(client, view.name)
-
-    def first_due(self, view: View, now: float, days: Publication) -> float:
-        last = view.status.last_success
-        return now if last is None else max(now, last + EVERY)
-
-    def wants(self, view: View, day: date, days: Publication) -> bool:
-        return False
-
-    def after_success(self, view: View, now: float, days: Publication) -> float:
-        return now + EVERY
-
-    def next_day(self, view: View, days: Publication) -> date | None:
-        return None  # always has a due time of its own
