@@ -130,10 +130,14 @@ def stack() -> Iterator[Stack]:
             scraped = time.time()
             for prom in (one, many):
                 wait_until(
-                    lambda p=prom: p.rules_evaluated(since=scraped) and time.time() - 2 > scraped,
+                    lambda p=prom: p.rules_evaluated(since=scraped),
                     "every rule group evaluated over the scraped data",
                     90,
                 )
+            # The test reads at an instant 2 s in the past: after those evaluations, whose
+            # samples carry the time they started, not the time the wait saw them.
+            evaluated = time.time()
+            wait_until(lambda: time.time() - 2 > evaluated, "2 s past those evaluations", 5)
             yield Stack(one, many, {"a": url_a, "b": url_b, "c": url_c})
     finally:
         for p in procs:
