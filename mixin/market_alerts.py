@@ -19,7 +19,16 @@ from mixin.config import MixinConfig
 from mixin.dashboards import panel_link
 from mixin.dashboards.apps import RANK_OVER_TIME
 from mixin.dashboards.models import TOP_MODELS
-from mixin.promql import APP_KEY, APP_RANK, APP_VIEW, MODEL_RANK, Q, by, change_record
+from mixin.promql import (
+    APP_KEY,
+    APP_RANK,
+    APP_TOKENS,
+    APP_VIEW,
+    MODEL_RANK,
+    Q,
+    by,
+    change_record,
+)
 
 POPULAR = 'sort="popular"'
 SIGNED = '{{ printf "%+.0f" $value }}'
@@ -92,13 +101,17 @@ def model_facts(cfg: MixinConfig) -> Facts:
 
 
 def app_facts(cfg: MixinConfig) -> Facts:
-    a, v = APP_LABELS, APP_VIEW
+    q, a, v = Q(cfg, variables=False), APP_LABELS, APP_VIEW
     entry, view = sel(a), sel(v)
     total = "category:openrouter_app_tokens:sum"
-    tokens = f"max(openrouter:app_tokens:latest{entry})"
+    # Tokens are not recorded per app (mixin.promql.APP_TOKENS): the newest answer's, and
+    # a day ago the raw series' (any exporter's: identical by then).
+    newest = q.newest(APP_TOKENS, *(f"{n}=%q" for n in a))
+    tokens = f"max({' '.join(newest.split())})"
     share = f"{tokens} / max({total}{view})"
+    raw = q("openrouter_app_tokens", *(f"{n}=%q" for n in a))
     then = (
-        f"max(last_over_time(openrouter:app_tokens:latest{entry}[{cfg.bridge}] offset 1d))"
+        f"max(last_over_time({raw}[{cfg.bridge}] offset 1d))"
         f" / max(last_over_time({total}{view}[{cfg.bridge}] offset 1d))"
     )
     vars_ = "&".join(f"var-{n}={{{{ $labels.{n} | urlquery }}}}" for n in (*v, "app_id"))

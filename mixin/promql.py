@@ -70,6 +70,11 @@ class Family:
     labels: tuple[str, ...]
     view: tuple[str, ...]
     dataset: str
+    # False: no ``openrouter:<family>:latest`` rule; readers pick the newest data from the
+    # raw series themselves (``Q.newest``). For app tokens and requests: recording 3,700
+    # series a minute each at the maximal config cost Prometheus more than every panel
+    # that reads them, one view at a time, together.
+    recorded_by_rules: bool = True
 
     @property
     def name(self) -> str:
@@ -83,8 +88,8 @@ MODEL_RANK = Family("openrouter_model_rank", MODEL, ("view",), "rankings-daily")
 MODEL_TOKENS = Family("openrouter_model_tokens", MODEL, ("view",), "rankings-daily")
 MODEL_SHARE = Family("openrouter_model_share", MODEL, ("view",), "rankings-daily")
 APP_RANK = Family("openrouter_app_rank", APP, APP_VIEW, "app-rankings")
-APP_TOKENS = Family("openrouter_app_tokens", APP, APP_VIEW, "app-rankings")
-APP_REQUESTS = Family("openrouter_app_requests", APP, APP_VIEW, "app-rankings")
+APP_TOKENS = Family("openrouter_app_tokens", APP, APP_VIEW, "app-rankings", False)
+APP_REQUESTS = Family("openrouter_app_requests", APP, APP_VIEW, "app-rankings", False)
 SESSION_COST = Family("openrouter_session_median_cost_dollars", SESSION, (), "session-cost")
 # The view name of a task-classifications view is its window, but the freshness series
 # carry it as `view`: matched per exporter only (one window exists), like session cost.
@@ -117,6 +122,10 @@ FAMILIES = (
     BENCH_ELO,
 )
 BY_METRIC = {f.metric: f for f in FAMILIES}
+# The answers that count per view (mixin.recording): the exporters holding the newest day,
+# then the newest fetch.
+NEWEST = "openrouter:data_as_of:newest"
+APP_VIEW_NEWEST = "openrouter:app_view:newest"
 
 
 class Q:
@@ -126,6 +135,7 @@ class Q:
         self.cfg = cfg
         self.bridge = cfg.bridge
         self.target = [cfg.selector] if cfg.selector else []
+        self.ours = tuple(self.target)  # without the dashboards' job/instance variables
         if variables:
             self.target += [JOB, INSTANCE]
 
@@ -157,14 +167,31 @@ class Q:
         s = f"last_over_time({self(f.metric)}[{self.bridge}] offset {offset})"
         return f"max by ({by(labels or f.labels)}) ({s})"
 
+    def newest(self, f: Family, *ms: str) -> str:
+        """The market as the newest data shows it, from the raw series: the answers of the
+        exporters the rules chose per view (newest day, then newest fetch), one series per
+        data label set. What ``openrouter:<family>:latest`` records, so like it this
+        ignores the dashboards' job/instance variables: the rules chose the exporters."""
+        raw = f"last_over_time({f.metric}{matchers(*ms, *self.ours)}[{self.cfg.gap}])"
+        if f.dataset == "app-rankings":
+            chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}"
+        else:
+            chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}'
+        return f"max by ({by(f.labels)}) (\n  {raw}\n  {chosen}\n)"
+
+    def latest(self, f: Family, *ms: str) -> str:
+        """The newest data: the recorded series, or for a family the rules do not record
+        the same, picked from the raw series."""
+        return f"{f.recorded()}{matchers(*ms)}" if f.recorded_by_rules else self.newest(f, *ms)
+
     # --- dashboards: the recorded series, else the raw ones ------------------------
 
     def shown(self, f: Family, *ms: str) -> str:
-        """What a panel shows: the recorded newest data; where the rules have not run
-        (backfilled history, a Prometheus without our rules) the raw series of the chosen
-        exporters, de-duplicated and bridged over the backfill's step."""
+        """What a panel shows: the newest data; where the rules have not run (backfilled
+        history, a Prometheus without our rules) the raw series of the chosen exporters,
+        de-duplicated and bridged over the backfill's step."""
         raw = f"max without (job, instance) (last_over_time({self(f.metric, *ms)}[{self.bridge}]))"
-        return f"({f.recorded()}{matchers(*ms)}\nor {raw}\n  unless on ({by(f.view)}) {covered(f)})"
+        return f"({self.latest(f, *ms)}\nor {raw}\n  unless on ({by(f.view)}) {covered(f)})"
 
     def model(self, metric: str, *ms: str) -> str:
         return self.shown(BY_METRIC[metric], *ms)
@@ -198,7 +225,7 @@ def covered(f: Family) -> str:
     """A small recorded series that exists for every view the market rules have run on:
     where it is absent, a panel falls back to the raw series."""
     if f.dataset == "app-rankings":
-        return "openrouter:app_view:newest"
+        return APP_VIEW_NEWEST
     return f'openrouter:data_as_of:latest{{dataset="{f.dataset}"}}'
 
 

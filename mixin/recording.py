@@ -12,13 +12,16 @@ from mixin.config import MixinConfig
 from mixin.promql import (
     APP_KEY,
     APP_RANK,
+    APP_TOKENS,
     APP_VIEW,
+    APP_VIEW_NEWEST,
     AS_OF,
     END_DATE,
     FAMILIES,
     MODEL_RANK,
     MODEL_SHARE,
     MODEL_TOKENS,
+    NEWEST,
     TARGET,
     VIEW,
     Family,
@@ -29,8 +32,6 @@ from mixin.promql import (
 from mixin.yamlout import Group
 
 NEWEST_DAY = "openrouter:data_as_of:newest_day"
-NEWEST = "openrouter:data_as_of:newest"
-APP_VIEW_NEWEST = "openrouter:app_view:newest"
 
 
 def rec(name: str, expr: str, note: str | None = None) -> dict[str, Any]:
@@ -68,18 +69,9 @@ def newest(q: Q) -> list[dict[str, Any]]:
     ]
 
 
-def latest(q: Q, f: Family) -> dict[str, Any]:
-    raw = q.gapless(f.metric)
-    if f.dataset == "app-rankings":
-        chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}"
-    else:
-        chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}'
-    return rec(f.recorded(), f"max by ({by(f.labels)}) (\n  {raw}\n  {chosen}\n)")
-
-
 def market(cfg: MixinConfig) -> list[dict[str, Any]]:
     q = Q(cfg, variables=False)
-    latests = [latest(q, f) for f in FAMILIES]
+    latests = [rec(f.recorded(), q.newest(f)) for f in FAMILIES if f.recorded_by_rules]
     latests[0]["note"] = (
         "The market as the newest data shows it, one series per data label set, whichever "
         "exporters served it (a new instance, an HA pair or two accounts change nothing)."
@@ -165,7 +157,7 @@ def recording(cfg: MixinConfig) -> list[Group]:
         ),
         rec(
             "category:openrouter_app_tokens:sum",
-            f"sum by ({by(APP_VIEW)}) (openrouter:app_tokens:latest)",
+            f"sum by ({by(APP_VIEW)}) ({q.newest(APP_TOKENS)})",
             "Tokens of the ranked apps per view: a lower bound of a category's total.",
         ),
         rec(
