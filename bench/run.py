@@ -1,7 +1,7 @@
 """`make bench`: the scrape cost of our cached exposition, against the physical limit and a
 naive prometheus_client exporter, and the HTTP server candidates side by side.
 
-Every server serves the same maximal series set (bench/maximal.py), each in its own process
+Every server serves the same maximal series set (testsupport/maximal.py), each in its own process
 so its memory is its own; this process scrapes them over real HTTP in the same run:
 - ours (cheroot): the exporter's server, with self-metrics for every view (as a running
   exporter has);
@@ -84,11 +84,11 @@ def apply_times(cache: ExpositionCache, snaps: dict) -> tuple[float, float]:
 def serve_ours(port: int, state: Path, max_age: float | None, previous: bool = False) -> None:
     """The exporter's endpoints on its server (cheroot), or with ``previous`` on the one it
     had before (bench/previous/: socketserver and our own HTTP/1.1 code)."""
-    from bench.maximal import maximal_config
     from exporter.exposition import ExpositionCache
     from exporter.selfmetrics import MAX_AGE, SelfMetrics
     from exporter.server import Endpoints, start
     from exporter.viewstatus import ViewState, ViewStatus
+    from testsupport.maximal import maximal_config
 
     if previous:
         from bench.previous.server import start  # type: ignore[no-redef]
@@ -132,8 +132,8 @@ def serve_baseline(port: int, state: Path) -> None:
     """What most API exporters do: Gauge children set from the rows, rendered per scrape."""
     from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
-    from bench.maximal import maximal_config
     from exporter.datasets.models import model_labels, model_period
+    from testsupport.maximal import maximal_config
 
     cfg = maximal_config()
     registry = CollectorRegistry()
@@ -414,9 +414,9 @@ def main() -> int:
         from bench.candidates import serve_uvicorn
 
         serve_uvicorn(args.port, args.plain, args.gzip)
-    from bench.maximal import maximal_config, maximal_snapshots
     from exporter.datasets import ROW_TYPES
     from exporter.store import Store
+    from testsupport.maximal import maximal_config, maximal_snapshots
 
     state = Path(tempfile.mkdtemp(prefix="openrouter-bench-"))
     try:

@@ -19,18 +19,12 @@ from exporter.app import build
 from exporter.config import Config, parse_config
 from exporter.simulator import Fault, Simulator
 from exporter.snapshot import Snapshot
+from testsupport.maximal import MAXIMAL_APPS
 
 DAY = 86400.0
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 
-MAXIMAL = {
-    "apps": {
-        "windows": ["1d", "7d", "30d"],
-        "sorts": ["popular", "trending"],
-        "filters": ["every"],
-        "depth": 200,
-    }
-}
+MAXIMAL = {"apps": MAXIMAL_APPS}
 
 
 @dataclass

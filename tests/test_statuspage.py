@@ -18,7 +18,6 @@ import pytest
 from conftest import FAKE_KEY, FakeClock, drive
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.maximal import maximal_config, maximal_snapshots
 from exporter.app import Exporter, build
 from exporter.budget import read_log
 from exporter.config import parse_config
@@ -29,6 +28,7 @@ from exporter.simulator import Simulator
 from exporter.snapshot import Meta, Snapshot
 from exporter.statuspage import StatusPage
 from exporter.statuspage.html import compact, relative
+from testsupport.maximal import maximal_config, maximal_snapshots
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 CFG: dict[str, Any] = {
