@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -410,7 +409,8 @@ def test_relative_times_and_compact_numbers_read_naturally():
     ]
 
 
-def test_render_at_the_maximal_config_stays_far_under_50_ms(tmp_path):
+def test_the_page_renders_at_the_maximal_config(tmp_path):
+    """How fast it renders there is a figure of `make bench` (bench/inprocess.py)."""
     cfg = maximal_config()
     cfg = replace(cfg, watch=replace(cfg.watch, apps=(1, 2, 3), models=("openai/gpt-4o",)))
     exporter = build(
@@ -419,22 +419,9 @@ def test_render_at_the_maximal_config_stays_far_under_50_ms(tmp_path):
         transport=httpx.MockTransport(lambda r: httpx.Response(500)),
         state_dir=tmp_path,
     )
-    page = StatusPage(exporter)
-    cold, warm = [], []
-    for generation in range(5):  # each generation is a snapshot change: a cold market part
-        exporter.store.put_many(maximal_snapshots(cfg, generation))
-        t = time.perf_counter()
-        body = page()
-        cold.append(time.perf_counter() - t)
-        for _ in range(10):
-            t = time.perf_counter()
-            page()
-            warm.append(time.perf_counter() - t)
+    exporter.store.put_many(maximal_snapshots(cfg))
+    body = StatusPage(exporter)()
     assert b"Top apps by tokens" in body and len(parse(body).by_id("apps").all("li")) == 10
-    # Medians: the machine is shared, and one GC pause is not what a person waits for.
-    # Measured here: about 8 ms cold and 1 ms warm.
-    assert sorted(cold)[2] < 0.05, [f"{t * 1000:.1f} ms" for t in cold]
-    assert sorted(warm)[len(warm) // 2] < 0.01, [f"{t * 1000:.1f} ms" for t in warm]
 
 
 def test_stale_data_keeps_its_citation_date(tmp_path):
