@@ -1,6 +1,6 @@
 """`make bench-prometheus`: what our recording rules, alerts and dashboards cost Prometheus.
 
-One demo exporter at the maximal app config (bench/maximal.py), scraped every 15 s by two
+One demo exporter at the maximal app config (testsupport/maximal.py), scraped every 15 s by two
 real Prometheus servers (Debian's 2.42) side by side: one with our rule files, one without
 (the baseline). Measured in the same run, after every rule group's first evaluation:
 Prometheus CPU of each (/proc utime+stime), each rule group's evaluation time
@@ -33,9 +33,9 @@ import httpx
 import yaml
 
 from bench import panels as pn
-from bench.maximal import MAXIMAL_CONFIG
 from bench.prometheus_report import Measured, Run, Timed, report
 from bench.run import cpu_seconds, free_port, peak_rss_mb
+from testsupport.maximal import MAXIMAL_CONFIG
 
 SCRAPE_INTERVAL = 15
 DEFAULT_SECONDS = 300

@@ -1,7 +1,7 @@
 """`make bench`: the scrape cost of our cached exposition, against the physical limit and a
 naive prometheus_client exporter, and the HTTP server candidates side by side.
 
-Every server serves the same maximal series set (bench/maximal.py), each in its own process
+Every server serves the same maximal series set (testsupport/maximal.py), each in its own process
 so its memory is its own; this process scrapes them over real HTTP in the same run:
 - ours (cheroot): the exporter's server, with self-metrics for every view (as a running
   exporter has);
@@ -12,7 +12,9 @@ so its memory is its own; this process scrapes them over real HTTP in the same r
   scrape of a single Prometheus (every 15 s or more) pays;
 - baseline: Gauge children set from the rows, rendered by generate_latest on every scrape.
 All but the baseline are scraped in interleaved rounds, so a noisy neighbour hits them
-alike; the spread of the per-round medians is printed with the medians.
+alike; the spread of the per-round medians is printed with the medians. Then, with the
+servers gone, the figures timed in this process (bench/inprocess.py): the status page's
+render and the simulator's market.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
+
+from bench import inprocess
 
 if TYPE_CHECKING:
     from exporter.exposition import ExpositionCache
@@ -84,11 +88,11 @@ def apply_times(cache: ExpositionCache, snaps: dict) -> tuple[float, float]:
 def serve_ours(port: int, state: Path, max_age: float | None, previous: bool = False) -> None:
     """The exporter's endpoints on its server (cheroot), or with ``previous`` on the one it
     had before (bench/previous/: socketserver and our own HTTP/1.1 code)."""
-    from bench.maximal import maximal_config
     from exporter.exposition import ExpositionCache
     from exporter.selfmetrics import MAX_AGE, SelfMetrics
     from exporter.server import Endpoints, start
     from exporter.viewstatus import ViewState, ViewStatus
+    from testsupport.maximal import maximal_config
 
     if previous:
         from bench.previous.server import start  # type: ignore[no-redef]
@@ -132,8 +136,8 @@ def serve_baseline(port: int, state: Path) -> None:
     """What most API exporters do: Gauge children set from the rows, rendered per scrape."""
     from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
-    from bench.maximal import maximal_config
     from exporter.datasets.models import model_labels, model_period
+    from testsupport.maximal import maximal_config
 
     cfg = maximal_config()
     registry = CollectorRegistry()
@@ -325,7 +329,7 @@ def ratio_spread(rounds: dict, name: str, enc: str) -> str:
     return f"{statistics.median(r):.2f} ({min(r):.1f}-{max(r):.1f})"
 
 
-def report(times: dict, rounds: dict, info: dict) -> None:
+def report(times: dict, rounds: dict, info: dict, figures: inprocess.Figures) -> None:
     print(f"machine: {machine()}")
     print(f"series: {info['series']:,} ({info['bytes'] / 1e6:.1f} MB of text)")
     print(
@@ -365,10 +369,11 @@ def report(times: dict, rounds: dict, info: dict) -> None:
         f"{info['apply_one_s'] * 1000:.0f} ms; all {info['series']:,} series at once: "
         f"{info['apply_all_s'] * 1000:.0f} ms"
     )
-    targets(times, rss)
+    inprocess.report(figures)
+    targets(times, rss, figures)
 
 
-def targets(times: dict, rss: dict) -> None:
+def targets(times: dict, rss: dict, figures: inprocess.Figures) -> None:
     gz = p(times["ours"]["gzip"], 50)
     to_limit = gz / p(times["limit"]["gzip"], 50)
     to_base = p(times["baseline"]["gzip"], 50) / gz
@@ -385,8 +390,7 @@ def targets(times: dict, rss: dict) -> None:
         ),
         (f"peak RSS <= {TARGET_RSS_MB} MB", f"{rss['ours']:.0f} MB", rss["ours"] <= TARGET_RSS_MB),
     ]
-    for name, value, ok in checks:
-        print(f"target {name}: {value} {'met' if ok else 'NOT met'}")
+    inprocess.print_targets(checks + inprocess.checks(figures))
 
 
 def main() -> int:
@@ -414,9 +418,9 @@ def main() -> int:
         from bench.candidates import serve_uvicorn
 
         serve_uvicorn(args.port, args.plain, args.gzip)
-    from bench.maximal import maximal_config, maximal_snapshots
     from exporter.datasets import ROW_TYPES
     from exporter.store import Store
+    from testsupport.maximal import maximal_config, maximal_snapshots
 
     state = Path(tempfile.mkdtemp(prefix="openrouter-bench-"))
     try:
@@ -424,7 +428,9 @@ def main() -> int:
         times, rounds, info = measure(args, state)
     finally:
         shutil.rmtree(state, ignore_errors=True)
-    report(times, rounds, info)
+    # Timed here once the servers are gone, so they do not compete for the cores.
+    figures = inprocess.measure()
+    report(times, rounds, info, figures)
     return 0
 
 

@@ -26,13 +26,13 @@ import httpx
 import exporter.budget
 import exporter.durable
 import exporter.store
-from bench.maximal import MAXIMAL_CONFIG
 from exporter.app import build
 from exporter.client import Client, RateLimited
 from exporter.config import Config, parse_config
 from exporter.datasets import REGISTRY, Publication
 from exporter.planner import plan
 from exporter.snapshot import Snapshot
+from testsupport.maximal import MAXIMAL_CONFIG
 
 CONFIGS: dict[str, dict] = {
     "default": {},

@@ -20,6 +20,7 @@ import pytest
 import respx
 
 from exporter.config import Config, parse_config
+from exporter.simulator import ManualClock
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE_URL = "https://openrouter.test/api/v1"
@@ -43,22 +44,11 @@ def golden_body(name: str) -> Any:
     return json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
 
 
-class FakeClock:
-    """A settable clock; tests advance it instead of sleeping."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 5, 12, 6, 0, tzinfo=UTC))
+def clock() -> ManualClock:
+    """The simulator's clock, the one fake clock of the tests: tests advance it instead of
+    sleeping, the simulator takes it as it is, the exporter as ``clock.timestamp``."""
+    return ManualClock(datetime(2026, 5, 12, 6, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -102,15 +92,17 @@ def golden_api() -> Iterator[respx.MockRouter]:
 
 
 def drive(
-    step: Callable[[], float], clock: FakeClock, until: float, max_steps: int = 100_000
+    step: Callable[[], float], clock: ManualClock, until: float, max_steps: int = 100_000
 ) -> int:
     """Run a scheduler's step() on a fake clock until ``until``; returns steps taken."""
     steps = 0
-    while clock.now < until and steps < max_steps:
+    while clock.timestamp() < until and steps < max_steps:
         wait = step()
         steps += 1
         if wait > 0:
-            clock.advance(min(wait, until - clock.now) if clock.now + wait > until else wait)
+            # At least a microsecond, the clock's resolution: a shorter wait would round to
+            # no move at all and the loop would spin on the same instant.
+            clock.advance(seconds=max(1e-6, min(wait, until - clock.timestamp())))
     return steps
 
 

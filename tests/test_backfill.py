@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, FakeClock
+from conftest import FAKE_KEY
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from promserver import create_blocks, running_prometheus
 
@@ -126,7 +126,7 @@ def run_inproc(
     cfg: Config,
     opts: bf.Options,
     transport: httpx.BaseTransport,
-    clock: FakeClock,
+    clock: ManualClock,
     *,
     key: str = FAKE_KEY,
     sleep: Any = None,
@@ -137,7 +137,7 @@ def run_inproc(
         key,
         opts,
         transport=transport,
-        clock=clock,
+        clock=clock.timestamp,
         sleep=sleep or (lambda s: pytest.fail(f"unexpected sleep {s}")),
         out=out,
         err=err,
@@ -151,8 +151,8 @@ def sim() -> Simulator:
 
 
 @pytest.fixture
-def clock() -> FakeClock:  # the backfill's clock: real "now", moved by the tests
-    return FakeClock(datetime.now(UTC))
+def clock() -> ManualClock:  # the backfill's clock: real "now", moved by the tests
+    return ManualClock(datetime.now(UTC))
 
 
 def requests_to(sim: Simulator, path: str) -> list[dict[str, str]]:
@@ -416,13 +416,13 @@ def test_shared_budget_limits_the_backfill_and_says_when_to_resume(tmp_path, sim
     budget = {"requests_per_minute": 1000, "requests_per_day": 20, "reserve": 0}
     cfg = config(tmp_path, models=ONE_MODEL_VIEW, apps=APPS, budget=budget)
     log = tmp_path / "state" / "requests.log"
-    oldest = clock.now - 5000
+    oldest = clock.timestamp() - 5000
     prefill(log, [oldest + i for i in range(12)])  # the running exporter spent 12 of 20
     out = tmp_path / "h.om"
     r = run_inproc(cfg, options(FIRST, LAST, out, apps=True), sim.transport(), clock)
     assert r.rc == bf.EXIT_INCOMPLETE, r.err
     assert len(sim.log) == 8  # 1 model request + 7 app requests: 12 + 8 = the day's 20
-    assert len(read_log(log, clock.now)) == 20
+    assert len(read_log(log, clock.timestamp())) == 20
     # Each backfill request was recorded when sent and moved to when it finished.
     ours = [x.split() for x in log.read_text().splitlines() if "backfill/" in x]
     assert len(ours) == 2 * 8 and len({x[2] for x in ours}) == 8
@@ -446,7 +446,7 @@ def test_apps_resume_and_fetch_only_what_is_left(tmp_path, sim, clock):
     run1 = app_requests(sim)
     assert len(run1) == 6
     assert "4 app requests left" in first.err
-    clock.advance(86400 + 1)  # a day later the budget is free again
+    clock.advance(seconds=86400 + 1)  # a day later the budget is free again
     second = run_inproc(cfg, opts, sim.transport(), clock)
     assert second.rc == 0, second.err
     run2 = app_requests(sim)[len(run1) :]
@@ -475,7 +475,7 @@ def test_wait_sits_out_the_budget_and_says_when_it_resumes(tmp_path, sim, clock)
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
-        clock.advance(seconds)
+        clock.advance(seconds=seconds)
 
     r = run_inproc(
         cfg,
@@ -509,7 +509,7 @@ def test_a_day_not_published_yet_is_fetched_by_the_next_run(tmp_path, sim, clock
 def test_nothing_is_written_for_the_last_3_hours(tmp_path, sim):
     cfg = config(tmp_path, models=ONE_MODEL_VIEW)
     out = tmp_path / "h.om"
-    now = FakeClock(SIM_NOW)  # 12:00 on the day after --to
+    now = ManualClock(SIM_NOW)  # 12:00 on the day after --to
     r = run_inproc(cfg, options(date(2026, 2, 26), date(2026, 2, 28), out), sim.transport(), now)
     assert r.rc == 0, r.err
     newest = max(t for pts in read_samples(out).values() for t, _ in pts)
@@ -755,14 +755,18 @@ def test_dry_run_estimate_uses_the_exporters_stored_data(tmp_path, sim_http):
     from exporter.app import build
 
     cfg = parse_config({"openrouter": {"base_url": url}, "state_dir": str(tmp_path / "state")})
-    clock = FakeClock(SIM_NOW)
+    clock = ManualClock(SIM_NOW)
     exporter = build(
-        cfg, FAKE_KEY, transport=sim.transport(), clock=clock, state_dir=tmp_path / "state"
+        cfg,
+        FAKE_KEY,
+        transport=sim.transport(),
+        clock=clock.timestamp,
+        state_dir=tmp_path / "state",
     )
     for _ in range(200):
         if all(("rankings-daily", v.name) in exporter.store.snapshots() for v in cfg.model_views):
             break
-        clock.advance(max(exporter.scheduler.step(), 0.01))
+        clock.advance(seconds=max(exporter.scheduler.step(), 0.01))
     exporter.client.close()
     args = ["--from", "2025-06-01", "--to", "2026-02-28"]
     dry = cli(tmp_path, url, [*args, "--dry-run"])

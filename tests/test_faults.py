@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from conftest import FAKE_KEY, FakeClock, drive
+from conftest import FAKE_KEY, drive
 
 from exporter.app import Exporter, build, handover
 from exporter.config import parse_config
 from exporter.datasets import ROW_TYPES
-from exporter.simulator import Fault, Simulator
+from exporter.simulator import Fault, ManualClock, Simulator
 from exporter.store import Store
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
@@ -30,17 +30,15 @@ CFG = {
 
 class Rig:
     def __init__(self, tmp_path, cfg: dict | None = None, **sim_kw) -> None:
-        self.clock = FakeClock(START)
-        self.sim = Simulator(
-            seed=5, now=lambda: datetime.fromtimestamp(self.clock.now, UTC), **sim_kw
-        )
+        self.clock = ManualClock(START)
+        self.sim = Simulator(seed=5, now=self.clock, **sim_kw)
         self.sent: list[tuple[float, str]] = []
         self.tmp_path = tmp_path
         self.cfg = parse_config(cfg or CFG)
         self.exporter = self.build()
 
     def handler(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append((self.clock.now, request.url.path.rsplit("/", 1)[-1]))
+        self.sent.append((self.clock.timestamp(), request.url.path.rsplit("/", 1)[-1]))
         return self.sim.handle(request)
 
     def build(self, key: str = FAKE_KEY) -> Exporter:
@@ -48,13 +46,13 @@ class Rig:
             self.cfg,
             key,
             transport=httpx.MockTransport(self.handler),
-            clock=self.clock,
+            clock=self.clock.timestamp,
             state_dir=self.tmp_path,
             rng=random.Random(1),
         )
 
     def run(self, seconds: float) -> None:
-        drive(self.exporter.scheduler.step, self.clock, self.clock.now + seconds)
+        drive(self.exporter.scheduler.step, self.clock, self.clock.timestamp() + seconds)
 
     def metrics(self) -> str:
         return (
@@ -117,7 +115,7 @@ def test_server_errors_and_timeouts_retry_with_backoff(tmp_path, caplog, fault):
             rig.cfg,
             FAKE_KEY,
             transport=httpx.MockTransport(flaky),
-            clock=rig.clock,
+            clock=rig.clock.timestamp,
             state_dir=tmp_path / "t",
             rng=random.Random(1),
         )
@@ -139,7 +137,7 @@ def test_401_stops_polling_keeps_data_and_retries_rarely(tmp_path, caplog):
     assert "openrouter_app_rank{" in rig.metrics()
     # The key is revoked: restart with a key the API refuses.
     rig.exporter = rig.build(key="sk-or-v1-revoked")
-    rig.clock.advance(86400)  # a new day is due
+    rig.clock.advance(seconds=86400)  # a new day is due
     before = len(rig.sent)
     with caplog.at_level(logging.WARNING):
         rig.run(3 * 3600)
@@ -250,8 +248,8 @@ def test_state_files_of_earlier_versions_with_meta_fields_no_longer_kept_still_l
 def test_stored_data_served_at_once_after_restart_with_its_age(tmp_path):
     rig = Rig(tmp_path)
     rig.run(120)
-    fetched = rig.clock.now - 120
-    rig.clock.advance(3600)
+    fetched = rig.clock.timestamp() - 120
+    rig.clock.advance(seconds=3600)
     rig.exporter = rig.build()  # no step taken yet: nothing sent
     m = rig.metrics()
     assert "openrouter_app_rank{" in m and "openrouter_model_rank{" in m
@@ -360,7 +358,7 @@ def test_new_day_refreshes_views_and_old_days_are_not_refetched(tmp_path):
     same_day = rig.sent[first:]
     assert all(ep != "rankings-daily" or t < START.timestamp() + 86400 for t, ep in same_day)
     midnight = datetime(2026, 5, 13, tzinfo=UTC).timestamp()
-    rig.clock.now = max(rig.clock.now, midnight - 60)
+    rig.clock.set(max(rig.clock(), datetime.fromtimestamp(midnight - 60, UTC)))
     n = len(rig.sent)
     rig.run(3600)
     after = [(t - midnight, ep) for t, ep in rig.sent[n:]]

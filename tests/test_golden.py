@@ -8,17 +8,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import FAKE_KEY, GOLDEN, FakeClock, drive, promtool_check_metrics
+from conftest import FAKE_KEY, GOLDEN, drive, promtool_check_metrics
 
 from exporter.app import Exporter, build
 from exporter.config import Config
+from exporter.simulator import ManualClock
 
 GOLDEN_FILE = GOLDEN / "exposition.prom"
 
 
-def render_golden(cfg: Config, clock: FakeClock, state: Path) -> tuple[Exporter, bytes]:
-    exporter = build(cfg, FAKE_KEY, clock=clock, state_dir=state)
-    drive(exporter.scheduler.step, clock, clock.now + 120)
+def render_golden(cfg: Config, clock: ManualClock, state: Path) -> tuple[Exporter, bytes]:
+    exporter = build(cfg, FAKE_KEY, clock=clock.timestamp, state_dir=state)
+    drive(exporter.scheduler.step, clock, clock.timestamp() + 120)
     return exporter, exporter.cache.current.text
 
 

@@ -1,5 +1,6 @@
 """How the tests themselves are written: one way to start a process, one way to run
-Prometheus, so the next test is cheap to write and its failures read the same."""
+Prometheus, one fake clock, so the next test is cheap to write and its failures read the
+same."""
 
 from __future__ import annotations
 
@@ -33,3 +34,11 @@ def test_waiting_goes_through_wait_until() -> None:
     allowed = {"conftest.py", "browser.py", "test_http_hardening.py", "test_habits.py"}
     offenders = [n for n, s in sources().items() if loops.search(s) and n not in allowed]
     assert not offenders, f"wait with conftest.wait_until / wait_for: {offenders}"
+
+
+def test_one_fake_clock() -> None:
+    # Two fake clocks (a float one here, the simulator's datetime one) meant every rig
+    # converting one into the other; the simulator's ManualClock drives both sides.
+    classes = re.compile(r"^class \w*Clock\b", re.M)
+    offenders = [n for n, s in sources().items() if classes.search(s)]
+    assert not offenders, f"use the `clock` fixture (exporter.simulator.ManualClock): {offenders}"

@@ -2,8 +2,8 @@
 endpoint and its panels in the mixin, and nothing else of the code.
 
 A CI clone has no branch to diff against, so this is checked structurally: every file of
-the code (``exporter/``, ``mixin/``, ``soak/``, ``bench/``, ``tools/``, the build files)
-that names a dataset added as a package — its endpoint name, its package name, its
+the code (``exporter/``, ``mixin/``, ``soak/``, ``bench/``, ``testsupport/``, ``tools/``, the
+build files) that names a dataset added as a package — its endpoint name, its package name, its
 ``Dataset`` class or its row type — is in the dataset's homes or in the short list below,
 each with the reason it cannot be elsewhere. Tests, docs and generated output
 (``grafana/``, ``prometheus/``, ``deploy/``: written by the mixin) are not code.
@@ -18,7 +18,7 @@ import pytest
 from exporter.datasets import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = ("exporter", "mixin", "soak", "bench", "tools")
+CODE = ("exporter", "mixin", "soak", "bench", "testsupport", "tools")
 BUILD_FILES = ("pyproject.toml", "Makefile", "Dockerfile")
 
 # The datasets added as one package each, and the places outside the package that name them.

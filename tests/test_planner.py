@@ -7,15 +7,9 @@ import sys
 
 from exporter.config import parse_config
 from exporter.planner import plan
+from testsupport.maximal import MAXIMAL_APPS
 
-MAXIMAL = {
-    "apps": {
-        "windows": ["1d", "7d", "30d"],
-        "sorts": ["popular", "trending"],
-        "filters": ["every"],
-        "depth": 200,
-    }
-}
+MAXIMAL = {"apps": MAXIMAL_APPS}
 
 
 def test_default_plan_fits_with_settling_repolls():

@@ -13,24 +13,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import FAKE_KEY, FakeClock, drive
+from conftest import FAKE_KEY, drive
 
 from exporter.app import build
 from exporter.config import Config, parse_config
-from exporter.simulator import Fault, Simulator
+from exporter.simulator import Fault, ManualClock, Simulator
 from exporter.snapshot import Snapshot
+from testsupport.maximal import MAXIMAL_APPS
 
 DAY = 86400.0
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 
-MAXIMAL = {
-    "apps": {
-        "windows": ["1d", "7d", "30d"],
-        "sorts": ["popular", "trending"],
-        "filters": ["every"],
-        "depth": 200,
-    }
-}
+MAXIMAL = {"apps": MAXIMAL_APPS}
 
 
 @dataclass
@@ -51,13 +45,13 @@ def run_week(
     seed: int = 3,
 ) -> Run:
     cfg = parse_config(cfg_dict)
-    clock = FakeClock(START)
-    sim = Simulator(seed=1, now=lambda: datetime.fromtimestamp(clock.now, UTC))
+    clock = ManualClock(START)
+    sim = Simulator(seed=1, now=clock)
     rng = random.Random(seed)
     run = Run(cfg)
 
     def handler(request: httpx.Request) -> httpx.Response:
-        run.sent.append(clock.now)
+        run.sent.append(clock.timestamp())
         if faults:
             r = rng.random()
             if r < 0.03:
@@ -76,21 +70,18 @@ def run_week(
             cfg,
             FAKE_KEY,
             transport=httpx.MockTransport(handler),
-            clock=clock,
+            clock=clock.timestamp,
             state_dir=state,
             rng=random.Random(seed),
         )
         original_put = exporter.store.put
 
         def put(snap: Snapshot, _put=original_put) -> None:
-            run.refreshed.append((clock.now, snap.key, snap.meta.end_date))
+            run.refreshed.append((clock.timestamp(), snap.key, snap.meta.end_date))
             _put(snap)
 
         exporter.store.put = put  # type: ignore[method-assign]
-        while clock.now < stop:
-            wait = exporter.scheduler.step()
-            if wait > 0:
-                clock.advance(min(wait, stop - clock.now) or wait)
+        drive(exporter.scheduler.step, clock, stop)
         exporter.client.close()
     run.sim_log_len = len(sim.log)
     return run
@@ -156,24 +147,28 @@ def test_maximal_config_week(tmp_path, faults):
 def test_restart_serves_stored_data_without_refetching(tmp_path):
     run = run_week({}, tmp_path, faults=False, days=1, restarts=())
     before = len(run.sent)
-    clock = FakeClock(START + timedelta(days=1, hours=1))
+    clock = ManualClock(START + timedelta(days=1, hours=1))
     sent: list[float] = []
-    sim = Simulator(seed=1, now=lambda: datetime.fromtimestamp(clock.now, UTC))
+    sim = Simulator(seed=1, now=clock)
 
     def handler(request: httpx.Request) -> httpx.Response:
         # The fixed-cadence views' daily checks may be due; they are not re-fetched data.
         if not request.url.path.endswith(("/session-cost", "/classifications/task", "/benchmarks")):
-            sent.append(clock.now)
+            sent.append(clock.timestamp())
         return sim.handle(request)
 
     exporter = build(
-        run.cfg, FAKE_KEY, transport=httpx.MockTransport(handler), clock=clock, state_dir=tmp_path
+        run.cfg,
+        FAKE_KEY,
+        transport=httpx.MockTransport(handler),
+        clock=clock.timestamp,
+        state_dir=tmp_path,
     )
     assert "openrouter_app_rank{" in exporter.cache.current.text.decode()
-    drive(exporter.scheduler.step, clock, clock.now + 3600)
+    drive(exporter.scheduler.step, clock, clock.timestamp() + 3600)
     assert before > 30 and len(sent) == 0, "a restart within the day re-fetched data"
     last = {s.view: s.last_success for s in exporter.scheduler.statuses()}
-    assert all(t is not None and t < clock.now for t in last.values())
+    assert all(t is not None and t < clock.timestamp() for t in last.values())
 
 
 def test_stretched_config_rotates_views_and_never_overspends(tmp_path):
@@ -198,27 +193,27 @@ def test_days_published_together_keep_every_rotation_turn(tmp_path):
     """Publication is a day late, then two days appear at once: the app views whose turn
     was the day in between are not skipped until their next turn."""
     cfg = parse_config({**MAXIMAL, "budget": {"requests_per_day": 150, "reserve": 0.2}})
-    clock = FakeClock(START)
-    sim = Simulator(seed=1, now=lambda: datetime.fromtimestamp(clock.now, UTC))
+    clock = ManualClock(START)
+    sim = Simulator(seed=1, now=clock)
     refreshed: list[tuple[float, tuple[str, str], date | None]] = []
     sent: list[float] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        sent.append(clock.now)
+        sent.append(clock.timestamp())
         return sim.handle(request)
 
     exporter = build(
         cfg,
         FAKE_KEY,
         transport=httpx.MockTransport(handler),
-        clock=clock,
+        clock=clock.timestamp,
         state_dir=tmp_path,
         rng=random.Random(3),
     )
     put = exporter.store.put
 
     def record(snap: Snapshot) -> None:
-        refreshed.append((clock.now, snap.key, snap.meta.end_date))
+        refreshed.append((clock.timestamp(), snap.key, snap.meta.end_date))
         put(snap)
 
     exporter.store.put = record  # type: ignore[method-assign]
@@ -233,7 +228,7 @@ def test_days_published_together_keep_every_rotation_turn(tmp_path):
     drive(sched.step, clock, midnight + DAY - 60)
     assert sched.days.latest == latest
     sim.publication_lag_days = 0  # ... and comes out with the one after it
-    jump = clock.now
+    jump = clock.timestamp()
     drive(sched.step, clock, midnight + DAY + 3600)
     assert sched.days.latest == latest + timedelta(days=2)
     drive(sched.step, clock, midnight + 2 * DAY - 60)  # before the next day's turn

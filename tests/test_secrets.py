@@ -297,10 +297,14 @@ def _echo_api(status: int) -> httpx.MockTransport:
 def test_an_api_that_echoes_the_key_does_not_make_us_publish_it(tmp_path, clock, status, caplog):
     cfg = parse_config({**SMALL, "openrouter": {"base_url": "https://openrouter.test/api/v1"}})
     exporter = build(
-        cfg, FAKE_KEY, transport=_echo_api(status), clock=clock, state_dir=tmp_path / "state"
+        cfg,
+        FAKE_KEY,
+        transport=_echo_api(status),
+        clock=clock.timestamp,
+        state_dir=tmp_path / "state",
     )
     caplog.set_level("DEBUG")
-    drive(exporter.scheduler.step, clock, clock.now + 600)
+    drive(exporter.scheduler.step, clock, clock.timestamp() + 600)
     errors = [s.error or "" for s in exporter.scheduler.statuses()]
     assert any(errors), "the API's errors reached the view status"
     server = start("127.0.0.1:0", exporter.endpoints())

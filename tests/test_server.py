@@ -19,8 +19,8 @@ from exporter.server import Server, start, wants_gzip
 
 @pytest.fixture
 def running(golden_api, golden_config, clock, tmp_path) -> Iterator[tuple[Exporter, str]]:
-    exporter = build(golden_config, FAKE_KEY, clock=clock, state_dir=tmp_path)
-    drive(exporter.scheduler.step, clock, clock.now + 120)
+    exporter = build(golden_config, FAKE_KEY, clock=clock.timestamp, state_dir=tmp_path)
+    drive(exporter.scheduler.step, clock, clock.timestamp() + 120)
     server: Server = start("127.0.0.1:0", exporter.endpoints())
     # respx patches httpx for the API only; let real loopback traffic through.
     golden_api.route(host="127.0.0.1").pass_through()
@@ -117,7 +117,7 @@ def test_landing_health_ready_and_errors(running):
 def test_ready_before_data_and_says_what_has_none(golden_config, clock, tmp_path):
     # Ready = can serve /metrics (a readiness probe must not take a data-less exporter out
     # of its Service); what has no data yet is in the body, view by view.
-    exporter = build(golden_config, FAKE_KEY, clock=clock, state_dir=tmp_path)
+    exporter = build(golden_config, FAKE_KEY, clock=clock.timestamp, state_dir=tmp_path)
     server = start("127.0.0.1:0", exporter.endpoints())
     try:
         r = httpx.get(f"http://127.0.0.1:{server.server_address[1]}/readyz")
@@ -143,7 +143,7 @@ def test_accept_encoding_parsing():
 
 
 def test_listen_on_a_taken_port_fails_clearly(golden_config, clock, tmp_path):
-    exporter = build(golden_config, FAKE_KEY, clock=clock, state_dir=tmp_path)
+    exporter = build(golden_config, FAKE_KEY, clock=clock.timestamp, state_dir=tmp_path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-from conftest import FAKE_KEY
+from conftest import FAKE_KEY, drive
 
 from exporter.app import Exporter, build
 from exporter.budget import DAY, Budget
@@ -82,10 +82,7 @@ class World:
 
     def run_until(self, hours_after_close_of: date, hours: float) -> None:
         until = (day_close(hours_after_close_of) + timedelta(hours=hours)).timestamp()
-        while self.clock.timestamp() < until:
-            wait = self.exporter.scheduler.step()
-            if wait > 0:
-                self.clock.advance(seconds=max(1e-6, min(wait, until - self.clock.timestamp())))
+        drive(self.exporter.scheduler.step, self.clock, until)
 
     def app_end_dates(self) -> dict[str, date | None]:
         return {

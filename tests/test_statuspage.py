@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -15,20 +14,20 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FAKE_KEY, FakeClock, drive
+from conftest import FAKE_KEY, drive
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.maximal import maximal_config, maximal_snapshots
 from exporter.app import Exporter, build
 from exporter.budget import read_log
 from exporter.config import parse_config
 from exporter.datasets.apps import AppRow
 from exporter.datasets.apps.page import NOT_HELD_APPS
 from exporter.datasets.models import ModelDayRow
-from exporter.simulator import Simulator
+from exporter.simulator import ManualClock, Simulator
 from exporter.snapshot import Meta, Snapshot
 from exporter.statuspage import StatusPage
 from exporter.statuspage.html import compact, relative
+from testsupport.maximal import maximal_config, maximal_snapshots
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
 CFG: dict[str, Any] = {
@@ -113,24 +112,24 @@ class Rig:
     """An exporter against the simulator on a fake clock, as tests/test_faults.py does."""
 
     def __init__(self, tmp_path: Path, cfg: dict | None = None, key: str | None = FAKE_KEY):
-        self.clock = FakeClock(START)
+        self.clock = ManualClock(START)
         self.sim = Simulator(
             seed=5,
-            now=lambda: datetime.fromtimestamp(self.clock.now, UTC),
+            now=self.clock,
             api_keys={FAKE_KEY},
         )
         self.exporter: Exporter = build(
             parse_config(cfg or CFG),
             key,
             transport=httpx.MockTransport(self.sim.handle),
-            clock=self.clock,
+            clock=self.clock.timestamp,
             state_dir=tmp_path,
             rng=random.Random(1),
         )
         self.page = StatusPage(self.exporter)
 
     def run(self, seconds: float) -> None:
-        drive(self.exporter.scheduler.step, self.clock, self.clock.now + seconds)
+        drive(self.exporter.scheduler.step, self.clock, self.clock.timestamp() + seconds)
 
     def dom(self) -> Node:
         return parse(self.page())
@@ -269,10 +268,10 @@ def test_rejected_key_is_one_banner_with_the_next_try_and_one_summarised_error(t
         rig.exporter.cfg,
         "sk-or-v1-revoked-key-0000",
         transport=httpx.MockTransport(rig.sim.handle),
-        clock=rig.clock,
+        clock=rig.clock.timestamp,
         state_dir=tmp_path,
     )
-    rig.exporter.scheduler.detector.due = rig.clock.now  # ask now, not at the next day
+    rig.exporter.scheduler.detector.due = rig.clock.timestamp()  # ask now, not at the next day
     rig.page = StatusPage(rig.exporter)
     rig.run(5)
     page = rig.page()
@@ -282,8 +281,11 @@ def test_rejected_key_is_one_banner_with_the_next_try_and_one_summarised_error(t
     retry = rig.exporter.scheduler.hold_until
     assert "OpenRouter rejected the API key (401)" in banners[0]
     at = datetime.fromtimestamp(retry, UTC)
-    assert f"Next try: {at:%Y-%m-%d %H:%M} UTC ({relative(retry, rig.clock.now)})." in banners[0]
-    assert 3500 < retry - rig.clock.now <= 3600
+    assert (
+        f"Next try: {at:%Y-%m-%d %H:%M} UTC ({relative(retry, rig.clock.timestamp())})."
+        in banners[0]
+    )
+    assert 3500 < retry - rig.clock.timestamp() <= 3600
     # The last good data stays on the page, as on /metrics.
     assert bars(dom, "models") == bars(served, "models")
     for group in dom.by_id("views").all("details"):
@@ -335,17 +337,17 @@ def test_exhausted_budget_and_rate_limit_pause_with_their_next_try(tmp_path):
     while budget.used()["24h"] < 10:  # a backfill beside it spends the rest
         with budget.spend("app-rankings"):
             pass
-        rig.clock.advance(61)
+        rig.clock.advance(seconds=61)
     dom = rig.dom()
     titles = [b.all("b")[0].text for b in dom.all(cls="banner")]
     assert "Polling paused: the 24-hour request budget is used up." in titles
-    oldest = min(t for t, _ in read_log(budget.path, rig.clock.now))
+    oldest = min(t for t, _ in read_log(budget.path, rig.clock.timestamp()))
     nxt = datetime.fromtimestamp(oldest + 86400, UTC)
     assert f"Next try: {nxt:%Y-%m-%d %H:%M} UTC" in dom.all(cls="banner")[0].text
     meter = dom.by_id("budget").all(cls="meter")[1]
     assert "10 of 10 used (100%)" in meter.text
     sched = rig.exporter.scheduler
-    sched.failures.hold_until = rig.clock.now + 600
+    sched.failures.hold_until = rig.clock.timestamp() + 600
     (banner,) = [b for b in rig.dom().all(cls="banner") if "429" in b.text]
     assert "Next try: " in banner.text and "(in 10 min)" in banner.text
 
@@ -407,7 +409,8 @@ def test_relative_times_and_compact_numbers_read_naturally():
     ]
 
 
-def test_render_at_the_maximal_config_stays_far_under_50_ms(tmp_path):
+def test_the_page_renders_at_the_maximal_config(tmp_path):
+    """How fast it renders there is a figure of `make bench` (bench/inprocess.py)."""
     cfg = maximal_config()
     cfg = replace(cfg, watch=replace(cfg.watch, apps=(1, 2, 3), models=("openai/gpt-4o",)))
     exporter = build(
@@ -416,22 +419,9 @@ def test_render_at_the_maximal_config_stays_far_under_50_ms(tmp_path):
         transport=httpx.MockTransport(lambda r: httpx.Response(500)),
         state_dir=tmp_path,
     )
-    page = StatusPage(exporter)
-    cold, warm = [], []
-    for generation in range(5):  # each generation is a snapshot change: a cold market part
-        exporter.store.put_many(maximal_snapshots(cfg, generation))
-        t = time.perf_counter()
-        body = page()
-        cold.append(time.perf_counter() - t)
-        for _ in range(10):
-            t = time.perf_counter()
-            page()
-            warm.append(time.perf_counter() - t)
+    exporter.store.put_many(maximal_snapshots(cfg))
+    body = StatusPage(exporter)()
     assert b"Top apps by tokens" in body and len(parse(body).by_id("apps").all("li")) == 10
-    # Medians: the machine is shared, and one GC pause is not what a person waits for.
-    # Measured here: about 8 ms cold and 1 ms warm.
-    assert sorted(cold)[2] < 0.05, [f"{t * 1000:.1f} ms" for t in cold]
-    assert sorted(warm)[len(warm) // 2] < 0.01, [f"{t * 1000:.1f} ms" for t in warm]
 
 
 def test_stale_data_keeps_its_citation_date(tmp_path):

@@ -17,14 +17,14 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, FakeClock, Proc, drive, free_port, wait_for
+from conftest import FAKE_KEY, Proc, drive, free_port, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.app import Exporter, build
 from exporter.cli import demo_config
 from exporter.config import load_config, parse_config
 from exporter.periods import day_start
-from exporter.simulator import Fault, Simulator, serve
+from exporter.simulator import Fault, ManualClock, Simulator, serve
 from exporter.viewstatus import ViewState
 
 START = datetime(2026, 5, 12, 0, 30, tzinfo=UTC)
@@ -38,8 +38,8 @@ class Rig:
     """The exporter in-process against the simulator, on one fake clock, counting requests."""
 
     def __init__(self, tmp_path: Any, cfg: dict | None = None, key: str | None = FAKE_KEY):
-        self.clock = FakeClock(START)
-        self.sim = Simulator(seed=42, now=lambda: datetime.fromtimestamp(self.clock.now, UTC))
+        self.clock = ManualClock(START)
+        self.sim = Simulator(seed=42, now=self.clock)
         self.sent: list[str] = []
         self.cfg = (
             parse_config(cfg)
@@ -58,13 +58,13 @@ class Rig:
             self.cfg,
             key,
             transport=httpx.MockTransport(self.handler),
-            clock=self.clock,
+            clock=self.clock.timestamp,
             state_dir=self.tmp_path,
             rng=random.Random(1),
         )
 
     def run(self, seconds: float) -> None:
-        drive(self.exporter.scheduler.step, self.clock, self.clock.now + seconds)
+        drive(self.exporter.scheduler.step, self.clock, self.clock.timestamp() + seconds)
 
     def series(self, name: str) -> dict[tuple[str, str], float]:
         text = self.exporter.self_metrics.exposition(False).decode()
@@ -107,7 +107,7 @@ def test_no_key_still_serves_what_an_earlier_run_stored(tmp_path):
     rig.run(600)
     assert rig.sent
     sent = len(rig.sent)
-    rig.clock.advance(86400)
+    rig.clock.advance(seconds=86400)
     rig.exporter = rig.build(None)
     rig.run(86400)
     assert len(rig.sent) == sent
@@ -166,7 +166,7 @@ def test_run_without_a_key_sends_nothing_over_http(tmp_path, counting_api):
 def test_every_view_has_a_next_refresh_on_the_demo_config(tmp_path):
     rig = Rig(tmp_path)
     rig.run(600)  # every view filled for the newest day
-    now = rig.clock.now
+    now = rig.clock.timestamp()
     sched = rig.exporter.scheduler
     nxt = rig.series(NEXT)
     assert set(nxt) == {s.key for s in sched.statuses()} and len(nxt) == 45
@@ -184,7 +184,7 @@ def test_every_view_has_a_next_refresh_on_the_demo_config(tmp_path):
         )
         assert when == pytest.approx(expected, abs=600), key
     # Once the next day is found, views refresh and then wait for their settling re-poll.
-    rig.clock.now = detector - 1
+    rig.clock.set(datetime.fromtimestamp(detector - 1, UTC))
     rig.run(600)
     assert sched.days.latest == day + timedelta(days=1)
     nxt = rig.series(NEXT)
@@ -206,7 +206,7 @@ def test_next_refresh_follows_a_rejected_key_and_a_400(tmp_path):
     assert all(math.isfinite(v) for k, v in nxt.items() if k[0] != "app-rankings")
     # The key is revoked: every view waits for the hourly retry.
     rig.sim.api_keys = {"another-key"}
-    rig.clock.advance(86400)
+    rig.clock.advance(seconds=86400)
     rig.run(60)
     sched = rig.exporter.scheduler
     assert sched.unauthorized
@@ -215,4 +215,4 @@ def test_next_refresh_follows_a_rejected_key_and_a_400(tmp_path):
         if key == ("app-rankings", "7d/popular/all"):
             assert math.isinf(when)
         else:
-            assert when >= sched.hold_until > rig.clock.now, key
+            assert when >= sched.hold_until > rig.clock.timestamp(), key
