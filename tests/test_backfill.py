@@ -29,9 +29,13 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from promserver import create_blocks, running_prometheus
 
 from exporter import backfill as bf
+from exporter.backfill.options import parse
 from exporter.budget import read_log
 from exporter.cli import main
 from exporter.config import Config, parse_config
+from exporter.datasets import REGISTRY
+from exporter.datasets.history import NoHistory
+from exporter.datasets.models.history import model_windows
 from exporter.simulator import ManualClock, Simulator, serve
 
 SIM_NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # the simulator's "now": yesterday is 02-28
@@ -113,8 +117,10 @@ def config(tmp_path: Path, base_url: str = SIM_URL, **extra: Any) -> Config:
     return parse_config(data)
 
 
-def options(first: date, last: date, out: Path | None, **kw: Any) -> bf.Options:
-    return bf.Options(first=first, last=last, output=out, **kw)
+def options(first: date, last: date, out: Path | None, apps: bool = False, **kw: Any) -> bf.Options:
+    """``apps``: as ``--apps`` (the app rankings' history, behind its switch)."""
+    asked = frozenset({"app-rankings"} if apps else ())
+    return bf.Options(first=first, last=last, output=out, asked=asked, **kw)
 
 
 class Run:
@@ -187,7 +193,7 @@ def test_400_days_cost_two_requests_per_default_view():
     last = date(2026, 2, 28)
     first = last - timedelta(days=399)
     for view in cfg.model_views:
-        windows = bf.model_windows(view, first, last)
+        windows = model_windows(view, first, last)
         assert len(windows) == 2, (view.name, windows)
         # Weeks and months start early enough that the first instant has a complete period.
         assert windows[0].start <= max(bf.FLOOR, bf.latest_complete(first, view.period))
@@ -514,6 +520,42 @@ def test_nothing_is_written_for_the_last_3_hours(tmp_path, sim):
     assert r.rc == 0, r.err
     newest = max(t for pts in read_samples(out).values() for t, _ in pts)
     assert newest == ts(SIM_NOW.date(), 8)  # the 09:00 sample would be inside the head block
+
+
+def test_every_dataset_declares_its_history_and_the_estimate_names_those_without(
+    tmp_path, sim, clock
+):
+    """A dataset's history support, or its declared "no history", is its own (issue 19):
+    ``Dataset.history`` has no default, and the estimate says why a dataset has none."""
+    without = {}
+    for d in REGISTRY.values():
+        if isinstance(d.history, NoHistory):
+            without[d.name] = d.history.reason
+        else:
+            assert callable(d.history.plan) and callable(d.history.detect), d.name
+    # These endpoints take no date: only their current value exists.
+    assert set(without) == {"session-cost", "task-classifications", "benchmarks"}
+    opts = options(FIRST, LAST, None, dry_run=True)
+    r = run_inproc(config(tmp_path), opts, sim.transport(), clock)
+    assert r.rc == 0 and not sim.log, r.err
+    for name, reason in without.items():
+        assert f"{name}: no history ({reason})" in r.out.splitlines()
+
+
+def test_a_history_behind_a_switch_is_asked_for_by_its_flag():
+    """The switch is the dataset's: the flag is spelled and parsed as before."""
+    switched = {
+        d.name: d.history.switch
+        for d in REGISTRY.values()
+        if not isinstance(d.history, NoHistory) and d.history.switch is not None
+    }
+    assert [s.flag for s in switched.values()] == ["--apps"]
+    today = date(2026, 3, 1)
+    _, off = parse(["--from", "2026-02-01", "--dry-run"], today)
+    assert off.asked == frozenset()
+    for name, switch in switched.items():
+        _, on = parse(["--from", "2026-02-01", "--dry-run", switch.flag], today)
+        assert on.asked == {name}
 
 
 def test_estimated_finish_counts_what_the_exporter_leaves_free():

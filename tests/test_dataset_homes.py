@@ -26,7 +26,6 @@ TEXTS = {
 # Not moved into the dataset packages yet (issue 19): each entry is work left, not a licence.
 NOT_YET = {
     "viewconfig.py": "the apps and models config sections (config is the lowest layer)",
-    "backfill/": "history support per dataset",
 }
 
 

@@ -7,17 +7,16 @@ Read from the shared request log without locking or writing: dry runs and estima
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
-from exporter.backfill.history import Window, model_windows, sample_range
+from exporter.backfill.history import Part, histories, sample_range, without_history
 from exporter.backfill.options import Options
 from exporter.backfill.sizing import instant_bytes
 from exporter.budget import read_log
-from exporter.config import MAX_WINDOW_DAYS, AppView, Config
+from exporter.config import Config
 from exporter.datasets import ROW_TYPES
-from exporter.datasets.apps.progress import AppProgress
+from exporter.datasets.history import Progress
 from exporter.durations import format_duration
 from exporter.periods import DAY_SECONDS, utc_minute
 from exporter.snapshot import Snapshot
@@ -60,12 +59,12 @@ def estimate_finish(
 
 
 def progress_line(
-    done: int, total: int, now: float, per_minute: int, per_day: int, usage: LogUsage
+    what: str, done: int, total: int, now: float, per_minute: int, per_day: int, usage: LogUsage
 ) -> str:
     remaining = max(0, total - done)
     finish = estimate_finish(remaining, now, per_minute, per_day, usage)
     return (
-        f"apps: {done}/{total} requests done, {remaining} remaining; "
+        f"{what}: {done}/{total} requests done, {remaining} remaining; "
         f"{usage.day}/{per_day} used in the last 24 hours; estimated finish {utc_minute(finish)}"
     )
 
@@ -78,37 +77,32 @@ def size(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-@dataclass
+@dataclass(frozen=True)
 class RequestPlan:
-    """What a run asks the API for: model windows, and app views × days."""
+    """What a run asks the API for: each dataset's history, in registry order."""
 
-    model_windows: dict[str, list[Window]]
-    app_days: list[date]
-    app_views: tuple[AppView, ...]
-    app_done: dict[str, set[date]] = field(default_factory=dict)
+    parts: list[Part]
 
     @property
-    def model_requests(self) -> int:
-        return sum(len(w) for w in self.model_windows.values())
+    def asked(self) -> list[Part]:
+        return [p for p in self.parts if p.asked]
+
+    @property
+    def kept(self) -> list[Progress]:
+        """Where the resumable histories asked for keep what they fetched."""
+        return [p.plan.progress for p in self.asked if p.plan.progress is not None]
 
     @property
     def detect_requests(self) -> int:
-        """Without model views, one rankings-daily request finds the newest published day,
-        so no app request is spent on a day the API does not serve yet."""
-        return 1 if self.app_views and not self.model_windows else 0
-
-    @property
-    def app_total(self) -> int:
-        return sum(v.pages for v in self.app_views) * len(self.app_days)
-
-    @property
-    def app_remaining(self) -> int:
-        wanted = set(self.app_days)
-        return sum(v.pages * len(wanted - self.app_done.get(v.name, set())) for v in self.app_views)
+        """When a history needs the newest published day and no other one's requests tell
+        it, one request finds it, so none is spent on a day the API does not serve yet."""
+        asked = [p.plan for p in self.asked]
+        needed = any(p.needs_published for p in asked)
+        return 1 if needed and not any(p.reveals_published for p in asked) else 0
 
     @property
     def remaining(self) -> int:
-        return self.model_requests + self.detect_requests + self.app_remaining
+        return sum(p.plan.remaining for p in self.asked) + self.detect_requests
 
 
 def stored_snapshots(state_dir: Path) -> Mapping[Key, Snapshot]:
@@ -118,58 +112,36 @@ def stored_snapshots(state_dir: Path) -> Mapping[Key, Snapshot]:
     return store.snapshots()
 
 
-def make_plan(cfg: Config, opts: Options, progress: AppProgress | None) -> RequestPlan:
-    windows = {v.name: model_windows(v, opts.first, opts.last) for v in cfg.model_views}
-    days = [opts.first + timedelta(days=i) for i in range((opts.last - opts.first).days + 1)]
-    views = cfg.app_views if opts.apps else ()
-    done = {v.name: progress.done_days(v) for v in views} if progress else {}
-    return RequestPlan(windows, days, views, done)
+def make_plan(cfg: Config, opts: Options) -> RequestPlan:
+    parts = [
+        Part(d, h, h.plan(cfg, opts.first, opts.last), h.switch is None or d.name in opts.asked)
+        for d, h in histories()
+    ]
+    return RequestPlan(parts)
 
 
 def describe(cfg: Config, opts: Options, plan: RequestPlan, now: float) -> str:
     """The plan, its cost, the estimated finish and file size (what --dry-run prints)."""
-    t0, t1 = sample_range(opts, now)
+    t0, t1 = sample_range(opts.first, opts.last, now)
     instants = max(0, t1 - t0) / opts.step
+    days = (opts.last - opts.first).days + 1
     lines = [
-        f"data days {opts.first} … {opts.last} ({len(plan.app_days)} days); a sample every "
+        f"data days {opts.first} … {opts.last} ({days} days); a sample every "
         f"{format_duration(opts.step)} from {utc_minute(t0)} to {utc_minute(t1)} "
         "(not the last 3 hours)",
-        f"model views (rankings-daily, windows of at most {MAX_WINDOW_DAYS} days): "
-        f"{plan.model_requests} requests",
     ]
-    for v in cfg.model_views:
-        windows = plan.model_windows[v.name]
-        spans = ", ".join(f"{w.start}…{w.end}" for w in windows)
-        n = len(windows)
-        lines.append(f"  {v.name:<16} {v.period:<6} {n} request{'s' * (n != 1)}: {spans}")
+    for part in plan.parts:
+        lines += part.plan.describe(part.asked)
+    lines += [f"{d.name}: no history ({no.reason})" for d, no in without_history()]
     stored = stored_snapshots(Path(cfg.state_dir))
-    model_bytes, app_bytes = instant_bytes(cfg, opts.labels, plan.app_views, stored)
-    lines.append(_apps_line(cfg, opts, plan))
     lines.append(_budget_line(cfg, plan, now))
-    est_bytes = instants * (model_bytes + app_bytes)
+    est_bytes = instants * instant_bytes(cfg, opts.labels, plan.asked, stored)
     basis = "the exporter's stored data" if stored else "typical name lengths"
     lines.append(
         f"output: about {size(est_bytes)} (from {basis}; promtool 2.42 needs about as much "
         "memory; narrower --from/--to make smaller files)"
     )
     return "\n".join(lines)
-
-
-def _apps_line(cfg: Config, opts: Options, plan: RequestPlan) -> str:
-    if not opts.apps:
-        total = sum(v.pages for v in cfg.app_views) * len(plan.app_days)
-        return (
-            f"app views: not requested (--apps would add up to {total} requests "
-            f"for {len(cfg.app_views)} views)"
-        )
-    pages = sum(v.pages for v in plan.app_views)
-    per_day = f" ({pages} pages)" if pages != len(plan.app_views) else ""
-    return (
-        f"app views (app-rankings, one request per view, day and 100 rows): "
-        f"{len(plan.app_views)} views{per_day} × {len(plan.app_days)} days = "
-        f"{plan.app_total} requests; {plan.app_total - plan.app_remaining} done in "
-        f"earlier runs, {plan.app_remaining} left"
-    )
 
 
 def _budget_line(cfg: Config, plan: RequestPlan, now: float) -> str:

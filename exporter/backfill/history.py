@@ -1,28 +1,25 @@
-"""Which days to fetch, and when the live exporter showed each period.
+"""Which datasets' histories a run writes, when its samples are, and what the file holds.
 
-A day D is first served at 00:00 UTC of D+1 (the API never serves the current day), so the
-value at t is the latest *complete* period whose last day is before t's UTC day: a day view
-shows D-1, a week view the last ISO week that ended before t, a month view the last month
-that ended before t. A day missing from the API (2025-06-15, 2025-07-15) leaves the previous
-period showing, exactly as the live exporter does, until that period leaves the view's
-``days`` window; a longer outage is a gap, as it is live.
+Every dataset declares its history on its ``Dataset`` (``exporter.datasets.history``): the
+backfill iterates the registry and never names one. A day D is first served at 00:00 UTC of
+D+1 (the API never serves the current day), so the value at t is the latest *complete*
+period whose last day is before t's UTC day; each history renders its periods with the live
+collectors and says when each was showing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 
-from exporter.backfill.options import FLOOR, Options
 from exporter.collector import MetaCollector
-from exporter.config import MAX_WINDOW_DAYS, Config, ModelView
-from exporter.datasets import sources
-from exporter.datasets.apps import AppRankingsCollector
-from exporter.datasets.history import Shown
-from exporter.datasets.models import ModelRankingsCollector
+from exporter.config import Config
+from exporter.datasets import REGISTRY, Dataset, sources
+from exporter.datasets.history import History, HistoryPlan, NoHistory, Shown
 from exporter.metrictext import Family, Fragment
-from exporter.periods import bucket_end, bucket_start, day_start, latest_complete
+from exporter.periods import day_start
 
 HEAD_SECONDS = 3 * 3600  # Prometheus's head block: backfilling into it is not safe
 # The view's freshness and the citation facts go with the rankings, as on /metrics: the
@@ -30,68 +27,54 @@ HEAD_SECONDS = 3 * 3600  # Prometheus's head block: backfilling into it is not s
 META_FAMILIES = (MetaCollector.AS_OF, MetaCollector.END, MetaCollector.INFO)
 
 
-def families(apps: bool) -> list[Family]:
-    """What the file holds: model rankings and their meta, and app rankings if asked."""
-    app = (*AppRankingsCollector.families, *AppRankingsCollector.info_families) if apps else ()
-    return [*ModelRankingsCollector.families, *META_FAMILIES, *app]
+def histories() -> list[tuple[Dataset, History]]:
+    """Every dataset with a history, in registry order (the one that finds the newest
+    published day comes first, as live)."""
+    return [(d, d.history) for d in REGISTRY.values() if not isinstance(d.history, NoHistory)]
+
+
+def without_history() -> list[tuple[Dataset, NoHistory]]:
+    """The datasets that declare no history, each with its reason."""
+    return [(d, d.history) for d in REGISTRY.values() if isinstance(d.history, NoHistory)]
 
 
 @dataclass(frozen=True)
-class Window:
-    start: date
-    end: date
+class Part:
+    """One dataset's history in a run; ``asked`` False: behind a switch not given, so only
+    described."""
 
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-def split_windows(
-    start: date, end: date, period: str = "day", max_days: int = MAX_WINDOW_DAYS
-) -> list[Window]:
-    """[start, end] in as few windows of at most ``max_days`` as fit, cut only at bucket
-    boundaries, and of about equal length.
-
-    A week or month cut in two would come back as two partial buckets with the same date.
-    Equal lengths keep the newest window long: a few-day window after a late publication
-    would start after the API's newest day, which is a 400.
-    """
-    windows: list[Window] = []
-    cursor = start
-    while cursor <= end:
-        left = (end - cursor).days + 1
-        parts = -(-left // max_days)
-        stop = cursor + timedelta(days=-(-left // parts) - 1)
-        if stop >= end:
-            stop = end
-        elif bucket_end(bucket_start(stop, period), period) != stop:
-            stop = bucket_start(stop, period) - timedelta(days=1)
-        windows.append(Window(cursor, stop))
-        cursor = stop + timedelta(days=1)
-    return windows
+    dataset: Dataset
+    history: History
+    plan: HistoryPlan
+    asked: bool
 
 
-def model_range(view: ModelView, first: date, last: date) -> tuple[date, date]:
-    """Days to fetch so every instant from ``first``+1 on has its latest complete period."""
-    return max(FLOOR, latest_complete(first, view.period)), last
+def families(asked: Iterable[History]) -> list[Family]:
+    """What the file holds, in file order: each history's own families, the first one's
+    followed by the meta families (every view's freshness, the citation facts)."""
+    every = chain.from_iterable((*h.families, *META_FAMILIES) for h in asked)
+    return list({f.name: f for f in every}.values())
 
 
-def model_windows(view: ModelView, first: date, last: date) -> list[Window]:
-    start, end = model_range(view, first, last)
-    return split_windows(start, end, view.period)
-
-
-def sample_range(opts: Options, now: float) -> tuple[int, int]:
-    """[t0, t1): the day after ``--from`` up to the end of the day after ``--to``, never
+def sample_range(first: date, last: date, now: float) -> tuple[int, int]:
+    """[t0, t1): the day after ``first`` up to the end of the day after ``last``, never
     inside the last 3 hours."""
-    t0 = day_start(opts.first + timedelta(days=1))
-    t1 = min(day_start(opts.last + timedelta(days=2)), int(now) - HEAD_SECONDS)
+    t0 = day_start(first + timedelta(days=1))
+    t1 = min(day_start(last + timedelta(days=2)), int(now) - HEAD_SECONDS)
     return t0, t1
 
 
+def static_fragment(cfg: Config, datasets: Sequence[Dataset]) -> Fragment:
+    """What the file holds at every instant, as live: the citation facts of the datasets
+    written and what each one's collector renders from the config alone."""
+    static = MetaCollector().static(sources(d.name for d in datasets))
+    for d in datasets:
+        static |= d.collector(cfg).info()
+    return static
+
+
 def static_history(
-    cfg: Config, datasets: Iterable[str], t0: int, t1: int
+    cfg: Config, datasets: Sequence[Dataset], t0: int, t1: int
 ) -> list[tuple[Shown, Fragment]]:
-    """Citation facts and the app views' labels over the whole file, as live."""
-    static = MetaCollector().static(sources(datasets)) | AppRankingsCollector(cfg).info()
-    return [(Shown(date.min, t0, t1), static)]
+    """The static part over the whole file."""
+    return [(Shown(date.min, t0, t1), static_fragment(cfg, datasets))]

@@ -11,15 +11,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
 
+from exporter.backfill.history import histories
 from exporter.config import ConfigError, parse_duration
-from exporter.datasets.apps import AppRankingsCollector
-from exporter.datasets.models import ModelRankingsCollector
+from exporter.datasets.history import FLOOR, Switch
 from exporter.flags import add_common_flags
 from exporter.periods import DAY_SECONDS
 
-FLOOR = date(2025, 1, 1)  # the first day the Data API has
 TARGET_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-RESERVED_LABELS = frozenset(ModelRankingsCollector.LABELS + AppRankingsCollector.LABELS)
+# The histories' own label names: a target label of the same name would clash with them.
+RESERVED_LABELS = frozenset(name for _, h in histories() for name in h.labels)
 
 
 class UsageError(ValueError):
@@ -33,7 +33,8 @@ class Options:
     output: Path | None
     labels: tuple[tuple[str, str], ...] = ()
     step: int = 3600
-    apps: bool = False
+    # Datasets whose history is behind a switch (``--apps``) and was asked for, by name.
+    asked: frozenset[str] = frozenset()
     dry_run: bool = False
     wait: bool = False
 
@@ -75,6 +76,10 @@ def label(value: str) -> tuple[str, str]:
     return name, label_value
 
 
+def _dest(dataset: str) -> str:
+    return f"history:{dataset}"  # never a flag's own dest: switches cannot collide with them
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 
@@ -84,12 +89,23 @@ class Parser(argparse.ArgumentParser):
         super().error(message.removeprefix("argument "))
 
 
+def _switched() -> list[tuple[str, Switch]]:
+    """(dataset, switch) of each history fetched only when asked, in registry order."""
+    return [(d.name, h.switch) for d, h in histories() if h.switch is not None]
+
+
+def _costly() -> str:
+    """The history a run may leave incomplete (exit 3), by its switch: "the --apps history"."""
+    flags = " and ".join(s.flag for _, s in _switched())
+    return f"the {flags} history" if flags else "the history"
+
+
 def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
     p = Parser(
         prog=prog,
         description="Write the history the live exporter would have shown, as OpenMetrics "
         "with timestamps for `promtool tsdb create-blocks-from openmetrics "
-        "--max-block-duration=8760h FILE DIR`. Exit 3: the --apps history is "
+        f"--max-block-duration=8760h FILE DIR`. Exit 3: {_costly()} is "
         "not complete yet (budget); run the same command again to continue.",
     )
     add_common_flags(p)
@@ -133,17 +149,13 @@ def build_parser(prog: str = "openrouter-exporter backfill") -> Parser:
 
 
 def _switches(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--apps",
-        action="store_true",
-        help="also app rankings: one request per app view and day, on the "
-        "shared budget, resumable (progress in state_dir)",
-    )
+    for name, switch in _switched():
+        p.add_argument(switch.flag, dest=_dest(name), action="store_true", help=switch.help)
     p.add_argument(
         "--wait",
         action="store_true",
         help="when the request budget is used up, wait for it instead of "
-        "stopping (the --apps history can take days)",
+        f"stopping ({_costly()} can take days)",
     )
     p.add_argument(
         "--dry-run",
@@ -177,7 +189,7 @@ def options(parser: argparse.ArgumentParser, args: argparse.Namespace, today: da
         Path(args.output) if args.output else None,
         tuple(args.labels),
         args.step,
-        args.apps,
+        frozenset(name for name, _ in _switched() if getattr(args, _dest(name))),
         args.dry_run,
         args.wait,
     )

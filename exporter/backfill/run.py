@@ -5,29 +5,18 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
+from datetime import date
 from typing import Any, TextIO
 
 import httpx
 
 from exporter.backfill.estimate import RequestPlan, describe, make_plan, size
-from exporter.backfill.fetch import (
-    EXIT_FAILED,
-    EXIT_INCOMPLETE,
-    EXIT_OK,
-    Fetcher,
-    ModelHistory,
-    Stop,
-)
+from exporter.backfill.fetch import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, Fetcher, Stop
 from exporter.backfill.history import families, sample_range, static_history
 from exporter.backfill.options import Options, UsageError
 from exporter.backfill.writer import OpenMetricsWriter, WriteStats
 from exporter.config import Config
-from exporter.datasets.apps import AppRankings
-from exporter.datasets.apps.history import app_history
-from exporter.datasets.apps.progress import AlreadyRunning, AppProgress
-from exporter.datasets.models import ModelRankings
-from exporter.datasets.models.history import model_history
+from exporter.datasets.history import AlreadyRunning
 
 NO_LABEL = (
     "warning: no --label given; scraped series carry job and instance, so pass the same "
@@ -54,14 +43,13 @@ class Backfill:
         self.clock = clock
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.progress = AppProgress(Path(cfg.state_dir))
 
     def say(self, msg: str) -> None:
         print(f"backfill: {msg}", file=self.err, flush=True)
 
     def run(self) -> int:
         o = self.opts
-        plan = make_plan(self.cfg, o, self.progress if o.apps else None)
+        plan = make_plan(self.cfg, o)
         if o.dry_run:
             print("backfill plan (dry run: nothing is sent)", file=self.out)
             print(describe(self.cfg, o, plan, self.clock()), file=self.out, flush=True)
@@ -73,77 +61,82 @@ class Backfill:
         started = time.monotonic()
         self.say(describe(self.cfg, o, plan, self.clock()).replace("\n", "\nbackfill: "))
         fetcher = Fetcher(
-            self.cfg, self._key, o, self.progress, clock=self.clock, err=self.err, **self._fetch_kw
+            self.cfg, self._key, o, plan.kept, clock=self.clock, err=self.err, **self._fetch_kw
         )
         try:
-            models, stopped = self._fetch(fetcher, plan)
-            stats = self._write(models)
+            stopped = self._fetch(fetcher, plan)
+            stats = self._write(plan)
         except Stop as e:
             kept = ""
-            if o.apps and e.code == EXIT_FAILED and self.progress.dir.exists():
-                kept = (
-                    f" (app rankings fetched so far are kept in {self.progress.dir}; "
+            if e.code == EXIT_FAILED:
+                kept = "".join(
+                    f" ({k.what} fetched so far are kept in {k.dir}; "
                     "the next run continues from there)"
+                    for k in plan.kept
+                    if k.dir.exists()
                 )
             self.say(f"stopped: {e.message}{kept}")
             return e.code
         finally:
             fetcher.client.close()
-            self.progress.unlock()
+            for k in plan.kept:
+                k.unlock()
         took = time.monotonic() - started
-        return self._done(stats, fetcher.sent, took, stopped)
+        return self._done(plan, stats, fetcher.sent, took, stopped)
 
-    def _fetch(self, fetcher: Fetcher, plan: RequestPlan) -> tuple[ModelHistory, Stop | None]:
-        """Model history, then app history if asked; a budget stop during the apps still
-        writes what there is (the next run continues)."""
-        if self.opts.apps:
+    def _fetch(self, fetcher: Fetcher, plan: RequestPlan) -> Stop | None:
+        """Each history asked for, in registry order (the newest published day is known
+        before a history needs it); a budget stop in a resumable one still writes what there
+        is (the next run continues)."""
+        for k in plan.kept:
             try:
-                self.progress.lock()
+                k.lock()
             except AlreadyRunning as e:
                 raise Stop(str(e), EXIT_FAILED) from None
-        models = fetcher.models(plan)
-        if not (self.opts.apps and plan.app_views):
-            return models, None
-        try:
-            late = fetcher.apps(plan)
-        except Stop as e:
-            if e.code != EXIT_INCOMPLETE:
-                raise
-            return models, e
+        if plan.detect_requests:
+            detector = next(p.history for p in plan.parts if p.history.detects)
+            detector.detect(fetcher, self.opts.last)
+        late: set[date] = set()
+        for part in plan.asked:
+            try:
+                late |= part.plan.fetch(fetcher)
+            except Stop as e:
+                if e.code != EXIT_INCOMPLETE or part.plan.progress is None:
+                    raise
+                return e
         if late:
             days = ", ".join(map(str, sorted(late)))
-            return models, Stop(
-                f"{days} not published yet; run the same command again later to add it"
-            )
-        return models, None
+            return Stop(f"{days} not published yet; run the same command again later to add it")
+        return None
 
-    def _write(self, models: ModelHistory) -> WriteStats:
+    def _write(self, plan: RequestPlan) -> WriteStats:
         o = self.opts
         assert o.output is not None
-        t0, t1 = sample_range(o, self.clock())
-        datasets = [ModelRankings.name, *([AppRankings.name] if o.apps else [])]
+        t0, t1 = sample_range(o.first, o.last, self.clock())
+        asked = plan.asked
         try:
             writer = OpenMetricsWriter(
-                o.output, families(o.apps), t0=t0, t1=t1, step=o.step, labels=o.labels
+                o.output,
+                families(p.history for p in asked),
+                t0=t0,
+                t1=t1,
+                step=o.step,
+                labels=o.labels,
             )
             try:
-                writer.add(static_history(self.cfg, datasets, t0, t1))
-                for view in self.cfg.model_views:
-                    writer.add(model_history(self.cfg, view, models[view.name]))
-                for app_view in self.cfg.app_views if o.apps else ():
-                    days = {
-                        d: r
-                        for d, r in self.progress.load(app_view).items()
-                        if o.first <= d <= o.last
-                    }
-                    writer.add(app_history(self.cfg, app_view, days))
+                writer.add(static_history(self.cfg, [p.dataset for p in asked], t0, t1))
+                for part in asked:
+                    for view in part.plan.shown():
+                        writer.add(view)
                 return writer.close()
             finally:
                 writer.abort()
         except OSError as e:
             raise Stop(f"cannot write {o.output}: {e.strerror or e}", EXIT_FAILED) from None
 
-    def _done(self, stats: WriteStats, sent: int, took: float, stopped: Stop | None) -> int:
+    def _done(
+        self, plan: RequestPlan, stats: WriteStats, sent: int, took: float, stopped: Stop | None
+    ) -> int:
         o = self.opts
         self.say(
             f"wrote {o.output}: {stats.samples} samples in {stats.series} series, "
@@ -156,8 +149,12 @@ class Backfill:
         )
         if stopped is None:
             return EXIT_OK
-        left = make_plan(self.cfg, o, self.progress).app_remaining
-        self.say(f"incomplete: {left} app requests left. {stopped.message}")
+        left = ", ".join(
+            f"{p.plan.remaining} {p.plan.progress.requests}"
+            for p in plan.asked
+            if p.plan.progress is not None
+        )
+        self.say(f"incomplete: {f'{left} left. ' if left else ''}{stopped.message}")
         return stopped.code
 
 

@@ -3,7 +3,8 @@ pages, and the state kept per view.
 
 A dataset knows its views (from the config), what one refresh of a view fetches, when a
 view is next due and whether its data is current; its row type (what the store reads a
-stored snapshot back as), its metric families (``Collector``) and its citation. The
+stored snapshot back as), its metric families (``Collector``), its citation and its history
+for the backfill (``history.History``, or ``history.NoHistory`` and why). The
 scheduler only orders due views, spends the budget, and records the outcome; the planner
 only does the budget arithmetic.
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from exporter.datasets.history import History, NoHistory
 from exporter.datasets.page import PageSection
 from exporter.metrictext import Family, Fragment
 from exporter.periods import day_start
@@ -135,6 +137,9 @@ class Dataset:
     follows_days: ClassVar[bool] = True
     rotates: ClassVar[bool] = False  # may refresh its views every few published days
     watch_families: ClassVar[tuple[Family, ...]] = ()  # its watch list's info series
+    # Its history support for the backfill, or why it has none: declared by every dataset
+    # (no default), so a new one cannot be skipped by the backfill without saying so.
+    history: ClassVar[History | NoHistory]
 
     @property
     def endpoints(self) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporter.config import AppView, Config
 from exporter.datasets.apps import page, watch
+from exporter.datasets.apps.history import AppHistory
 from exporter.datasets.apps.metrics import AppRankingsCollector
 from exporter.datasets.apps.requests import ENDPOINT, app_rankings
 from exporter.datasets.apps.rows import AppRow
@@ -35,6 +36,7 @@ class AppRankings(Dataset):
     name = ENDPOINT
     row_type = AppRow
     source = page.SOURCE
+    history = AppHistory()
     watch_families = (watch.WATCHED,)
     rotates = True
 

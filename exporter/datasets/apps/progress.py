@@ -12,20 +12,25 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from exporter import durable
 from exporter.config import AppView
-from exporter.datasets.apps.history import AppDay
 from exporter.datasets.apps.rows import AppRow
+from exporter.datasets.history import AlreadyRunning
 
 PROGRESS_DIR = "backfill-apps"
 
 
-class AlreadyRunning(Exception):
-    """Another backfill holds this state directory."""
+@dataclass(frozen=True)
+class AppDay:
+    """One fetched day of an app view: its rows and the response's meta.as_of."""
+
+    rows: list[AppRow]
+    as_of: datetime | None
 
 
 def _view_file(view: AppView) -> str:
@@ -34,6 +39,9 @@ def _view_file(view: AppView) -> str:
 
 class AppProgress:
     """Fetched app rankings per view and day; one backfill at a time per state_dir."""
+
+    what = "app rankings"
+    requests = "app requests"
 
     def __init__(self, state_dir: Path) -> None:
         self.dir = state_dir / PROGRESS_DIR

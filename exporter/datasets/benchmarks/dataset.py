@@ -15,6 +15,7 @@ from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView
 from exporter.datasets.benchmarks.metrics import BenchmarksCollector
 from exporter.datasets.benchmarks.requests import ENDPOINT, benchmarks
 from exporter.datasets.benchmarks.rows import BenchmarkRow
+from exporter.datasets.history import NoHistory
 from exporter.snapshot import Meta
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class Benchmarks(FixedCadence):
     name = ENDPOINT
     row_type = BenchmarkRow
     source = "openrouter.ai/benchmarks"
+    history = NoHistory("the endpoint takes no date: only the current scores exist")
     # Scores change slowly (new models, new runs, Elo drift): one check a day is plenty.
     every = 86400.0
 

@@ -22,6 +22,7 @@ from exporter.datasets.base import (
     Watched,
 )
 from exporter.datasets.models import page, watch
+from exporter.datasets.models.history import ModelHistory
 from exporter.datasets.models.metrics import ModelRankingsCollector
 from exporter.datasets.models.requests import ENDPOINT, rankings_daily
 from exporter.datasets.models.rows import ModelDayRow
@@ -50,6 +51,7 @@ class ModelRankings(Dataset):
     name = ENDPOINT
     row_type = ModelDayRow
     source = page.SOURCE
+    history = ModelHistory()
     watch_families = (watch.WATCHED,)
 
     def collector(self, cfg: Config) -> Collector:

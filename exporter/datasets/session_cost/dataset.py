@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
+from exporter.datasets.history import NoHistory
 from exporter.datasets.session_cost.metrics import SessionCostCollector
 from exporter.datasets.session_cost.requests import ENDPOINT, session_cost
 from exporter.datasets.session_cost.rows import SessionCostRow
@@ -27,6 +28,7 @@ class SessionCost(FixedCadence):
     name = ENDPOINT
     row_type = SessionCostRow
     source = "openrouter.ai/apps"
+    history = NoHistory("the endpoint takes no date: only the current 30-day window exists")
     every = 86400.0  # weekly data: one check a day finds a new week within a day
 
     def collector(self, cfg: Config) -> Collector:

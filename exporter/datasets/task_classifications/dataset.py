@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
+from exporter.datasets.history import NoHistory
 from exporter.datasets.task_classifications.metrics import TaskClassificationsCollector
 from exporter.datasets.task_classifications.requests import ENDPOINT, WINDOWS, task_classifications
 from exporter.datasets.task_classifications.rows import TaskShareRow
@@ -25,6 +26,7 @@ class TaskClassifications(FixedCadence):
     name = ENDPOINT
     row_type = TaskShareRow
     source = "openrouter.ai/rankings"
+    history = NoHistory("the endpoint takes no date: only the trailing 7 days exist")
     # The window moves once a day: one check a day finds it within a day, for 1 request/day.
     every = 86400.0
 
