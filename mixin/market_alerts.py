@@ -20,6 +20,7 @@ from mixin.dashboards import panel_link
 from mixin.dashboards.apps import RANK_OVER_TIME
 from mixin.dashboards.models import TOP_MODELS
 from mixin.promql import (
+    ALERTED_APPS,
     APP_KEY,
     APP_RANK,
     APP_TOKENS,
@@ -30,7 +31,7 @@ from mixin.promql import (
     change_record,
 )
 
-POPULAR = 'sort="popular"'
+POPULAR = ALERTED_APPS
 SIGNED = '{{ printf "%+.0f" $value }}'
 RANK = 'printf "#%.0f"'
 # "overall", "programming" or "programming / cli-agent": which app ranking it is about.

@@ -122,6 +122,9 @@ FAMILIES = (
     BENCH_ELO,
 )
 BY_METRIC = {f.metric: f for f in FAMILIES}
+# The app rankings the market alerts watch (the popular sort: by tokens). What only the
+# alerts read (a day ago, the best recent rank) is recorded for these alone.
+ALERTED_APPS = 'sort="popular"'
 # The answers that count per view (mixin.recording): the exporters holding the newest day,
 # then the newest fetch.
 NEWEST = "openrouter:data_as_of:newest"

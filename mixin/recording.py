@@ -10,6 +10,7 @@ from typing import Any
 
 from mixin.config import MixinConfig
 from mixin.promql import (
+    ALERTED_APPS,
     APP_KEY,
     APP_RANK,
     APP_TOKENS,
@@ -89,29 +90,41 @@ def changes(cfg: MixinConfig) -> list[dict[str, Any]]:
     (the dashboards show 0 there).
 
     Models look back at the raw series, bridged over the backfill's step, so a backfilled
-    history counts. Apps look back at what these rules recorded: there are a hundred times
-    more app series, and reading every exporter's raw samples again would cost more than
-    everything else here together.
+    history counts. Apps look back at what these rules recorded: there are a hundred
+    times more app series, and a rule costs Prometheus about as much per series it reads
+    as per series it writes, so what only the alerts need (a day ago, the best recent
+    rank) is kept for the rankings they watch.
     """
     q = Q(cfg, variables=False)
     out = []
-    for f in (MODEL_RANK, APP_RANK):
-        now = f.recorded()
-        for offset in ("1d", "7d"):
-            if f is MODEL_RANK:
-                past = q.ago(f, offset)
-            else:
-                past = f"last_over_time({now}[{cfg.bridge}] offset {offset})"
-            if offset == "1d":
-                out.append(rec(f.recorded("ago1d"), past, f"{f.metric} a day ago."))
-                past = f.recorded("ago1d")
-            if f is MODEL_RANK:
-                change = f"{past}\n- {now}"
-            else:  # matched on app_id (stable), carrying today's name
-                key = by(APP_KEY)
-                change = f"max by ({key}) ({past})\n- on ({key}) group_right () {now}"
-            out.append(rec(change_record(f, offset), change))
-        out.append(best_recent(q, f))
+    model_now = MODEL_RANK.recorded()
+    out.append(
+        rec(
+            MODEL_RANK.recorded("ago1d"),
+            q.ago(MODEL_RANK, "1d"),
+            "openrouter_model_rank a day ago.",
+        )
+    )
+    out.append(
+        rec(change_record(MODEL_RANK, "1d"), f"{MODEL_RANK.recorded('ago1d')}\n- {model_now}")
+    )
+    out.append(rec(change_record(MODEL_RANK, "7d"), f"{q.ago(MODEL_RANK, '7d')}\n- {model_now}"))
+    out.append(best_recent(q, MODEL_RANK))
+
+    app_now, key = APP_RANK.recorded(), by(APP_KEY)
+    out.append(
+        rec(
+            APP_RANK.recorded("ago1d"),
+            f"last_over_time({app_now}{{{ALERTED_APPS}}}[{cfg.bridge}] offset 1d)",
+            "openrouter_app_rank a day ago, in the rankings the alerts watch.",
+        )
+    )
+    for offset in ("1d", "7d"):  # matched on app_id (stable), carrying today's name
+        past = f"max by ({key}) (last_over_time({app_now}[{cfg.bridge}] offset {offset}))"
+        out.append(
+            rec(change_record(APP_RANK, offset), f"{past}\n- on ({key}) group_right () {app_now}")
+        )
+    out.append(best_recent(q, APP_RANK))
     return out
 
 
@@ -124,8 +137,8 @@ def best_recent(q: Q, f: Family) -> dict[str, Any]:
     k = q.cfg.thresholds.reentry_days
     if f is MODEL_RANK:  # from the raw series, bridged: a backfilled history counts
         inner = f"max by ({by(f.labels)}) (last_over_time({q(f.metric)}[{q.bridge}]))"
-    else:
-        inner = f.recorded()
+    else:  # the alerts' rankings only
+        inner = f"{f.recorded()}{{{ALERTED_APPS}}}"
     note = (
         "The best rank of the K published days before the current one (reentry_days): "
         "sampled at 00:00 UTC of each of the K days before yesterday (offset 1d: a "
@@ -157,8 +170,12 @@ def recording(cfg: MixinConfig) -> list[Group]:
         ),
         rec(
             "category:openrouter_app_tokens:sum",
-            f"sum by ({by(APP_VIEW)}) ({q.newest(APP_TOKENS)})",
-            "Tokens of the ranked apps per view: a lower bound of a category's total.",
+            f"max by ({by(APP_VIEW)}) (\n  sum by ({by((*TARGET, *APP_VIEW))}) "
+            f"({q.gapless(APP_TOKENS.metric)})\n  and on ({by((*TARGET, *APP_VIEW))}) "
+            f"{APP_VIEW_NEWEST}\n)",
+            "Tokens of the ranked apps per view: a lower bound of a category's total. Summed "
+            "per exporter before the newest answer is picked (one sum per view, not a pick "
+            "per app: the same figure for a fraction of the work).",
         ),
         rec(
             "app_turn_range:openrouter_session_median_cost_dollars:median",
