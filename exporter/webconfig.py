@@ -10,6 +10,9 @@ The same YAML a node_exporter or blackbox_exporter takes::
       min_version: TLS13             # default TLS12
     basic_auth_users:
       prometheus: $2b$10$...         # bcrypt hash: htpasswd -nBC 10 "" | tr -d ':\\n'
+    http_server_config:
+      headers:                       # added to every response
+        Strict-Transport-Security: max-age=31536000
 
 The file is read and checked once, at start: every mistake in it is reported at once,
 each naming its key (exit 2), never a server that silently runs without the protection
@@ -46,8 +49,10 @@ from exporter.schema import (
     Report,
     Section,
     Text,
+    did_you_mean,
     section,
     setting,
+    type_name,
 )
 from exporter.yamlfile import read_yaml
 
@@ -78,6 +83,20 @@ _BCRYPT_RE = re.compile(r"^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}
 # A bcrypt hash of a random password nobody knows: unknown users cost the same bcrypt as
 # known ones, so response times do not tell which user names exist.
 _DUMMY_HASH = b"$2b$10$sQwJSTm9Uq5RkXfQXoynRu7wxmcC1wPTHrI9z8ZG9vO0Fab1yXm9q"
+
+
+# exporter-toolkit's fixed set (web/handler.go, extraHTTPHeaders): only these may be
+# configured, so every exporter of the ecosystem accepts the same files; a tuple lists the
+# only values accepted, None takes any text. Names are matched exactly, as there.
+EXTRA_HEADERS: dict[str, tuple[str, ...] | None] = {
+    "Strict-Transport-Security": None,
+    "X-Content-Type-Options": ("nosniff",),
+    "X-Frame-Options": ("deny", "sameorigin"),
+    "X-XSS-Protection": None,
+    "Content-Security-Policy": None,
+}
+# A header value is one line of visible text: a CR or LF would start a header of its own.
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 class WebConfigError(ConfigError):
@@ -193,9 +212,60 @@ class _Users(Kind):
 
 
 @dataclass(frozen=True)
+class _Headers(Kind):
+    """``http_server_config.headers``: header name → value, for every response. A blank
+    value means the header is not sent (exporter-toolkit's documentation: "Unset if
+    blank"); a number is text, as Go's YAML reads ``X-XSS-Protection: 1``."""
+
+    def read(self, value: Any, loc: Loc, problems: Problems) -> Any:
+        if value is None:
+            return ()
+        if not isinstance(value, Mapping):
+            problems.error(
+                loc, f"expected a mapping of header names to values, got {type_name(value)}"
+            )
+            return INVALID
+        headers: list[tuple[str, str]] = []
+        ok = True
+        for name, raw in value.items():
+            here = (*loc, str(name))
+            if name not in EXTRA_HEADERS:
+                problems.error(
+                    here,
+                    "this HTTP header cannot be configured (as in exporter-toolkit); one of "
+                    + ", ".join(EXTRA_HEADERS)
+                    + did_you_mean(name, EXTRA_HEADERS),
+                )
+                ok = False
+                continue
+            if raw is None:
+                continue
+            if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+                problems.error(here, f"expected text, got {type_name(raw)}")
+                ok = False
+                continue
+            text = str(raw).strip()
+            allowed = EXTRA_HEADERS[name]
+            if not text:
+                continue
+            if allowed is not None and text not in allowed:
+                problems.error(here, f"{text!r} is not one of {', '.join(allowed)}")
+                ok = False
+            elif not _HEADER_VALUE.fullmatch(text):
+                problems.error(
+                    here, "a header value must be one line of text without control characters"
+                )
+                ok = False
+            else:
+                headers.append((name, text))
+        return tuple(headers) if ok else INVALID
+
+
+@dataclass(frozen=True)
 class _HTTPServerConfig:
     # HTTP/1.1 only here; `http2: true` is accepted, unused, as exporter-toolkit's default.
     http2: bool = setting(True, Bool(), "accepted, unused")
+    headers: tuple[tuple[str, str], ...] = setting(None, _Headers(), "added to every response")
 
 
 @dataclass(frozen=True)
@@ -205,7 +275,7 @@ class _WebConfigFile:
     tls_server_config: TLSSettings | None = setting(
         None, Section(TLSSettings, _check_tls, unsupported=_TLS_UNSUPPORTED)
     )
-    http_server_config: _HTTPServerConfig = section(_HTTPServerConfig, unsupported=("headers",))
+    http_server_config: _HTTPServerConfig = section(_HTTPServerConfig)
     basic_auth_users: Mapping[bytes, bytes] = setting({}, _Users())
 
 
@@ -218,6 +288,7 @@ class WebSecurity:
 
     tls: TLSSettings | None = None
     users: Mapping[bytes, bytes] = field(default_factory=dict)  # user → bcrypt hash
+    headers: tuple[tuple[str, str], ...] = ()  # (name, value) added to every response
     ssl_context: ssl.SSLContext | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -232,6 +303,8 @@ class WebSecurity:
             )
         if self.users:
             parts.append(f"basic auth ({len(self.users)} user{'s' * (len(self.users) != 1)})")
+        if self.headers:
+            parts.append("headers " + ", ".join(name for name, _ in self.headers))
         return ", ".join(parts) or "plain HTTP, no auth"
 
 
@@ -269,7 +342,10 @@ def parse_web_config(
             client_ca_file=resolve(tls.client_ca_file),
         )
     return WebSecurity(
-        tls=tls, users=parsed.basic_auth_users, ssl_context=tls.context() if tls else None
+        tls=tls,
+        users=parsed.basic_auth_users,
+        headers=parsed.http_server_config.headers or (),
+        ssl_context=tls.context() if tls else None,
     )
 
 
