@@ -135,6 +135,9 @@ class Dataset:
     follows_days: ClassVar[bool] = True
     rotates: ClassVar[bool] = False  # may refresh its views every few published days
     watch_families: ClassVar[tuple[Family, ...]] = ()  # its watch list's info series
+    # Where its views' freshness comes from, as the HELP of the freshness families says it.
+    as_of_from: ClassVar[str] = "meta.as_of"
+    end_date_from: ClassVar[str] = "meta.end_date"
 
     @property
     def endpoints(self) -> tuple[str, ...]:

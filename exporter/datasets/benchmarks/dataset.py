@@ -27,6 +27,7 @@ class Benchmarks(FixedCadence):
     source = "openrouter.ai/benchmarks"
     # Scores change slowly (new models, new runs, Elo drift): one check a day is plenty.
     every = 86400.0
+    end_date_from = "the UTC day of meta.as_of, current scores without a window"
 
     def collector(self, cfg: Config) -> Collector:
         return BenchmarksCollector(cfg)

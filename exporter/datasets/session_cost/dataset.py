@@ -28,6 +28,7 @@ class SessionCost(FixedCadence):
     row_type = SessionCostRow
     source = "openrouter.ai/apps"
     every = 86400.0  # weekly data: one check a day finds a new week within a day
+    end_date_from = "meta.window_end_date"
 
     def collector(self, cfg: Config) -> Collector:
         return SessionCostCollector(cfg)

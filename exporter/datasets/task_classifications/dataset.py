@@ -27,6 +27,9 @@ class TaskClassifications(FixedCadence):
     source = "openrouter.ai/rankings"
     # The window moves once a day: one check a day finds it within a day, for 1 request/day.
     every = 86400.0
+    # The body has no meta: its one date is the window's last day.
+    as_of_from = "data.as_of at 00:00 UTC"
+    end_date_from = "data.as_of, the window's last day"
 
     def collector(self, cfg: Config) -> Collector:
         return TaskClassificationsCollector(cfg)
