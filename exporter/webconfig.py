@@ -49,11 +49,10 @@ from exporter.schema import (
     Report,
     Section,
     Text,
-    did_you_mean,
     section,
     setting,
-    type_name,
 )
+from exporter.webheaders import Headers
 from exporter.yamlfile import read_yaml
 
 TLS_VERSIONS = {
@@ -83,20 +82,6 @@ _BCRYPT_RE = re.compile(r"^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}
 # A bcrypt hash of a random password nobody knows: unknown users cost the same bcrypt as
 # known ones, so response times do not tell which user names exist.
 _DUMMY_HASH = b"$2b$10$sQwJSTm9Uq5RkXfQXoynRu7wxmcC1wPTHrI9z8ZG9vO0Fab1yXm9q"
-
-
-# exporter-toolkit's fixed set (web/handler.go, extraHTTPHeaders): only these may be
-# configured, so every exporter of the ecosystem accepts the same files; a tuple lists the
-# only values accepted, None takes any text. Names are matched exactly, as there.
-EXTRA_HEADERS: dict[str, tuple[str, ...] | None] = {
-    "Strict-Transport-Security": None,
-    "X-Content-Type-Options": ("nosniff",),
-    "X-Frame-Options": ("deny", "sameorigin"),
-    "X-XSS-Protection": None,
-    "Content-Security-Policy": None,
-}
-# A header value is one line of visible text: a CR or LF would start a header of its own.
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 class WebConfigError(ConfigError):
@@ -212,60 +197,10 @@ class _Users(Kind):
 
 
 @dataclass(frozen=True)
-class _Headers(Kind):
-    """``http_server_config.headers``: header name → value, for every response. A blank
-    value means the header is not sent (exporter-toolkit's documentation: "Unset if
-    blank"); a number is text, as Go's YAML reads ``X-XSS-Protection: 1``."""
-
-    def read(self, value: Any, loc: Loc, problems: Problems) -> Any:
-        if value is None:
-            return ()
-        if not isinstance(value, Mapping):
-            problems.error(
-                loc, f"expected a mapping of header names to values, got {type_name(value)}"
-            )
-            return INVALID
-        headers: list[tuple[str, str]] = []
-        ok = True
-        for name, raw in value.items():
-            here = (*loc, str(name))
-            if name not in EXTRA_HEADERS:
-                problems.error(
-                    here,
-                    "this HTTP header cannot be configured (as in exporter-toolkit); one of "
-                    + ", ".join(EXTRA_HEADERS)
-                    + did_you_mean(name, EXTRA_HEADERS),
-                )
-                ok = False
-                continue
-            if raw is None:
-                continue
-            if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-                problems.error(here, f"expected text, got {type_name(raw)}")
-                ok = False
-                continue
-            text = str(raw).strip()
-            allowed = EXTRA_HEADERS[name]
-            if not text:
-                continue
-            if allowed is not None and text not in allowed:
-                problems.error(here, f"{text!r} is not one of {', '.join(allowed)}")
-                ok = False
-            elif not _HEADER_VALUE.fullmatch(text):
-                problems.error(
-                    here, "a header value must be one line of text without control characters"
-                )
-                ok = False
-            else:
-                headers.append((name, text))
-        return tuple(headers) if ok else INVALID
-
-
-@dataclass(frozen=True)
 class _HTTPServerConfig:
     # HTTP/1.1 only here; `http2: true` is accepted, unused, as exporter-toolkit's default.
     http2: bool = setting(True, Bool(), "accepted, unused")
-    headers: tuple[tuple[str, str], ...] = setting(None, _Headers(), "added to every response")
+    headers: tuple[tuple[str, str], ...] = setting(None, Headers(), "added to every response")
 
 
 @dataclass(frozen=True)
