@@ -92,7 +92,7 @@ class WatchTable:
 
 @dataclass(frozen=True)
 class Board:
-    """Several short charts in one card (benchmarks: one per view), each with its own slot
+    """Several short charts in one card (one per view of a dataset), each with its own slot
     (an HTML id) and citation."""
 
     title: str
