@@ -66,7 +66,7 @@ class Headers(Kind):
                 ok = False
             elif not _HEADER_VALUE.fullmatch(text):
                 problems.error(
-                    here, "a header value must be one line of text without control characters"
+                    here, "a header value must be one line of Latin-1 text, no control characters"
                 )
                 ok = False
             else:

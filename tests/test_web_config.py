@@ -323,6 +323,12 @@ def test_paths_are_relative_to_the_web_config_file(pki):
         (
             None,
             None,
+            {"http_server_config": {"headers": {"Content-Security-Policy": "price: 5 €"}}},
+            "http_server_config.headers.Content-Security-Policy: a header value must be one line",
+        ),
+        (
+            None,
+            None,
             {"http_server_config": {"headers": {"X-XSS-Protection": ["1"]}}},
             "http_server_config.headers.X-XSS-Protection: expected text, got a list",
         ),
