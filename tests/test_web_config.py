@@ -652,6 +652,19 @@ def test_configured_headers_are_on_every_response(serve_with, pki, tls):
             assert head.count(f"{name}: {value}") == 1, (request[:20], name, head)
 
 
+def test_configured_headers_are_on_a_500_too(serve_with, monkeypatch):
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("a bug in a route")
+
+    monkeypatch.setattr(srv, "route", broken)
+    _server, url = serve_with({"http_server_config": {"headers": HEADERS}})
+    r = get(url + "/metrics")
+    assert r.status_code == 500
+    assert {name: r.headers.get_list(name) for name in HEADERS} == {
+        name: [value] for name, value in HEADERS.items()
+    }
+
+
 def test_no_headers_configured_adds_none(serve_with):
     _server, url = serve_with({})
     r = get(url + "/metrics")
