@@ -25,16 +25,17 @@ class MetaCollector:
 license="CC-BY-4.0"} 1.0
     """
 
+    # The HELP without the datasets (the backfill's, which holds no other datasets); an
+    # instance made with the datasets in use says where each one's value comes from.
     AS_OF = Family(
         "openrouter_data_as_of_timestamp_seconds",
-        "meta.as_of of the response behind the view; cite as: Source: OpenRouter "
-        "(openrouter.ai/...), as of <as_of>.",
+        "The view's as_of, for the citation: Source: OpenRouter (openrouter.ai/...), as of "
+        "<as_of> (scores from another site: credit it too).",
         ("dataset", "view"),
     )
     END = Family(
         "openrouter_data_end_date_timestamp_seconds",
-        "Last day the view's data covers (meta.end_date, or window_end_date for "
-        "session cost), at 00:00 UTC.",
+        "Last day the view's data covers, at 00:00 UTC.",
         ("dataset", "view"),
     )
     INFO = Family(
@@ -44,6 +45,16 @@ license="CC-BY-4.0"} 1.0
         ("dataset", "source", "license"),
     )
     families = (AS_OF, END, INFO)
+
+    def __init__(self, origins: Iterable[tuple[str, str, str]] = ()) -> None:
+        """``origins``: (dataset, where its as_of comes from, where its end date does),
+        each dataset once, in the registry's order."""
+        listed = list(origins)
+        self.families = (
+            _from(self.AS_OF, [(d, a) for d, a, _ in listed]),
+            _from(self.END, [(d, e) for d, _, e in listed]),
+            self.INFO,
+        )
 
     def render(self, snap: Snapshot) -> Fragment:
         labels = label_string(("dataset", "view"), snap.key)
@@ -61,3 +72,15 @@ license="CC-BY-4.0"} 1.0
             for d, src in sorted(set(datasets))
         )
         return {self.INFO.name: info}
+
+
+def _from(family: Family, origins: list[tuple[str, str]]) -> Family:
+    """``family`` whose HELP ends with where each dataset's value comes from, datasets of
+    one origin together: ``…: meta.end_date (a, b); meta.window_end_date (c).``"""
+    if not origins:
+        return family
+    by_origin: dict[str, list[str]] = {}
+    for dataset, origin in origins:
+        by_origin.setdefault(origin, []).append(dataset)
+    where = "; ".join(f"{origin} ({', '.join(names)})" for origin, names in by_origin.items())
+    return Family(family.name, f"{family.help} From: {where}.", family.labels)

@@ -42,12 +42,14 @@ class DatasetExposition:
         # Families in a fixed order: each dataset's (by dataset name), the freshness and
         # citation ones, each dataset's config-level ones, the watch lists.
         self.by_dataset = {name: REGISTRY[name].collector(cfg) for name in sorted(REGISTRY)}
-        self.meta = MetaCollector()
+        self.meta = MetaCollector(
+            (d.name, d.as_of_from, d.end_date_from) for d in REGISTRY.values()
+        )
         self.watch = WatchCollector(cfg)
         collectors = list(self.by_dataset.values())
         self.families: list[Family] = [
             *(f for c in collectors for f in c.families),
-            *MetaCollector.families,
+            *self.meta.families,
             *(f for c in collectors for f in c.info_families),
             *WatchCollector.families,
         ]

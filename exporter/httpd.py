@@ -140,9 +140,13 @@ class StrictRequest(cheroot.HTTPRequest):
             return
         text = str(status)
         body = f"{text}: {msg}\n" if msg else f"{text}\n"
+        # --web.config.file's headers go on error answers too (exporter-toolkit sets them
+        # before anything else runs); values were checked to be one line at load time.
+        server: Any = self.server
+        extra = "".join(f"{k}: {v}\r\n" for k, v in server.extra_headers)
         head = (
             f"HTTP/1.1 {text}\r\nContent-Length: {len(body)}\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n{extra}Connection: close\r\n\r\n"
         )
         with contextlib.suppress(OSError):
             self.conn.wfile.write((head + body).encode("latin-1"))

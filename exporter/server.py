@@ -121,6 +121,17 @@ def route(e: Endpoints, path: str, header: Callable[[bytes], str]) -> Answer:
     return status, headers, body
 
 
+def with_extra(
+    headers: list[tuple[str, str]], extra: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """``headers`` with --web.config.file's ``http_server_config.headers``: one configured
+    wins over ours of the same name, so no response carries a header twice."""
+    if not extra:
+        return headers
+    names = {name.lower() for name, _ in extra}
+    return [h for h in headers if h[0].lower() not in names] + list(extra)
+
+
 def keep_alive(version: bytes, connection: str) -> bool:
     tokens = {t.strip().lower() for t in connection.split(",")}
     if version == b"HTTP/1.0":
@@ -144,6 +155,7 @@ class Gateway(cheroot.Gateway):
             log.exception("error answering %s %s", req.method, req.path)
             headers = [("Content-Type", TEXT)]
             status, body, close = 500, [b"internal error\n"], True
+        headers = with_extra(headers, server.extra_headers)
         size = sum(len(b) for b in body)
         headers.insert(1, ("Content-Length", str(size)))
         if close:
@@ -218,6 +230,8 @@ class Server(cheroot.HTTPServer):
             self.ssl_adapter = DeferredHandshake(web.ssl_context)
         self.endpoints = endpoints
         self.auth = BasicAuth(web.users) if web.users else None
+        # Read by every answer, ours and the error answers of exporter.httpd alike.
+        self.extra_headers = web.headers
         self.deadlines = Deadlines()
         self.active = 0
         self._active_lock = threading.Lock()

@@ -10,6 +10,9 @@ The same YAML a node_exporter or blackbox_exporter takes::
       min_version: TLS13             # default TLS12
     basic_auth_users:
       prometheus: $2b$10$...         # bcrypt hash: htpasswd -nBC 10 "" | tr -d ':\\n'
+    http_server_config:
+      headers:                       # added to every response
+        Strict-Transport-Security: max-age=31536000
 
 The file is read and checked once, at start: every mistake in it is reported at once,
 each naming its key (exit 2), never a server that silently runs without the protection
@@ -49,6 +52,7 @@ from exporter.schema import (
     section,
     setting,
 )
+from exporter.webheaders import Headers
 from exporter.yamlfile import read_yaml
 
 TLS_VERSIONS = {
@@ -196,6 +200,7 @@ class _Users(Kind):
 class _HTTPServerConfig:
     # HTTP/1.1 only here; `http2: true` is accepted, unused, as exporter-toolkit's default.
     http2: bool = setting(True, Bool(), "accepted, unused")
+    headers: tuple[tuple[str, str], ...] = setting(None, Headers(), "added to every response")
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,7 @@ class _WebConfigFile:
     tls_server_config: TLSSettings | None = setting(
         None, Section(TLSSettings, _check_tls, unsupported=_TLS_UNSUPPORTED)
     )
-    http_server_config: _HTTPServerConfig = section(_HTTPServerConfig, unsupported=("headers",))
+    http_server_config: _HTTPServerConfig = section(_HTTPServerConfig)
     basic_auth_users: Mapping[bytes, bytes] = setting({}, _Users())
 
 
@@ -218,6 +223,7 @@ class WebSecurity:
 
     tls: TLSSettings | None = None
     users: Mapping[bytes, bytes] = field(default_factory=dict)  # user → bcrypt hash
+    headers: tuple[tuple[str, str], ...] = ()  # (name, value) added to every response
     ssl_context: ssl.SSLContext | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -232,6 +238,8 @@ class WebSecurity:
             )
         if self.users:
             parts.append(f"basic auth ({len(self.users)} user{'s' * (len(self.users) != 1)})")
+        if self.headers:
+            parts.append("headers " + ", ".join(name for name, _ in self.headers))
         return ", ".join(parts) or "plain HTTP, no auth"
 
 
@@ -269,7 +277,10 @@ def parse_web_config(
             client_ca_file=resolve(tls.client_ca_file),
         )
     return WebSecurity(
-        tls=tls, users=parsed.basic_auth_users, ssl_context=tls.context() if tls else None
+        tls=tls,
+        users=parsed.basic_auth_users,
+        headers=parsed.http_server_config.headers or (),
+        ssl_context=tls.context() if tls else None,
     )
 
 

@@ -14,7 +14,7 @@ from exporter.config import parse_config
 from exporter.datasets.apps import AppRow
 from exporter.datasets.models import ModelDayRow, latest_complete_period, model_labels
 from exporter.datasets.session_cost import SessionCostRow
-from exporter.exposition import ExpositionCache
+from exporter.exposition import DatasetExposition, ExpositionCache
 from exporter.snapshot import Meta, Snapshot
 
 CFG = parse_config(
@@ -193,3 +193,18 @@ def test_gzip_and_openmetrics_variants_carry_the_same_samples():
     om = list(parse_openmetrics((r.text + b"# EOF\n").decode()))
     assert {f.name for f in om} >= {"openrouter_app_rank", "openrouter_model_share"}
     assert find(r.text, "openrouter_app_rank", app='A "q"') == [1]
+
+
+def test_freshness_help_says_where_each_registered_dataset_gets_its_values():
+    # The HELP is read by people choosing which timestamp to trust: it is made from the
+    # registry, so a dataset added there is listed with where its values come from.
+    from exporter.datasets import REGISTRY
+
+    helps = {f.name: f.help for f in DatasetExposition(CFG).families}
+    as_of = helps["openrouter_data_as_of_timestamp_seconds"]
+    end = helps["openrouter_data_end_date_timestamp_seconds"]
+    for d in REGISTRY.values():
+        assert f"{d.as_of_from} (" in as_of and d.name in as_of.split(d.as_of_from)[1], d.name
+        assert f"{d.end_date_from} (" in end and d.name in end.split(d.end_date_from)[1], d.name
+    assert "data.as_of, the window's last day (task-classifications)" in end
+    assert "the UTC day of meta.as_of, current scores without a window (benchmarks)" in end

@@ -128,6 +128,10 @@ def expected_benchmarks(server: SimulatorServer) -> dict:
         labels = {"arena": i.arena, "category": i.category, **model_labels(i.model_permaslug)}
         out[key("elo", **labels)] = i.elo
         out[key("win_ratio", **labels)] = i.win_rate / 100
+        for place in ("first", "second", "third", "fourth"):
+            count = getattr(i.tournament_stats, f"{place}_place")
+            if count is not None:
+                out[key("tournament_placements", place=place, **labels)] = count
     return out
 
 
@@ -141,7 +145,7 @@ def test_benchmarks_exported_as_the_sdk_reads_them(tmp_path, server):
         r = wait_for(f"{url}/metrics", lambda r: all(u in r.text for u in up))
     finally:
         assert proc.stop() == 0
-    wanted = ("index", "score_ratio", "elo", "win_ratio")
+    wanted = ("index", "score_ratio", "elo", "win_ratio", "tournament_placements")
     got = {
         k: v
         for k, v in samples(r.text, "openrouter_benchmark_").items()

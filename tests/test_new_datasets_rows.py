@@ -48,9 +48,37 @@ def test_benchmarks_keep_the_kind_asked_for_and_drop_bad_values_not_items():
 
 def test_design_arena_ratios_and_seconds_are_base_units():
     rows = parse_items(golden_body("bench_arena"), "design-arena")
-    first = {r.family: r.value for r in rows if r.model == "anthropic/claude-4.5-opus-20251124"}
-    assert first == {"elo": 1420.1, "win": 0.78, "generation": 54.524, "tournaments": 1223.0}
+    first = {
+        (r.family, r.place): r.value
+        for r in rows
+        if r.model == "anthropic/claude-4.5-opus-20251124"
+    }
+    assert first == {
+        ("elo", ""): 1420.1,
+        ("win", ""): 0.78,
+        ("generation", ""): 54.524,
+        ("tournaments", ""): 1223.0,
+        ("placements", "first"): 745.0,
+        ("placements", "second"): 210.0,
+        ("placements", "third"): 189.0,
+        ("placements", "fourth"): 79.0,
+    }
     assert all(isinstance(r, BenchmarkRow) and r.arena == "models" for r in rows)
+
+
+def test_a_null_or_missing_placement_is_no_series_not_a_failed_item():
+    body = golden_body("bench_arena")
+    stats = body["data"][0]["tournament_stats"]
+    stats["second_place"] = None
+    del stats["fourth_place"]
+    body["data"][1]["tournament_stats"] = None  # the SDK types it non-null; never trusted
+    rows = parse_items(body, "design-arena")
+    first, second = (body["data"][i]["model_permaslug"] for i in (0, 1))
+    assert sorted(r.place for r in rows if r.model == first and r.family == "placements") == [
+        "first",
+        "third",
+    ]
+    assert {r.family for r in rows if r.model == second} == {"elo", "win", "generation"}
 
 
 def test_their_snapshots_survive_the_store_round_trip():

@@ -64,6 +64,7 @@ CONTRACT_METRICS = {
     "openrouter_benchmark_win_ratio",
     "openrouter_benchmark_generation_seconds",
     "openrouter_benchmark_tournaments",
+    "openrouter_benchmark_tournament_placements",
     "openrouter_benchmark_source_info",
     "openrouter_data_as_of_timestamp_seconds",
     "openrouter_data_end_date_timestamp_seconds",

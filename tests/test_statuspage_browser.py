@@ -53,7 +53,10 @@ READ_PAGE = """(() => {
   // innerText: what is visible; textContent: also what a folded <details> holds.
   const text = sel => [...document.querySelectorAll(sel)].map(e => e.innerText);
   const all = sel => [...document.querySelectorAll(sel)].map(e => e.textContent);
-  return {models: rows('models'), apps: rows('apps'), banners: text('.banner'),
+  const parts = [...document.querySelectorAll('#benchmarks .part')];
+  return {models: rows('models'), apps: rows('apps'), tasks: rows('tasks'),
+          benchmarks: Object.fromEntries(parts.map(p => [p.id, rows(p.id)])),
+          banners: text('.banner'),
           cites: text('.cite'), states: all('#views .st'), body: document.body.textContent,
           overflow: document.documentElement.scrollWidth - innerWidth,
           scripts: document.scripts.length};
@@ -173,6 +176,33 @@ def assert_figures_equal_metrics(page: dict, metrics: dict, model_view: str, app
     ]
 
 
+def assert_tasks_and_benchmarks_equal_metrics(page: dict, metrics: dict) -> None:
+    """The tasks by token share, and each benchmarks view's top models, as /metrics has
+    them (the benchmarks views of the demo: Artificial Analysis' intelligence index)."""
+    tokens = [
+        (dict(labels), v)
+        for (n, labels), v in metrics.items()
+        if n == "openrouter_task_token_share"
+    ]
+    top = sorted(tokens, key=lambda s: (-s[1], s[0]["task"]))[:10]
+    assert len(top) == 10
+    assert [(r["rank"], r["name"], r["value"]) for r in page["tasks"]] == [
+        (str(i), d["task_name"], f"{v * 100:.1f}%") for i, (d, v) in enumerate(top, 1)
+    ]
+    assert set(page["benchmarks"]) == {
+        "benchmarks-artificial-analysis",
+        "benchmarks-openrouter",
+        "benchmarks-openrouter-search",
+        "benchmarks-design-arena",
+    }
+    index = series(metrics, "openrouter_benchmark_index", index="intelligence")
+    best = sorted(index, key=lambda m: (-index[m][1], m))[:5]
+    assert [
+        (r["name"], r["value"]) for r in page["benchmarks"]["benchmarks-artificial-analysis"]
+    ] == [(m, f"{index[m][1]:,.1f}") for m in best]
+    assert all(len(rows) == 5 for rows in page["benchmarks"].values())
+
+
 def test_demo_in_chromium(tmp_path, browser, shots):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -184,6 +214,7 @@ def test_demo_in_chromium(tmp_path, browser, shots):
         assert page["banners"][0].startswith("Demo: simulated data, not OpenRouter's.")
         page, metrics = page_and_metrics(browser, url)
         assert_figures_equal_metrics(page, metrics, "daily", "1d")
+        assert_tasks_and_benchmarks_equal_metrics(page, metrics)
         assert page["cites"] and all(
             c.startswith("Simulated by the exporter's built-in simulator, not OpenRouter")
             for c in page["cites"]

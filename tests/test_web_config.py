@@ -8,6 +8,7 @@ the server does not trust.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -22,7 +23,7 @@ import bcrypt
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_KEY, Proc, free_port, wait_for
+from conftest import FAKE_KEY, Proc, free_port, wait_for, wait_until
 
 from exporter import server as srv
 from exporter.app import build
@@ -287,7 +288,55 @@ def test_paths_are_relative_to_the_web_config_file(pki):
             None,
             None,
             {"http_server_config": {"headers": {"X-A": "b"}}},
-            "http_server_config.headers: not supported",
+            "http_server_config.headers.X-A: this HTTP header cannot be configured",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"Content-Type": "foo"}}},
+            "http_server_config.headers.Content-Type: this HTTP header cannot be configured",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"x-frame-options": "deny"}}},
+            "did you mean 'X-Frame-Options'?",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"X-Frame-Options": "foo"}}},
+            "http_server_config.headers.X-Frame-Options: 'foo' is not one of deny, sameorigin",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"X-Content-Type-Options": "sniff"}}},
+            "http_server_config.headers.X-Content-Type-Options: 'sniff' is not one of nosniff",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"Content-Security-Policy": "a\r\nSet-Cookie: x"}}},
+            "http_server_config.headers.Content-Security-Policy: a header value must be one line",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"Content-Security-Policy": "price: 5 €"}}},
+            "http_server_config.headers.Content-Security-Policy: a header value must be one line",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": {"X-XSS-Protection": ["1"]}}},
+            "http_server_config.headers.X-XSS-Protection: expected text, got a list",
+        ),
+        (
+            None,
+            None,
+            {"http_server_config": {"headers": ["X-Frame-Options: deny"]}},
+            "http_server_config.headers: expected a mapping of header names to values",
         ),
     ],
 )
@@ -308,6 +357,34 @@ def test_errors_name_the_key(pki, tls, users, other, expected):
         parse_web_config(data)
     assert expected in str(e.value)
     assert "hunter2" not in str(e.value)  # a pasted password is never echoed
+
+
+def test_headers_parse_as_in_exporter_toolkit():
+    # exporter-toolkit's web/testdata/web_config_headers.good.yml, plus a blank value.
+    web = parse_web_config(
+        yaml.safe_load(
+            """
+http_server_config:
+  headers:
+    X-Frame-Options: deny
+    Strict-Transport-Security: max-age=31536000; includeSubDomains
+    X-Content-Type-Options: nosniff
+    X-XSS-Protection: 1
+    Content-Security-Policy: "default-src 'self' *.test.example.net"
+"""
+        )
+    )
+    assert web.headers == (
+        ("X-Frame-Options", "deny"),
+        ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-XSS-Protection", "1"),  # a YAML number, text as Go's YAML reads it
+        ("Content-Security-Policy", "default-src 'self' *.test.example.net"),
+    )
+    assert "headers X-Frame-Options" in web.describe()
+    blank = {"http_server_config": {"headers": {"X-Frame-Options": "", "X-XSS-Protection": None}}}
+    assert parse_web_config(blank).headers == ()  # "Unset if blank"
+    assert parse_web_config({"http_server_config": {"headers": None}}).headers == ()
 
 
 def test_every_error_is_reported_at_once_in_file_order(pki):
@@ -514,6 +591,88 @@ def test_basic_auth_right_wrong_and_no_password(serve_with, pki, tls):
             assert c.get(url + "/metrics", headers={"Authorization": header}).status_code == 401
 
 
+HEADERS = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Frame-Options": "sameorigin",
+    "X-Content-Type-Options": "nosniff",
+    "X-XSS-Protection": "0",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+}
+
+
+def _raw(url: str, ctx: ssl.SSLContext, request: bytes) -> bytes:
+    """A request no HTTP client would send; the whole answer, up to the server's close."""
+    host, port = url.rsplit("/", 1)[-1].split(":")
+    sock: socket.socket = socket.create_connection((host, int(port)), timeout=10)
+    if url.startswith("https"):
+        sock = ctx.wrap_socket(sock, server_hostname=host)
+    with sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("tls", [True, False], ids=["https", "http"])
+def test_configured_headers_are_on_every_response(serve_with, pki, tls):
+    web = {
+        **(tls_config(pki) if tls else {}),
+        "basic_auth_users": {"prometheus": HASH},
+        "http_server_config": {"headers": HEADERS},
+    }
+    _server, url = serve_with(web)
+    ctx = client_context(pki)
+    auth = ("prometheus", PASSWORD)
+    with httpx.Client(verify=ctx, timeout=10) as c:
+        answers = [c.get(url + p, auth=auth) for p in ("/metrics", "/", "/healthz", "/readyz")]
+        answers += [
+            c.get(url + "/nowhere", auth=auth),  # 404
+            c.get(url + "/metrics"),  # 401
+            c.head(url + "/metrics", auth=auth),
+            c.post(url + "/metrics", auth=auth),  # 405
+            c.get(url + "/metrics", auth=auth, headers={"Accept": "application/openmetrics-text"}),
+        ]
+    assert [r.status_code for r in answers] == [200, 200, 200, 200, 404, 401, 200, 405, 200]
+    for r in answers:
+        for name, value in HEADERS.items():
+            # Once each: a configured header replaces ours of the same name.
+            assert r.headers.get_list(name) == [value], (r.request.method, r.url, name)
+    # The error answers of the request head's checks (exporter.httpd) carry them too.
+    for request, status in (
+        (b"GET /metrics HTTP/2.0\r\n\r\n", b"505"),
+        (b"GET /a b HTTP/1.1\r\n\r\n", b"400"),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", b"414"),
+        (b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", b"400"),
+    ):
+        answer = _raw(url, ctx, request)
+        head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+        assert head[0].split(" ")[1] == status.decode(), head
+        for name, value in HEADERS.items():
+            assert head.count(f"{name}: {value}") == 1, (request[:20], name, head)
+
+
+def test_configured_headers_are_on_a_500_too(serve_with, monkeypatch):
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("a bug in a route")
+
+    monkeypatch.setattr(srv, "route", broken)
+    _server, url = serve_with({"http_server_config": {"headers": HEADERS}})
+    r = get(url + "/metrics")
+    assert r.status_code == 500
+    assert {name: r.headers.get_list(name) for name in HEADERS} == {
+        name: [value] for name, value in HEADERS.items()
+    }
+
+
+def test_no_headers_configured_adds_none(serve_with):
+    _server, url = serve_with({})
+    r = get(url + "/metrics")
+    assert r.headers.get_list("X-Content-Type-Options") == ["nosniff"]  # ours, as before
+    for name in ("Strict-Transport-Security", "X-Frame-Options", "Content-Security-Policy"):
+        assert name not in r.headers
+
+
 def test_successful_checks_are_cached_wrong_ones_are_not(serve_with):
     server, url = serve_with({"basic_auth_users": {"prometheus": HASH, "other": HASH}})
     auth: BasicAuth = server.auth
@@ -664,6 +823,7 @@ def test_exporter_process_with_tls_and_basic_auth(tmp_path, pki):
                     "min_version": "TLS12",
                 },
                 "basic_auth_users": {"prometheus": HASH},
+                "http_server_config": {"headers": {"X-Frame-Options": "deny"}},
             }
         )
     )
@@ -688,6 +848,14 @@ def test_exporter_process_with_tls_and_basic_auth(tmp_path, pki):
         assert get(url, ctx).status_code == 401
         with pytest.raises(httpx.HTTPError):
             get(url.replace("https", "http"))
+        assert get(url, ctx).headers["X-Frame-Options"] == "deny"
+        # The web config is read once, at start: SIGHUP reloads the main config only, so
+        # the headers (like TLS and the users) stay those the process started with.
+        web.write_text(web.read_text().replace("deny", "sameorigin"))
+        proc.p.send_signal(signal.SIGHUP)
+        wait_until(lambda: "config reloaded" in proc.output(), "the reload", proc=proc)
+        r = get(url, ctx, auth=("prometheus", PASSWORD))
+        assert r.status_code == 200 and r.headers.get_list("X-Frame-Options") == ["deny"]
     finally:
         assert proc.stop() == 0, proc.output()
         api.shutdown()

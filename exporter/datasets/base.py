@@ -140,6 +140,9 @@ class Dataset:
     # Its history support for the backfill, or why it has none: declared by every dataset
     # (no default), so a new one cannot be skipped by the backfill without saying so.
     history: ClassVar[History | NoHistory]
+    # Where its views' freshness comes from, as the HELP of the freshness families says it.
+    as_of_from: ClassVar[str] = "meta.as_of"
+    end_date_from: ClassVar[str] = "meta.end_date"
 
     @property
     def endpoints(self) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """What a dataset shows in the status page's market section: a chart of its top entries
-and the watch list's ranks in it, as plain data (exporter.statuspage draws them)."""
+(or a board of several short ones) and the watch list's ranks in it, as plain data
+(exporter.statuspage draws them)."""
 
 from __future__ import annotations
 
@@ -51,13 +52,15 @@ class Bar:
     requests: int | None = None  # apps only
     moves: tuple[Move | None, ...] = ()  # one per the chart's ``compares``; None: not held
     trend: tuple[Point, ...] = ()  # share per period, oldest first (models only)
+    detail: str = ""  # the line under the bar; "": tokens (share) or requests (tokens)
+    exact: str = ""  # the value's tooltip; "": the tokens
 
 
 @dataclass(frozen=True)
 class Chart:
     title: str
     subtitle: str
-    unit: str  # "share" or "tokens": how the renderer formats ``value``
+    unit: str  # "share" (0-1, as a percentage), "tokens" or "number": how ``value`` reads
     bars: tuple[Bar, ...]
     as_of: datetime | None
     source: str  # openrouter.ai/…
@@ -65,6 +68,9 @@ class Chart:
     compares: tuple[Compare, ...] = ()  # the earlier rankings each bar's moves are against
     trend_label: str = ""  # what the sparklines span ("7 days"); empty: none drawn
     period: str = "day"  # of one ranking compared: "day", "week", "month"
+    what: str = ""  # the names' column heading; "": model (share) or app (tokens)
+    heading: str = ""  # the values' column heading; "": the unit
+    credit: str = ""  # a source's own attribution (API text), said instead of OpenRouter's
 
 
 @dataclass(frozen=True)
@@ -85,11 +91,21 @@ class WatchTable:
 
 
 @dataclass(frozen=True)
+class Board:
+    """Several short charts in one card (one per view of a dataset), each with its own slot
+    (an HTML id) and citation."""
+
+    title: str
+    charts: tuple[tuple[str, Chart], ...]
+    empty: str = ""  # why there are no charts
+
+
+@dataclass(frozen=True)
 class PageSection:
     """A dataset's part of the market section: ``slot`` is its chart's place (an HTML id)."""
 
     slot: str
-    chart: Chart
+    chart: Chart | Board
     watch: WatchTable | None = None  # None: nothing of this dataset is watched
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from exporter.datasets.page import Bar, Chart, Compare, Move, Point, WatchTable
-from exporter.statuspage.html import citation, clean, compact, esc, name_html, share
+from exporter.datasets.page import Bar, Board, Chart, Compare, Move, Point, WatchTable
+from exporter.statuspage.html import citation, clean, compact, esc, name_html, share, utc_dt
 from exporter.statuspage.market import Market
 
 SPARK_W, SPARK_H, SPARK_PAD = 60, 18, 2.5
@@ -101,17 +101,22 @@ def spark_svg(points: tuple[Point, ...], label: str) -> str:
 def bar_html(b: Bar, c: Chart) -> str:
     if c.unit == "share":
         value, detail = share(b.value), f"{compact(b.tokens)} tokens"
-    else:
+    elif c.unit == "tokens":
         value, detail = compact(b.value), f"{b.requests or 0:,} requests"
+    else:
+        value, detail = f"{b.value:,.1f}", ""
+    detail = b.detail or detail
+    exact = b.exact or f"{b.tokens:,} tokens"
     width = max(0.0, min(1.0, b.fraction)) * 100
     moves = "".join(move_html(m, cmp) for m, cmp in zip(b.moves, c.compares, strict=True))
     spark = spark_svg(b.trend, c.trend_label) if c.trend_label else ""
+    small = f"<small>{esc(clean(detail))}</small>" if detail else ""
     return (
         f'<li><span class="rk">{b.rank}</span>{name_html(b.name)}{moves}{spark}'
-        f'<span class="val" title="{b.tokens:,} tokens">{value}</span>'
+        f'<span class="val" title="{esc(clean(exact))}">{value}</span>'
         f'<svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">'
         f'<rect class="tr" width="100" height="8"/><rect width="{width:.2f}" height="8"/></svg>'
-        f"<small>{detail}</small></li>"
+        f"{small}</li>"
     )
 
 
@@ -140,14 +145,22 @@ def head_html(c: Chart) -> str:
     """Column headings over the bars, in the bars' own grid (the rows say it in words)."""
     cells = "".join(f'<span class="mvh">{esc(cmp.label)}</span>' for cmp in c.compares)
     spark = f'<span class="sph">{esc(c.trend_label)}</span>' if c.trend_label else ""
-    what = "model" if c.unit == "share" else "app"
+    what = c.what or ("model" if c.unit == "share" else "app")
     return (
-        f'<div class="bh" aria-hidden="true"><span></span><span>{what}</span>{cells}{spark}'
-        f'<span class="vlh">{esc(c.unit)}</span></div>'
+        f'<div class="bh" aria-hidden="true"><span></span><span>{esc(what)}</span>{cells}{spark}'
+        f'<span class="vlh">{esc(c.heading or c.unit)}</span></div>'
     )
 
 
-def chart_html(c: Chart, section: str, demo: bool) -> str:
+def credit_text(c: Chart, demo: bool) -> str:
+    """The citation under a chart: OpenRouter's, or the source's own words with the time
+    (a third party's scores are credited to it); simulated data is never credited."""
+    if c.credit and not demo:
+        return f"{clean(c.credit)} As of {utc_dt(c.as_of)}." if c.as_of else clean(c.credit)
+    return citation(c.source, c.as_of, demo)
+
+
+def _chart_body(c: Chart, demo: bool) -> str:
     if c.bars:
         grid = f"d{len(c.compares)}" + (" sp" if c.trend_label else "")
         items = "".join(bar_html(b, c) for b in c.bars)
@@ -156,10 +169,28 @@ def chart_html(c: Chart, section: str, demo: bool) -> str:
     else:
         body = f'<p class="muted">{esc(c.empty)}</p>'
     sub = f'<p class="sub">{esc(clean(c.subtitle))}</p>' if c.subtitle else ""
-    cite = f'<p class="cite">{esc(citation(c.source, c.as_of, demo))}</p>' if c.bars else ""
+    cite = f'<p class="cite">{esc(credit_text(c, demo))}</p>' if c.bars else ""
+    return f"{sub}{body}{cite}"
+
+
+def chart_html(c: Chart | Board, section: str, demo: bool) -> str:
+    if isinstance(c, Board):
+        return board_html(c, section, demo)
     return (
-        f'<section class="card" id="{section}"><h2>{esc(c.title)}</h2>{sub}{body}{cite}</section>'
+        f'<section class="card" id="{section}"><h2>{esc(c.title)}</h2>'
+        f"{_chart_body(c, demo)}</section>"
     )
+
+
+def board_html(b: Board, section: str, demo: bool) -> str:
+    """One card, one short chart after another under its own heading."""
+    parts = "".join(
+        f'<div class="part" id="{esc(slot)}"><h3>{esc(clean(c.title))}</h3>'
+        f"{_chart_body(c, demo)}</div>"
+        for slot, c in b.charts
+    )
+    body = parts or f'<p class="muted">{esc(b.empty)}</p>'
+    return f'<section class="card" id="{section}"><h2>{esc(b.title)}</h2>{body}</section>'
 
 
 def watch_table_html(t: WatchTable, demo: bool) -> str:

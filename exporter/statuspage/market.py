@@ -9,14 +9,14 @@ from dataclasses import dataclass
 
 from exporter.config import Config
 from exporter.datasets import REGISTRY
-from exporter.datasets.page import Chart, WatchTable
+from exporter.datasets.page import Board, Chart, WatchTable
 from exporter.snapshot import Snapshot
 from exporter.viewstatus import Key
 
 
 @dataclass(frozen=True)
 class Market:
-    charts: tuple[tuple[str, Chart], ...]  # (slot, chart) per dataset with a section
+    charts: tuple[tuple[str, Chart | Board], ...]  # (slot, chart) per dataset with a section
     watch: tuple[WatchTable, ...]  # empty when nothing is watched
 
 

@@ -6,17 +6,20 @@ its own cadence, one request each, and has no history to backfill.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
+from exporter.datasets.benchmarks import page
 from exporter.datasets.benchmarks.metrics import BenchmarksCollector
 from exporter.datasets.benchmarks.requests import ENDPOINT, benchmarks
 from exporter.datasets.benchmarks.rows import BenchmarkRow
 from exporter.datasets.history import NoHistory
-from exporter.snapshot import Meta
+from exporter.datasets.page import PageSection
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key
 
 if TYPE_CHECKING:
     from exporter.client import Client
@@ -29,6 +32,10 @@ class Benchmarks(FixedCadence):
     history = NoHistory("the endpoint takes no date: only the current scores exist")
     # Scores change slowly (new models, new runs, Elo drift): one check a day is plenty.
     every = 86400.0
+    end_date_from = "the UTC day of meta.as_of, current scores without a window"
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
+        return page.section(cfg, snaps)
 
     def collector(self, cfg: Config) -> Collector:
         return BenchmarksCollector(cfg)

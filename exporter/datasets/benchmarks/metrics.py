@@ -83,6 +83,13 @@ FAMILIES = dict(
             ARENA,
         ),
         _fam(
+            "placements",
+            "tournament_placements",
+            "Design Arena tournaments the model finished in each place (first to fourth) "
+            "in the arena and category.",
+            (*ARENA, "place"),
+        ),
+        _fam(
             SOURCE,
             "source_info",
             "Where each view's scores come from (meta.source_url) "

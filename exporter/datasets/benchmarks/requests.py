@@ -14,6 +14,7 @@ from exporter.datasets.benchmarks.rows import (
     SOURCE,
     BenchmarkRow,
     citation_site,
+    citation_text,
     parse_items,
 )
 from exporter.responses import field
@@ -69,5 +70,5 @@ def benchmarks(client: Client, view: str) -> tuple[list[BenchmarkRow], Meta]:
         raise
     site = citation_site(body)
     if site:
-        rows.append(BenchmarkRow(SOURCE, "", category=site))
+        rows.append(BenchmarkRow(SOURCE, "", category=site, citation=citation_text(body)))
     return rows, meta

@@ -2,9 +2,10 @@
 
 The items of the three sources have different fields (Artificial Analysis: indexes;
 OpenRouter: a classic benchmark's accuracy or a search benchmark's primary score; Design
-Arena: Elo, win rate, tournaments). The store keeps one row type per dataset, so a row is
-one sample: its family, its identifying labels, its value. Items are told apart by their
-``source`` field; an item of another source, and any field not exported, is skipped.
+Arena: Elo, win rate, tournaments and their placements). The store keeps one row type per
+dataset, so a row is one sample: its family, its identifying labels, its value. Items are
+told apart by their ``source`` field; an item of another source, and any field not
+exported, is skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ INDEXES = {
     "coding_index": "coding",
     "agentic_index": "agentic",
 }
-SOURCE = "source_info"  # the row that carries the view's citation site
+SOURCE = "source_info"  # the row that carries the view's citation site and text
+# tournament_stats' placement counts → the ``place`` label: four fixed values, so four
+# series per arena item at most (``total`` is its own family, tournaments).
+PLACES = {
+    "first_place": "first",
+    "second_place": "second",
+    "third_place": "third",
+    "fourth_place": "fourth",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,8 @@ class BenchmarkRow:
     category: str = ""  # Design Arena; the citation site for SOURCE
     search_engine: str = ""
     search_surface: str = ""
+    place: str = ""  # Design Arena placements: first … fourth
+    citation: str = ""  # SOURCE: meta.citation verbatim, for the status page
     value: float = 1.0
 
 
@@ -101,15 +112,21 @@ def _arena(item: dict[str, Any], model: str, w: str) -> list[BenchmarkRow]:
         "category": string(field(item, "category", w), f"{w}.category"),
     }
     stats = item.get("tournament_stats")
-    return _rows(
+    stats = stats if isinstance(stats, dict) else {}
+    rows = _rows(
         base,
         {
             "elo": _value(item, "elo"),
             "win": _value(item, "win_rate", 100),
             "generation": _value(item, "avg_generation_time_ms", 1000),
-            "tournaments": _value(stats, "total") if isinstance(stats, dict) else None,
+            "tournaments": _value(stats, "total"),
         },
     )
+    return rows + [
+        BenchmarkRow("placements", place=place, value=v, **base)
+        for key, place in PLACES.items()
+        if (v := _value(stats, key)) is not None
+    ]
 
 
 def parse_items(body: Any, source: str, search: bool = False) -> list[BenchmarkRow]:
@@ -132,6 +149,13 @@ def parse_items(body: Any, source: str, search: bool = False) -> list[BenchmarkR
         else:
             rows += _arena(item, model, w)
     return rows
+
+
+def citation_text(body: Any) -> str:
+    """meta.citation, the attribution the API requires when republishing, "" if none."""
+    meta = body.get("meta") if isinstance(body, dict) else None
+    text = meta.get("citation") if isinstance(meta, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def citation_site(body: Any) -> str:

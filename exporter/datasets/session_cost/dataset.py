@@ -30,6 +30,7 @@ class SessionCost(FixedCadence):
     source = "openrouter.ai/apps"
     history = NoHistory("the endpoint takes no date: only the current 30-day window exists")
     every = 86400.0  # weekly data: one check a day finds a new week within a day
+    end_date_from = "meta.window_end_date"
 
     def collector(self, cfg: Config) -> Collector:
         return SessionCostCollector(cfg)

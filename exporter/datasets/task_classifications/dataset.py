@@ -6,17 +6,20 @@ daily on its own cadence, one request per window, and has no history to backfill
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
 from exporter.datasets.history import NoHistory
+from exporter.datasets.page import PageSection
+from exporter.datasets.task_classifications import page
 from exporter.datasets.task_classifications.metrics import TaskClassificationsCollector
 from exporter.datasets.task_classifications.requests import ENDPOINT, WINDOWS, task_classifications
 from exporter.datasets.task_classifications.rows import TaskShareRow
-from exporter.snapshot import Meta
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key
 
 if TYPE_CHECKING:
     from exporter.client import Client
@@ -29,6 +32,12 @@ class TaskClassifications(FixedCadence):
     history = NoHistory("the endpoint takes no date: only the trailing 7 days exist")
     # The window moves once a day: one check a day finds it within a day, for 1 request/day.
     every = 86400.0
+    # The body has no meta: its one date is the window's last day.
+    as_of_from = "data.as_of at 00:00 UTC"
+    end_date_from = "data.as_of, the window's last day"
+
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
+        return page.section(cfg, snaps)
 
     def collector(self, cfg: Config) -> Collector:
         return TaskClassificationsCollector(cfg)
