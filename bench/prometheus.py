@@ -2,12 +2,14 @@
 
 One demo exporter at the maximal app config (testsupport/maximal.py), scraped every 15 s by two
 real Prometheus servers (Debian's 2.42) side by side: one with our rule files, one without
-(the baseline). Measured in the same run, after every rule group's first evaluation:
+(the baseline), both started with nine days of rank history (bench/prometheus_history.py:
+what the rules that look back read on a server that has run for a week; `--history-days 0`
+for a fresh one). Measured in the same run, after every rule group's first evaluation:
 Prometheus CPU of each (/proc utime+stime), each rule group's evaluation time
 (/api/v1/rules), then every dashboard panel's query as an instant and as a range query on
 both, and the longest expression of each kind. Every figure is printed beside its target.
 
-    python -m bench.prometheus [--seconds 300 | --quick]
+    python -m bench.prometheus [--seconds 300 | --quick] [--history-days 9]
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import httpx
 import yaml
 
 from bench import panels as pn
+from bench import prometheus_history as ph
 from bench.prometheus_report import Measured, Run, Timed, report
 from bench.run import cpu_seconds, free_port, peak_rss_mb
 from testsupport.maximal import MAXIMAL_CONFIG
@@ -40,6 +43,9 @@ from testsupport.maximal import MAXIMAL_CONFIG
 SCRAPE_INTERVAL = 15
 DEFAULT_SECONDS = 300
 QUICK_SECONDS = 90
+# A week of rank history and the day before it: what the rules that look back read (the
+# best recent rank looks 8 days back).
+HISTORY_DAYS = 9
 APP_SERIES = "openrouter_app_rank{"
 # Loaded before any fork: a child only calls into it (PR_SET_PDEATHSIG) before its exec.
 _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -112,9 +118,9 @@ def epoch(rfc3339: str) -> float:
     return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00").timestamp()
 
 
-def start_exporter(procs: Processes, client: httpx.Client, address: str) -> int:
-    """The demo exporter at the maximal app config, once it serves every view; how many
-    series it serves."""
+def start_exporter(procs: Processes, client: httpx.Client, address: str) -> str:
+    """The demo exporter at the maximal app config, once it serves every view; what it
+    serves."""
     config = procs.tmp / "exporter.yaml"
     config.write_text(yaml.safe_dump(MAXIMAL_CONFIG))
     script = Path(sys.executable).parent / "openrouter-exporter"
@@ -132,8 +138,7 @@ def start_exporter(procs: Processes, client: httpx.Client, address: str) -> int:
         text = client.get(f"{url}/metrics").text
         return text if APP_SERIES in text else None
 
-    text = wait(exposition, "app series on /metrics", 60, procs)
-    return sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    return str(wait(exposition, "app series on /metrics", 60, procs))
 
 
 def start_prometheus(procs: Processes, name: str, target: str, rules: list[Path]) -> str:
@@ -234,20 +239,25 @@ def time_panels(
     return out
 
 
-def bench(procs: Processes, seconds: float, runs: int) -> Run:
-    run = Run(scrape_interval=SCRAPE_INTERVAL, runs=runs)
+def bench(procs: Processes, seconds: float, runs: int, history_days: int) -> Run:
+    run = Run(scrape_interval=SCRAPE_INTERVAL, runs=runs, history_days=history_days)
     out = subprocess.run(["prometheus", "--version"], capture_output=True, text=True)
     version = re.search(r"version (\S+)", out.stdout + out.stderr)
     run.version = f"Prometheus {version.group(1) if version else '(version unknown)'}"
     with httpx.Client(timeout=30) as client:
-        # The servers start first: their first minute overlaps the exporter filling its views.
+        # The exporter first: the history written for the servers is that of its series.
         target = f"127.0.0.1:{free_port()}"
+        text = start_exporter(procs, client, target)
+        run.series = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+        if history_days:
+            history = ph.openmetrics(text, "openrouter", target, history_days, time.time())
+            data = [procs.tmp / f"{name}-data" for name in ("with", "without")]
+            run.history_samples = ph.write_blocks(history, procs.tmp, data)
         started = time.time()
         urls = {
             "with": start_prometheus(procs, "with", target, pn.RULE_FILES),
             "without": start_prometheus(procs, "without", target, []),
         }
-        run.series = start_exporter(procs, client, target)
         ready_at = time.time()
         full = {}
         for name, url in urls.items():
@@ -286,13 +296,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, help=f"measured period (default {DEFAULT_SECONDS})")
     ap.add_argument("--quick", action="store_true", help=f"{QUICK_SECONDS} s, one run per query")
     ap.add_argument("--runs", type=int, help="answers per panel query (median; default 3)")
+    ap.add_argument(
+        "--history-days",
+        type=int,
+        default=HISTORY_DAYS,
+        help=f"days of rank history the servers start with (default {HISTORY_DAYS}; 0: none)",
+    )
     args = ap.parse_args(argv)
     seconds = args.seconds or (QUICK_SECONDS if args.quick else DEFAULT_SECONDS)
     runs = args.runs or (1 if args.quick else 3)
     procs = Processes()
     try:
         with stopped_on_sigterm():
-            run = bench(procs, seconds, runs)
+            run = bench(procs, seconds, runs, args.history_days)
     except KeyboardInterrupt:
         print("interrupted: every process stopped, temp dir removed", file=sys.stderr)
         return 130

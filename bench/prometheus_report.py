@@ -47,6 +47,8 @@ class Run:
     rss_mb: dict[str, float] = field(default_factory=dict)  # peak, per server
     held_minutes: float = 0.0  # how far back the servers' samples go when queried
     runs: int = 0  # answers per panel query
+    history_days: int = 0  # of rank history the servers started with
+    history_samples: int = 0
     instant: list[Timed] = field(default_factory=list)
     ranged: list[Timed] = field(default_factory=list)
 
@@ -157,6 +159,14 @@ def report(run: Run) -> None:
         f"{run.series:,} series) every {run.scrape_interval:g} s:\n  with rules: "
         f"{', '.join(p.name for p in pn.RULE_FILES)}; baseline: without rules"
     )
+    if run.history_days:
+        print(
+            f"both started with {run.history_days} days of hourly rank history "
+            f"({run.history_samples:,} samples: the recorded app ranks and the model ranks), "
+            "what the rules that look back read after a week"
+        )
+    else:
+        print("no history: the rules that look back find nothing (a fresh server)")
     print(
         f"head series: with rules {run.head['with']:,}, baseline {run.head['without']:,}; "
         f"peak RSS: with rules {run.rss_mb['with']:.0f} MB, baseline {run.rss_mb['without']:.0f} MB"

@@ -66,6 +66,7 @@ def test_quick_run_prints_every_section_with_figures(tmp_path: Path) -> None:
     expected = [
         r"^machine: .+, \d+ cores",
         r"^Prometheus \S+ ×2, each scraping one demo exporter \(maximal app config, [\d,]+ series",
+        r"^both started with 9 days of hourly rank history \([\d,]+ samples",
         rf"^  with rules\s+{NUM} cores$",
         rf"^  baseline\s+{NUM} cores$",
         rf"^  with ÷ baseline {NUM}x$",
@@ -92,9 +93,10 @@ def test_an_interrupted_run_stops_every_process_and_removes_its_temp_dir(
     tmp_path: Path,
 ) -> None:
     proc, own_tmp = bench(tmp_path, "--quick")
-    # Interrupted while the exporter fills its views, with both Prometheus servers up.
+    # Interrupted once both Prometheus servers are up (they start after the exporter has
+    # filled its views and their history is written), so every kind of process is running.
     wait_until(lambda: list(own_tmp.glob("*/exporter.log")), "the exporter to start", 60, proc)
-    wait_until(lambda: len(processes_using(own_tmp)) >= 3, "every process to start", 30, proc)
+    wait_until(lambda: len(processes_using(own_tmp)) >= 3, "every process to start", 300, proc)
     assert proc.stop(signal.SIGINT, timeout=60) == 130, proc.output()
     assert "interrupted" in proc.output()
     assert_left_nothing(own_tmp)
