@@ -49,7 +49,7 @@ def page_times() -> tuple[list[float], list[float]]:
     from testsupport.maximal import maximal_config, maximal_snapshots
 
     cfg = maximal_config()
-    cfg = replace(cfg, watch=replace(cfg.watch, apps=(1, 2, 3), models=("openai/gpt-4o",)))
+    cfg = replace(cfg, watch={**cfg.watch, "apps": (1, 2, 3), "models": ("openai/gpt-4o",)})
     cold: list[float] = []
     warm: list[float] = []
     # The watched entries are in no ranking of these snapshots (as in the test this figure

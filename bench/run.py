@@ -136,7 +136,8 @@ def serve_baseline(port: int, state: Path) -> None:
     """What most API exporters do: Gauge children set from the rows, rendered per scrape."""
     from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
-    from exporter.datasets.models import model_labels, model_period
+    from exporter.datasets.apps import app_views
+    from exporter.datasets.models import model_labels, model_period, model_views
     from testsupport.maximal import maximal_config
 
     cfg = maximal_config()
@@ -153,8 +154,8 @@ def serve_baseline(port: int, state: Path) -> None:
         ["app_slug", "app", "model", "turn_range"],
         registry=registry,
     )
-    views = {v.name: v for v in cfg.app_views}
-    mviews = {v.name: v for v in cfg.model_views}
+    views = {v.name: v for v in app_views(cfg)}
+    mviews = {v.name: v for v in model_views(cfg)}
     for snap in load(state).values():
         if snap.dataset == "app-rankings":
             v = views[snap.view]

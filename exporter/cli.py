@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING
 
 from exporter import __version__
 from exporter.config import (
+    BudgetConfig,
     Config,
     ConfigError,
     check_listen,
     check_telemetry_path,
     load_api_key,
-    load_config,
 )
+from exporter.configfile import DEFAULTS, load_config, parse_config
 from exporter.flags import add_common_flags
 from exporter.logs import REDACT, setup_logging
 from exporter.webconfig import load_web_config
@@ -159,8 +160,6 @@ def demo_config(cfg: Config, sim: Simulator, explicit: bool) -> Config:
     """Without a config file the demo shows every dashboard panel: a subcategory view and
     a watchlist of apps and models that are in the simulated rankings. With one, its views
     are used; either way the budget is the demo's, since the simulator is local."""
-    from exporter.config import DEFAULTS, BudgetConfig, parse_config
-
     if explicit:
         budget = BudgetConfig(
             requests_per_minute=DEMO_PER_MINUTE, requests_per_day=5000, reserve=0.0

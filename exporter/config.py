@@ -1,4 +1,7 @@
-"""YAML → validated, immutable config, each setting declared once (see ``schema``).
+"""YAML → validated, immutable config, each setting declared once (see ``schema``): the
+``Config`` type and the sections every exporter has (``openrouter``, ``budget``,
+``state_dir``, ``web``). Each dataset declares its own section in its package, and
+``exporter.configfile`` assembles the whole file from both, so this module names no dataset.
 
 Every problem in a file is reported at once, each naming its key path and what is wrong
 (``apps.windows[2]: '45x' is not a window like 7d``), so a user can fix the file without
@@ -10,51 +13,30 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 from exporter.durations import Duration, parse_duration
 from exporter.schema import (
-    Bool,
-    Choice,
     ConfigError,
     Custom,
     Int,
     Invalid,
-    ListOf,
-    Loc,
-    Problems,
     Report,
-    Section,
     Text,
     section,
     setting,
-    yaml_defaults,
 )
-from exporter.viewconfig import (
-    MAX_WINDOW_DAYS,
-    AppsConfig,
-    AppView,
-    ModelsConfig,
-    ModelView,
-    check_models,
-)
-from exporter.yamlfile import read_yaml
 
 __all__ = [
-    "DEFAULTS",
     "MAX_WINDOW_DAYS",
-    "AppView",
     "Config",
     "ConfigError",
-    "ModelView",
     "check_listen",
     "load_api_key",
-    "load_config",
-    "parse_config",
     "parse_duration",
     "parse_listen",
 ]
@@ -62,25 +44,13 @@ __all__ = [
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_LISTEN = ":10110"
 API_PER_MINUTE, API_PER_DAY = 30, 500  # OpenRouter's documented limits: per key, per account
+MAX_WINDOW_DAYS = 366  # the API's cap on one date window
 LITERAL_KEY = (
     "a literal key in the config file is refused; set OPENROUTER_API_KEY or openrouter.api_key_file"
 )
+S = TypeVar("S")
 
 # --- what a value may be ---------------------------------------------------------------
-
-_PERMASLUG_RE = re.compile(r"^[^\s/]+/[^\s]+$")
-
-
-def _app_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"expected an app id (a number), got {value!r}")
-    return value
-
-
-def _permaslug(value: Any) -> str:
-    if not isinstance(value, str) or not _PERMASLUG_RE.match(value):
-        raise Invalid(f"{value!r} is not a permaslug like author/model")
-    return value
 
 
 def _fraction(value: Any) -> float:
@@ -217,53 +187,6 @@ def _check_budget(values: dict[str, Any], given: set[str], report: Report) -> No
 
 
 @dataclass(frozen=True)
-class SessionCostConfig:
-    enabled: bool = setting(True, Bool(), "median cost per session (~2 requests/day)")
-
-
-# The sections of the datasets added as packages: config is the lowest layer and cannot
-# import a dataset, so each declares its settings here and its package reads them.
-@dataclass(frozen=True)
-class TaskClassificationsConfig:
-    enabled: bool = setting(True, Bool(), "traffic share by task, 7-day window (~1 request/day)")
-
-
-# Each one request a day: a source's scores, OpenRouter's search benchmarks, and Design
-# Arena's arenas (the package maps each to its query).
-BENCHMARK_VIEWS = (
-    "artificial-analysis",
-    "openrouter",
-    "openrouter-search",
-    "design-arena",
-    "design-arena-builders",
-    "design-arena-agents",
-)
-
-
-@dataclass(frozen=True)
-class BenchmarksConfig:
-    enabled: bool = setting(True, Bool(), "benchmark scores by model (~1 request/day per view)")
-    views: tuple[str, ...] = setting(
-        list(BENCHMARK_VIEWS[:4]),
-        ListOf(Choice(BENCHMARK_VIEWS), single=True),
-        "`artificial-analysis`, `openrouter`, `openrouter-search`, `design-arena`, "
-        "`design-arena-builders`, `design-arena-agents`",
-    )
-
-
-@dataclass(frozen=True)
-class WatchConfig:
-    apps: tuple[int, ...] = setting(
-        [], ListOf(Custom(_app_id), single=True), "app ids for `openrouter_watched_app_info`"
-    )
-    models: tuple[str, ...] = setting(
-        [],
-        ListOf(Custom(_permaslug), single=True),
-        "permaslugs, short or dated, for `openrouter_watched_model_info`",
-    )
-
-
-@dataclass(frozen=True)
 class WebConfig:
     listen_address: str = setting(DEFAULT_LISTEN, Text(_listen), "also `--web.listen-address`")
     telemetry_path: str = setting("/metrics", Text(_telemetry_path), "also `--web.telemetry-path`")
@@ -271,56 +194,36 @@ class WebConfig:
 
 @dataclass(frozen=True)
 class Config:
+    """The whole config; each dataset's section is read by ``exporter.configfile`` (which
+    knows the registry) and reached through ``section``. The fields are in file order: the
+    datasets' sections and ``watch:`` come where ``sections`` and ``watch`` are."""
+
     openrouter: OpenRouterConfig = section(OpenRouterConfig, refused={"api_key": LITERAL_KEY})
     budget: BudgetConfig = section(BudgetConfig, check=_check_budget)
     state_dir: str = setting("state", Text(), "request log + last good data")
-    apps: AppsConfig = section(AppsConfig)
-    models: ModelsConfig = section(ModelsConfig, check=check_models)
-    session: SessionCostConfig = section(SessionCostConfig, key="session_cost")
-    task_classifications: TaskClassificationsConfig = section(TaskClassificationsConfig)
-    benchmarks: BenchmarksConfig = section(BenchmarksConfig)
-    watch: WatchConfig = section(WatchConfig)
+    # Each dataset's section by its key, and its list under `watch:` by the same key. Not
+    # hashed: a mapping is not hashable, and equal configs still hash alike without them.
+    sections: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    watch: Mapping[str, tuple[Any, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
     web: WebConfig = section(WebConfig)
     # What is allowed but probably not meant (an empty file, a budget over the API's limits).
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
-    @cached_property
-    def app_views(self) -> tuple[AppView, ...]:
-        return self.apps.views()
+    def section(self, key: str, cls: type[S]) -> S:
+        """The dataset section under ``key``, as the class its dataset declared."""
+        try:
+            found = self.sections[key]
+        except KeyError:
+            raise KeyError(f"no {key!r} section: configs are read by exporter.configfile") from None
+        if not isinstance(found, cls):
+            raise TypeError(f"the {key!r} section is a {type(found).__name__}, not {cls.__name__}")
+        return found
 
-    @property
-    def model_views(self) -> tuple[ModelView, ...]:
-        return self.models.views
-
-    @property
-    def session_cost(self) -> bool:
-        return self.session.enabled
-
-
-CONFIG = Section(Config, refused={"api_key": LITERAL_KEY})
-DEFAULTS: dict[str, Any] = yaml_defaults(Config)  # the defaults as YAML spells them
-
-
-def parse_config(data: Any, found: Iterable[tuple[Loc, str]] = ()) -> Config:
-    """A YAML document's data → ``Config``; ``ConfigError`` lists every problem in it,
-    with those ``found`` while loading it (keys written twice) in their place."""
-    problems = Problems("config")
-    problems.errors.extend(found)
-    cfg = CONFIG.read(data, (), problems)
-    problems.raise_errors(data, ConfigError)
-    return replace(cfg, warnings=problems.lines(problems.warnings, data))
-
-
-def load_config(path: str | None) -> Config:
-    """Read and validate; no file means every default."""
-    if path is None:
-        return parse_config({})
-    loaded = read_yaml(path, "config file", ConfigError)
-    cfg = parse_config(loaded.data, loaded.duplicates)
-    if not loaded.data:  # the file parsed, so only comments (or `{}`) are in it
-        empty = f"{path}: nothing configured (the file is empty or only comments); using defaults"
-        cfg = replace(cfg, warnings=(empty, *cfg.warnings))
-    return cfg
+    def watched(self, key: str) -> tuple[Any, ...]:
+        """The entries under ``watch.<key>`` (none if the file has none)."""
+        return self.watch.get(key, ())
 
 
 def load_api_key(cfg: Config, environ: Mapping[str, str] = os.environ) -> str | None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import MISSING, dataclass, fields
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import MISSING, dataclass, fields, make_dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
@@ -232,15 +232,36 @@ def setting(
     default: Any, kind: Kind, help: str = "", *, key: str | None = None, shown: str | None = None
 ) -> Any:
     """A dataclass field declared by its YAML default, kind and help."""
-    meta = {_META: Setting(kind, help, default, key, shown)}
-    if default is MISSING:
+    return field_of(declare(default, kind, help, key=key, shown=shown))
+
+
+def declare(
+    default: Any, kind: Kind, help: str = "", *, key: str | None = None, shown: str | None = None
+) -> Setting:
+    """A setting declared where it belongs but held by a section assembled elsewhere
+    (``assemble``): a dataset's entry under ``watch:``."""
+    return Setting(kind, help, default, key, shown)
+
+
+def field_of(s: Setting) -> Any:
+    """The dataclass field that holds ``s``; its default is the parsed YAML default."""
+    meta = {_META: s}
+    if s.default is MISSING:
         return dataclass_field(metadata=meta)
+    kind, default = s.kind, s.default
     value = None if default is None else kind.parse(default)
     try:
         hash(value)
     except TypeError:  # a mapping: each instance gets its own
         return dataclass_field(default_factory=lambda: kind.parse(default), metadata=meta)
     return dataclass_field(default=value, metadata=meta)
+
+
+def assemble(name: str, parts: Iterable[tuple[str, Setting]]) -> type:
+    """A frozen section class whose fields hold ``parts`` (field name, setting) in order:
+    a section whose settings are declared in modules that do not know each other."""
+    made = [(f, Any, field_of(s)) for f, s in parts]
+    return make_dataclass(name, made, frozen=True)
 
 
 def required(kind: Kind, help: str = "") -> Any:

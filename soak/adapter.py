@@ -28,7 +28,8 @@ import exporter.durable
 import exporter.store
 from exporter.app import build
 from exporter.client import Client, RateLimited
-from exporter.config import Config, parse_config
+from exporter.config import Config
+from exporter.configfile import parse_config
 from exporter.datasets import REGISTRY, Publication
 from exporter.planner import plan
 from exporter.snapshot import Snapshot

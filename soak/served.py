@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.datasets import REGISTRY
 from exporter.metrictext import escape_label
 from exporter.viewstatus import Key

@@ -19,7 +19,8 @@ import httpx
 import pytest
 import respx
 
-from exporter.config import Config, parse_config
+from exporter.config import Config
+from exporter.configfile import parse_config
 from exporter.simulator import ManualClock
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -32,9 +32,11 @@ from exporter import backfill as bf
 from exporter.backfill.options import parse
 from exporter.budget import read_log
 from exporter.cli import main
-from exporter.config import Config, parse_config
+from exporter.config import Config
+from exporter.configfile import parse_config
 from exporter.datasets import REGISTRY
 from exporter.datasets.history import NoHistory
+from exporter.datasets.models import model_views
 from exporter.datasets.models.history import model_windows
 from exporter.simulator import ManualClock, Simulator, serve
 
@@ -192,7 +194,7 @@ def test_400_days_cost_two_requests_per_default_view():
     cfg = parse_config({})
     last = date(2026, 2, 28)
     first = last - timedelta(days=399)
-    for view in cfg.model_views:
+    for view in model_views(cfg):
         windows = model_windows(view, first, last)
         assert len(windows) == 2, (view.name, windows)
         # Weeks and months start early enough that the first instant has a complete period.
@@ -806,7 +808,7 @@ def test_dry_run_estimate_uses_the_exporters_stored_data(tmp_path, sim_http):
         state_dir=tmp_path / "state",
     )
     for _ in range(200):
-        if all(("rankings-daily", v.name) in exporter.store.snapshots() for v in cfg.model_views):
+        if all(("rankings-daily", v.name) in exporter.store.snapshots() for v in model_views(cfg)):
             break
         clock.advance(seconds=max(exporter.scheduler.step(), 0.01))
     exporter.client.close()

@@ -30,9 +30,10 @@ from exporter.client import (
     Unauthorized,
     UnexpectedContentType,
 )
-from exporter.config import AppView, Config, parse_config
-from exporter.datasets.apps import AppRow, app_rankings, app_rankings_pages
-from exporter.datasets.models import ModelDayRow, rankings_daily
+from exporter.config import Config
+from exporter.configfile import parse_config
+from exporter.datasets.apps import AppRow, AppView, app_rankings, app_rankings_pages, app_views
+from exporter.datasets.models import ModelDayRow, model_views, rankings_daily
 from exporter.datasets.session_cost import SessionCostRow, session_cost
 from exporter.snapshot import Meta
 
@@ -64,7 +65,7 @@ def config(**openrouter: Any) -> Config:
 
 
 def app_view(name: str = "7d/popular/all", depth: int | None = None) -> AppView:
-    view = {v.name: v for v in config().app_views}[name]
+    view = {v.name: v for v in app_views(config())}[name]
     if depth is not None:
         view = AppView(
             view.window_days,
@@ -378,7 +379,7 @@ def test_rankings_daily_rows_are_typed(api: respx.MockRouter) -> None:
     cfg = model_config()
     c = Client(cfg, KEY)
 
-    rows, meta = rankings_daily(c, cfg.model_views[0], date(2026, 5, 5), END)
+    rows, meta = rankings_daily(c, model_views(cfg)[0], date(2026, 5, 5), END)
 
     assert rows == [
         ModelDayRow(date(2026, 5, 10), "openai/gpt-4o-2024-05-13", 98765432100),
@@ -399,7 +400,7 @@ def test_rankings_daily_sends_the_view_slice(api: respx.MockRouter) -> None:
     )
     cfg = model_config()
     c = Client(cfg, KEY)
-    _, images, coding = cfg.model_views
+    _, images, coding = model_views(cfg)
 
     rankings_daily(c, images)
     assert dict(route.calls.last.request.url.params) == {"modality": "image"}
@@ -420,7 +421,7 @@ def test_rankings_daily_bad_date_is_malformed(api: respx.MockRouter) -> None:
     api.get("/datasets/rankings-daily").mock(return_value=httpx.Response(200, json=body))
     cfg = model_config()
     with pytest.raises(MalformedResponse) as info:
-        rankings_daily(Client(cfg, KEY), cfg.model_views[0])
+        rankings_daily(Client(cfg, KEY), model_views(cfg)[0])
     assert "data[0].date" in info.value.message
     assert info.value.endpoint == "rankings-daily"
 
@@ -538,7 +539,7 @@ def fetch_one(api: respx.MockRouter, endpoint: str, meta: dict[str, Any]) -> tup
         rows, got, _ = app_rankings(Client(config(), KEY, clock=lambda: NOW), app_view(), END)
     elif endpoint == "rankings-daily":
         cfg = model_config()
-        rows, got = rankings_daily(Client(cfg, KEY, clock=lambda: NOW), cfg.model_views[0])
+        rows, got = rankings_daily(Client(cfg, KEY, clock=lambda: NOW), model_views(cfg)[0])
     else:
         rows, got, _ = session_cost(Client(config(), KEY, clock=lambda: NOW))
     return rows, got

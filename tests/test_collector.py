@@ -10,7 +10,7 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.datasets.apps import AppRow
 from exporter.datasets.models import ModelDayRow, latest_complete_period, model_labels
 from exporter.datasets.session_cost import SessionCostRow

@@ -13,9 +13,9 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.datasets import ROW_TYPES
-from exporter.datasets.apps import AppRow
+from exporter.datasets.apps import AppRow, app_views
 from exporter.datasets.models import ModelDayRow
 from exporter.exposition import ExpositionCache
 from exporter.selfmetrics import SelfMetrics
@@ -48,7 +48,7 @@ def generation(g: int) -> list[Snapshot]:
             meta,
             0.0,
         )
-        for v in CFG.app_views
+        for v in app_views(CFG)
     ]
     snaps.append(
         Snapshot(

@@ -14,15 +14,11 @@ import yaml
 from conftest import FAKE_KEY, Proc, free_port, wait_for, wait_until
 
 from exporter import schema
-from exporter.config import (
-    DEFAULTS,
-    Config,
-    ConfigError,
-    load_api_key,
-    load_config,
-    parse_config,
-    parse_duration,
-)
+from exporter.config import ConfigError, load_api_key, parse_duration
+from exporter.configfile import DEFAULTS, ConfigFile, default_config, load_config, parse_config
+from exporter.datasets.apps import app_views
+from exporter.datasets.models import model_views
+from exporter.datasets.session_cost import session_cost_config
 from exporter.simulator import Simulator, serve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +59,7 @@ def apps(**kwargs: object) -> dict[str, object]:
 def test_no_file_means_documented_defaults() -> None:
     cfg = load_config(None)
 
-    views = cfg.app_views
+    views = app_views(cfg)
     assert len(views) == 30
     assert {v.window for v in views} == {"1d", "7d", "30d"}
     assert {v.sort for v in views} == {"popular", "trending"}
@@ -72,12 +68,12 @@ def test_no_file_means_documented_defaults() -> None:
     assert len({v.name for v in views}) == 30
     assert "30d/trending/coding" in {v.name for v in views}
 
-    assert [(m.name, m.period) for m in cfg.model_views] == [
+    assert [(m.name, m.period) for m in model_views(cfg)] == [
         ("daily", "day"),
         ("weekly", "week"),
         ("monthly", "month"),
     ]
-    assert cfg.session_cost is True
+    assert session_cost_config(cfg).enabled is True
     assert cfg.web.listen_address == ":10110"
     assert cfg.web.telemetry_path == "/metrics"
     assert cfg.openrouter.base_url == "https://openrouter.ai/api/v1"
@@ -110,7 +106,7 @@ def test_a_file_with_settings_has_no_warning(tmp_path: Path) -> None:
 
 
 def test_default_filters_send_the_category_and_nothing_else() -> None:
-    by_name = {v.name: v for v in load_config(None).app_views}
+    by_name = {v.name: v for v in app_views(load_config(None))}
     coding = by_name["7d/popular/coding"]
     assert (coding.category_param, coding.subcategory_param) == ("coding", None)
     overall = by_name["7d/popular/all"]
@@ -139,12 +135,12 @@ def test_window_longer_than_the_api_allows_is_refused() -> None:
     msg = error_of(apps(windows=["367d"]))
     assert msg.startswith("apps.windows[0]:")
     assert "367d" in msg and "366" in msg
-    assert parse_config(apps(windows=["366d"])).app_views[0].window_days == 366
+    assert app_views(parse_config(apps(windows=["366d"])))[0].window_days == 366
 
 
 def test_windows_may_be_a_single_string() -> None:
     cfg = parse_config(apps(windows="14d", sorts=["popular"], filters=["all"]))
-    assert [v.name for v in cfg.app_views] == ["14d/popular/all"]
+    assert [v.name for v in app_views(cfg)] == ["14d/popular/all"]
 
 
 # --- apps.sorts / apps.filters -----------------------------------------------------------
@@ -172,7 +168,7 @@ def test_category_and_subcategory_escape_hatch_for_new_api_values() -> None:
             windows=["7d"], sorts=["popular"], filters=["category:science", "subcategory:music-gen"]
         )
     )
-    by_filter = {v.filter: v for v in cfg.app_views}
+    by_filter = {v.filter: v for v in app_views(cfg)}
     assert set(by_filter) == {"science", "music-gen"}
     assert (by_filter["science"].category_param, by_filter["science"].subcategory_param) == (
         "science",
@@ -193,14 +189,14 @@ def test_malformed_escape_hatch_is_refused(bad: str) -> None:
 
 def test_subcategory_filter_sends_only_the_subcategory_and_labels_its_group() -> None:
     cfg = parse_config(apps(windows=["1d"], sorts=["popular"], filters=["cli-agent"]))
-    (view,) = cfg.app_views
+    (view,) = app_views(cfg)
     assert (view.category_param, view.subcategory_param) == (None, "cli-agent")
     assert (view.category_label, view.subcategory_label) == ("coding", "cli-agent")
 
 
 def test_every_expands_to_all_categories_and_subcategories() -> None:
     cfg = parse_config(apps(windows=["7d"], sorts=["popular"], filters=["every"]))
-    filters = [v.filter for v in cfg.app_views]
+    filters = [v.filter for v in app_views(cfg)]
     assert len(filters) == 20
     assert set(filters) == {"all", *CATEGORIES, *SUBCATEGORIES}
 
@@ -209,15 +205,15 @@ def test_every_with_three_windows_and_two_sorts_is_120_views() -> None:
     cfg = parse_config(
         apps(windows=["1d", "7d", "30d"], sorts=["popular", "trending"], filters=["every"])
     )
-    assert len(cfg.app_views) == 120
-    assert len({v.name for v in cfg.app_views}) == 120
+    assert len(app_views(cfg)) == 120
+    assert len({v.name for v in app_views(cfg)}) == 120
 
 
 def test_overlapping_filters_do_not_duplicate_views() -> None:
     cfg = parse_config(
         apps(windows=["7d"], sorts=["popular"], filters=["every", "coding", "all", "categories"])
     )
-    assert len(cfg.app_views) == 20
+    assert len(app_views(cfg)) == 20
 
 
 # --- apps.depth --------------------------------------------------------------------------
@@ -233,7 +229,7 @@ def test_depth_out_of_range(bad: int) -> None:
 
 @pytest.mark.parametrize("good, pages", [(1, 1), (100, 1), (101, 2), (200, 2)])
 def test_depth_in_range_sets_pages(good: int, pages: int) -> None:
-    view = parse_config(apps(depth=good)).app_views[0]
+    view = app_views(parse_config(apps(depth=good)))[0]
     assert view.depth == good
     assert view.pages == pages
 
@@ -343,7 +339,7 @@ def test_model_views_are_parsed_with_their_slice() -> None:
             {"name": "seo", "period": "month", "category": "marketing/seo"},
         )
     )
-    daily, tools, coding, seo = cfg.model_views
+    daily, tools, coding, seo = model_views(cfg)
     assert daily.params() == {"period": "day"}
     assert tools.params() == {"period": "day", "modality": "tool_calling"}
     assert tools.days == 30
@@ -352,7 +348,7 @@ def test_model_views_are_parsed_with_their_slice() -> None:
 
 
 def test_empty_model_view_list_turns_model_views_off() -> None:
-    assert parse_config(models()).model_views == ()
+    assert model_views(parse_config(models())) == ()
 
 
 def test_duplicate_model_view_names_are_refused() -> None:
@@ -389,7 +385,7 @@ def test_category_or_language_type_with_period_day_is_refused(slice_: dict[str, 
     assert "week" in msg
     msg = error_of(models({"name": "x", "period": "day", **slice_}))
     assert msg.startswith("models.views[0].period:")
-    assert parse_config(models({"name": "x", "period": "week", **slice_})).model_views
+    assert model_views(parse_config(models({"name": "x", "period": "week", **slice_})))
 
 
 def test_two_slices_cannot_be_combined() -> None:
@@ -971,7 +967,7 @@ def test_the_same_key_in_different_mappings_is_not_written_twice(tmp_path: Path)
         "models:\n  views:\n    - name: a\n      period: week\n    - name: b\n      period: week\n"
         "watch:\n  apps: [1]\n  models: [a/b]\n"
     )
-    assert [v.name for v in load_config(str(path)).model_views] == ["a", "b"]
+    assert [v.name for v in model_views(load_config(str(path)))] == ["a", "b"]
 
 
 def test_a_merge_key_overridden_is_not_written_twice(tmp_path: Path) -> None:
@@ -982,7 +978,7 @@ def test_a_merge_key_overridden_is_not_written_twice(tmp_path: Path) -> None:
         "    - &weekly {name: a, period: week, category: programming}\n"
         "    - <<: *weekly\n      name: b\n"
     )
-    views = load_config(str(path)).model_views
+    views = model_views(load_config(str(path)))
     assert [(v.name, v.period) for v in views] == [("a", "week"), ("b", "week")]
 
 
@@ -1125,7 +1121,7 @@ _KEY = re.compile(r"^([a-z_]+):(?:\s+(.*))?$")
 def _example_keys() -> dict[str, tuple[bool, bool, str | None]]:
     """config.example.yaml's keys, active or commented out: path → (active, documented,
     value as written). Commented text counts as a key only where the schema has one."""
-    known = {key for key, _s in schema.leaves(Config)}
+    known = {key for key, _s in schema.leaves(ConfigFile)}
     lines = EXAMPLE.read_text().splitlines()
     found: dict[str, tuple[bool, bool, str | None]] = {}
     parents: list[tuple[int, str]] = []
@@ -1164,7 +1160,7 @@ def _comment_above(lines: list[str], i: int) -> bool:
 
 def test_example_config_documents_every_key_with_a_comment() -> None:
     found = _example_keys()
-    for key, setting in schema.leaves(Config):
+    for key, setting in schema.leaves(ConfigFile):
         if "[]." in key:  # a list item's keys: named in the comment above the list
             section = EXAMPLE.read_text().split(f"\n{key.split('.')[0]}:")[1].split("\n\n")[0]
             assert re.search(rf"\b{key.rsplit('.', 1)[1]}\b", section), key
@@ -1179,10 +1175,10 @@ def test_example_config_documents_every_key_with_a_comment() -> None:
 def test_example_config_shows_the_defaults() -> None:
     data = yaml.safe_load(EXAMPLE.read_text())
     cfg = parse_config(data)
-    assert cfg == Config() == parse_config(DEFAULTS)
+    assert cfg == default_config() == parse_config(DEFAULTS)
     assert cfg.warnings == ()
     for key, (active, _documented, _value) in _example_keys().items():
-        if active and key in dict(schema.leaves(Config)):  # as spelled in the declarations
+        if active and key in dict(schema.leaves(ConfigFile)):  # as spelled in the declarations
             section, _, name = key.rpartition(".")
             shown = data[section][name] if section else data[name]
             assert shown == (DEFAULTS[section][name] if section else DEFAULTS[name]), key
@@ -1199,5 +1195,5 @@ def test_example_config_commented_examples_are_valid() -> None:
 def test_readme_configuration_table_is_the_declared_one() -> None:
     readme = (REPO / "README.md").read_text()
     section = readme.split("\n## Configuration\n")[1].split("\n## ")[0]
-    table = schema.markdown_table(Config)
+    table = schema.markdown_table(ConfigFile)
     assert table in section, "README's Configuration table is out of date; it should be:\n" + table

@@ -15,7 +15,7 @@ import pytest
 from conftest import FAKE_KEY, drive
 
 from exporter.app import Exporter, build, handover
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.datasets import ROW_TYPES
 from exporter.simulator import Fault, ManualClock, Simulator
 from exporter.store import Store

@@ -17,7 +17,7 @@ from conftest import wait_until
 from exporter import httpd
 from exporter import server as srv
 from exporter.app import build
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.server import Server, start
 
 

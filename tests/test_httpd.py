@@ -13,7 +13,7 @@ import httpx
 import pytest
 from conftest import wait_until
 
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.exposition import ExpositionCache
 from exporter.selfmetrics import SelfMetrics
 from exporter.server import Endpoints, Server, start

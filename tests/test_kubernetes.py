@@ -17,7 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "kubernetes"

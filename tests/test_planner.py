@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.planner import plan
 from testsupport.maximal import MAXIMAL_APPS
 

@@ -24,9 +24,9 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 from exporter.client import ApiError, Client
-from exporter.config import parse_config
-from exporter.datasets.apps import AppRow, app_rankings
-from exporter.datasets.models import ModelDayRow, rankings_daily
+from exporter.configfile import parse_config
+from exporter.datasets.apps import AppRow, app_rankings, app_views
+from exporter.datasets.models import ModelDayRow, model_views, rankings_daily
 from exporter.datasets.session_cost import SessionCostRow, session_cost
 from exporter.exposition import ExpositionCache
 from exporter.snapshot import Meta, Snapshot
@@ -38,8 +38,8 @@ CFG = parse_config(
         "openrouter": {"base_url": "https://openrouter.test/api/v1"},
     }
 )
-APP_VIEW = CFG.app_views[0]
-MODEL_VIEW = CFG.model_views[0]
+APP_VIEW = app_views(CFG)[0]
+MODEL_VIEW = model_views(CFG)[0]
 END = date(2026, 5, 11)
 META = Meta(as_of=datetime(2026, 5, 12, 2, tzinfo=UTC), end_date=END)
 ENDPOINTS = ("app-rankings", "rankings-daily", "session-cost")

@@ -16,7 +16,10 @@ import pytest
 from conftest import FAKE_KEY, drive
 
 from exporter.app import build
-from exporter.config import Config, parse_config
+from exporter.config import Config
+from exporter.configfile import parse_config
+from exporter.datasets.apps import app_views
+from exporter.datasets.models import model_views
 from exporter.simulator import Fault, ManualClock, Simulator
 from exporter.snapshot import Snapshot
 from testsupport.maximal import MAXIMAL_APPS
@@ -95,8 +98,8 @@ def max_in_window(times: list[float], span: float) -> int:
 
 
 def view_keys(cfg: Config) -> set[tuple[str, str]]:
-    keys = {("rankings-daily", v.name) for v in cfg.model_views}
-    keys |= {("app-rankings", v.name) for v in cfg.app_views}
+    keys = {("rankings-daily", v.name) for v in model_views(cfg)}
+    keys |= {("app-rankings", v.name) for v in app_views(cfg)}
     return keys
 
 
@@ -134,7 +137,7 @@ def test_default_config_week(tmp_path, faults):
 def test_maximal_config_week(tmp_path, faults):
     run = run_week(MAXIMAL, tmp_path, faults=faults)
     cfg = run.cfg
-    assert len(cfg.app_views) == 120
+    assert len(app_views(cfg)) == 120
     assert max_in_window(run.sent, 60) <= cfg.budget.effective_per_minute
     assert max_in_window(run.sent, DAY) <= cfg.budget.effective_per_day
     delays = refresh_delays(run, 7)

@@ -30,7 +30,7 @@ import yaml
 from conftest import FAKE_KEY, Proc, drive, free_port, wait_for
 
 from exporter.app import build
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.server import start
 from exporter.simulator import Simulator, serve
 

@@ -20,7 +20,7 @@ from conftest import FAKE_KEY, drive
 
 from exporter.app import Exporter, build
 from exporter.budget import DAY, Budget
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.simulator import Fault, ManualClock, Market, PublicationSchedule, Simulator
 from exporter.simulator.publication import day_close
 

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.app import Exporter, build
 from exporter.budget import read_log
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.datasets.apps import AppRow
 from exporter.datasets.apps.page import NOT_HELD_APPS
 from exporter.datasets.models import ModelDayRow
@@ -217,7 +217,7 @@ def test_watchlist_shows_current_ranks_and_absence(tmp_path):
     ).model
     cfg = replace(
         rig.exporter.cfg,
-        watch=replace(rig.exporter.cfg.watch, models=(leader, "openai/not-a-ranked-model")),
+        watch={**rig.exporter.cfg.watch, "models": (leader, "openai/not-a-ranked-model")},
     )
     rig.exporter.cfg = cfg
     table = StatusPage(rig.exporter)
@@ -413,7 +413,7 @@ def test_relative_times_and_compact_numbers_read_naturally():
 def test_the_page_renders_at_the_maximal_config(tmp_path):
     """How fast it renders there is a figure of `make bench` (bench/inprocess.py)."""
     cfg = maximal_config()
-    cfg = replace(cfg, watch=replace(cfg.watch, apps=(1, 2, 3), models=("openai/gpt-4o",)))
+    cfg = replace(cfg, watch={**cfg.watch, "apps": (1, 2, 3), "models": ("openai/gpt-4o",)})
     exporter = build(
         cfg,
         FAKE_KEY,

@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.app import Exporter, build
 from exporter.cli import demo_config
-from exporter.config import load_config, parse_config
+from exporter.configfile import load_config, parse_config
 from exporter.periods import day_start
 from exporter.simulator import Fault, ManualClock, Simulator, serve
 from exporter.viewstatus import ViewState

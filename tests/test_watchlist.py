@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.datasets.apps import AppRow
 from exporter.datasets.models import ModelDayRow, matches
 from exporter.exposition import DatasetExposition

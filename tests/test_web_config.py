@@ -27,7 +27,7 @@ from conftest import FAKE_KEY, Proc, free_port, wait_for, wait_until
 
 from exporter import server as srv
 from exporter.app import build
-from exporter.config import parse_config
+from exporter.configfile import parse_config
 from exporter.server import Server, start
 from exporter.simulator import Simulator, serve
 from exporter.webconfig import (

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from exporter.config import Config, parse_config
-from exporter.datasets.apps import AppRow
-from exporter.datasets.models import ModelDayRow
+from exporter.config import Config
+from exporter.configfile import parse_config
+from exporter.datasets.apps import AppRow, app_views
+from exporter.datasets.models import ModelDayRow, model_views
 from exporter.datasets.session_cost import SessionCostRow
 from exporter.snapshot import Meta, Snapshot
 
@@ -46,7 +47,7 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
     )
     apps = sim.market.apps
     snaps: list[Snapshot] = []
-    for n, view in enumerate(cfg.app_views):
+    for n, view in enumerate(app_views(cfg)):
         rows = []
         for rank in range(1, view.depth + 1):
             app = apps[(n * 7 + rank) % len(apps)]
@@ -55,7 +56,7 @@ def maximal_snapshots(cfg: Config, generation: int = 0, seed: int = 42) -> list[
         meta = Meta(as_of=as_of, end_date=end)
         snaps.append(Snapshot("app-rankings", view.name, tuple(rows), meta, 0.0))
     daily = sim.market.rankings_daily(end - timedelta(days=62), end)
-    for mv in cfg.model_views:
+    for mv in model_views(cfg):
         rows_m = tuple(
             ModelDayRow(r.date, r.model_permaslug, r.total_tokens + generation) for r in daily
         )

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from exporter.backfill.options import UsageError, parse
 from exporter.backfill.run import run
-from exporter.config import load_api_key, load_config
+from exporter.config import load_api_key
+from exporter.configfile import load_config
 from exporter.logs import setup_logging  # the CLI's logging, its key filter included
 
 PROG = "openrouter-exporter backfill"

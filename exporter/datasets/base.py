@@ -26,6 +26,7 @@ from exporter.datasets.history import History, NoHistory
 from exporter.datasets.page import PageSection
 from exporter.metrictext import Family, Fragment
 from exporter.periods import day_start
+from exporter.schema import Section, Setting
 from exporter.snapshot import Meta, Snapshot
 from exporter.viewstatus import Key, ViewState, ViewStatus
 
@@ -143,6 +144,12 @@ class Dataset:
     # Where its views' freshness comes from, as the HELP of the freshness families says it.
     as_of_from: ClassVar[str] = "meta.as_of"
     end_date_from: ClassVar[str] = "meta.end_date"
+    # Its settings, declared in its package's config.py and read through ``Config.section``
+    # (and ``Config.watched``): the section's key in the config file, the section, and the
+    # list under ``watch:`` (same key) if it has a watch list.
+    config_key: ClassVar[str]
+    config_section: ClassVar[Section]
+    watch_setting: ClassVar[Setting | None] = None
 
     @property
     def endpoints(self) -> tuple[str, ...]:

@@ -38,7 +38,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from exporter.config import load_config
+from exporter.configfile import load_config
+from exporter.datasets.apps import app_views
+from exporter.datasets.models import model_views
 from exporter.periods import day_start
 from exporter.simulator import Replay, ReplayError
 from mixin.config import MixinConfig
@@ -97,8 +99,8 @@ def healthy_exporter(path: Path, days: list[date]) -> Path:
     t0, t1 = day_start(days[0] + timedelta(days=1)), day_start(days[-1] + timedelta(days=2))
     target = f'job="{stack.JOB}",instance="{stack.INSTANCE}"'
     config = load_config(None)
-    views = [("rankings-daily", v.name) for v in config.model_views]
-    views += [("app-rankings", v.name) for v in config.app_views]
+    views = [("rankings-daily", v.name) for v in model_views(config)]
+    views += [("app-rankings", v.name) for v in app_views(config)]
     families = {
         "up": [target],
         "openrouter_exporter_build_info": [f'{target},version="replay"'],

@@ -2,6 +2,7 @@
 views rotate when the budget cannot refresh them all daily. ``dataset`` (plan and
 timing), ``requests`` (and paging), ``rows`` (row type and parser), ``metrics`` (families)."""
 
+from exporter.datasets.apps.config import AppsConfig, AppView, app_views, apps_config, watched_apps
 from exporter.datasets.apps.dataset import AppRankings
 from exporter.datasets.apps.metrics import AppRankingsCollector, unique_apps
 from exporter.datasets.apps.requests import app_rankings, app_rankings_pages
@@ -11,8 +12,13 @@ __all__ = [
     "AppRankings",
     "AppRankingsCollector",
     "AppRow",
+    "AppView",
+    "AppsConfig",
     "app_rankings",
     "app_rankings_pages",
+    "app_views",
+    "apps_config",
     "parse_rows",
     "unique_apps",
+    "watched_apps",
 ]

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from exporter.config import AppView, Config
-from exporter.datasets.apps import page, watch
+from exporter.config import Config
+from exporter.datasets.apps import config, page, watch
+from exporter.datasets.apps.config import AppView, app_views
 from exporter.datasets.apps.history import AppHistory
 from exporter.datasets.apps.metrics import AppRankingsCollector
 from exporter.datasets.apps.requests import ENDPOINT, app_rankings
@@ -39,6 +40,9 @@ class AppRankings(Dataset):
     history = AppHistory()
     watch_families = (watch.WATCHED,)
     rotates = True
+    config_key = config.KEY
+    config_section = config.SECTION
+    watch_setting = config.WATCH
 
     def collector(self, cfg: Config) -> Collector:
         return AppRankingsCollector(cfg)
@@ -50,14 +54,14 @@ class AppRankings(Dataset):
         return page.section(cfg, snaps)
 
     def summary(self, cfg: Config) -> str:
-        return f"{len(cfg.app_views)} app"
+        return f"{len(app_views(cfg))} app"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
-        ordered = sorted(enumerate(cfg.app_views), key=_wide_first)
+        ordered = sorted(enumerate(app_views(cfg)), key=_wide_first)
         return [PlannedView(self.name, v.name, v.pages, 2) for _, v in ordered]
 
     def spec(self, cfg: Config, planned: PlannedView) -> AppView | None:
-        return next((v for v in cfg.app_views if v.name == planned.view), None)
+        return next((v for v in app_views(cfg) if v.name == planned.view), None)
 
     def ready(self, view: View, days: Publication) -> bool:
         return days.latest is not None

@@ -12,7 +12,8 @@ from functools import cached_property
 from pathlib import Path
 
 from exporter.collector import MetaCollector
-from exporter.config import AppView, Config
+from exporter.config import Config
+from exporter.datasets.apps.config import AppView, app_views
 from exporter.datasets.apps.metrics import AppRankingsCollector
 from exporter.datasets.apps.progress import AppDay, AppProgress
 from exporter.datasets.apps.requests import ENDPOINT, app_rankings
@@ -39,7 +40,7 @@ SWITCH = Switch(
 
 def views(cfg: Config) -> tuple[AppView, ...]:
     """The configured app views: the history's one read of the config's views."""
-    return cfg.app_views
+    return app_views(cfg)
 
 
 def app_history(

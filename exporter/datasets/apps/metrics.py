@@ -3,7 +3,8 @@ series per configured view."""
 
 from __future__ import annotations
 
-from exporter.config import AppView, Config
+from exporter.config import Config
+from exporter.datasets.apps.config import AppView, app_views
 from exporter.datasets.apps.rows import AppRow
 from exporter.metrictext import CACHED, Family, Fragment, escape_label, label_string, sample_line
 from exporter.snapshot import Snapshot
@@ -51,7 +52,7 @@ class AppRankingsCollector:
     info_families = (VIEW_INFO,)
 
     def __init__(self, cfg: Config) -> None:
-        self.views: dict[str, AppView] = {v.name: v for v in cfg.app_views}
+        self.views: dict[str, AppView] = {v.name: v for v in app_views(cfg)}
 
     def render(self, snap: Snapshot) -> Fragment:
         view = self.views.get(snap.view)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from exporter.config import AppView, Config
+from exporter.config import Config
+from exporter.datasets.apps.config import AppView, app_views, watched_apps
 from exporter.datasets.apps.metrics import unique_apps
 from exporter.datasets.apps.requests import ENDPOINT as NAME
 from exporter.datasets.apps.rows import AppRow
@@ -42,10 +43,10 @@ def _popularity(v: AppView) -> tuple[bool, bool, int]:
 
 
 def _app_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
-    views = sorted((v for v in cfg.app_views if (NAME, v.name) in snaps), key=_popularity)
+    views = sorted((v for v in app_views(cfg) if (NAME, v.name) in snaps), key=_popularity)
     source = SOURCE
     if not views:
-        why = "No app rankings yet." if cfg.app_views else "No app view is configured."
+        why = "No app rankings yet." if app_views(cfg) else "No app view is configured."
         return Chart("Top apps by tokens", "", "tokens", (), None, source, why)
     view = views[0]
     snap = snaps[(NAME, view.name)]
@@ -78,12 +79,12 @@ def _app_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
 
 
 def _watched_apps(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | None:
-    if not cfg.watch.apps:
+    if not watched_apps(cfg):
         return None
     views = sorted(
         (
             v
-            for v in cfg.app_views
+            for v in app_views(cfg)
             if v.filter == "all" and v.sort == "popular" and (NAME, v.name) in snaps
         ),
         key=lambda v: v.window_days,
@@ -101,7 +102,7 @@ def _watched_apps(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | No
             names.get(app_id, f"app {app_id}"),
             tuple(r[app_id].rank if app_id in r else None for r in ranks),
         )
-        for app_id in cfg.watch.apps
+        for app_id in watched_apps(cfg)
     )
     return WatchTable(
         "Watched apps: rank among all apps, by tokens",

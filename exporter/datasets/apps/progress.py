@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter import durable
-from exporter.config import AppView
+from exporter.datasets.apps.config import AppView
 from exporter.datasets.apps.rows import AppRow
 from exporter.datasets.history import AlreadyRunning
 

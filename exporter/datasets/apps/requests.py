@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from exporter.client import Client, Page
+from exporter.datasets.apps.config import AppView
 from exporter.datasets.apps.rows import AppRow, parse_rows
 from exporter.snapshot import Meta
-from exporter.viewconfig import AppView
 
 ENDPOINT = "app-rankings"
 APP_PAGE = 100  # the API's largest limit

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from exporter.config import Config
+from exporter.datasets.apps.config import watched_apps
 from exporter.datasets.apps.requests import ENDPOINT
 from exporter.datasets.apps.rows import AppRow
 from exporter.datasets.base import Watched
@@ -28,7 +29,7 @@ def watched(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched:
         if dataset == ENDPOINT:
             known = True
             app_ids.update(r.app_id for r in snap.rows if isinstance(r, AppRow))
-    found = {a: a in app_ids for a in cfg.watch.apps}
+    found = {a: a in app_ids for a in watched_apps(cfg)}
     lines = [sample_line(WATCHED.name, f'app_id="{a}"', 1) for a in found]
     ranked = tuple(("app", str(a), f) for a, f in found.items()) if known else ()
     missing = tuple(f"app {a}" for a, f in found.items() if known and not f)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
-from exporter.datasets.benchmarks import page
+from exporter.datasets.benchmarks import config, page
+from exporter.datasets.benchmarks.config import benchmarks_config
 from exporter.datasets.benchmarks.metrics import BenchmarksCollector
 from exporter.datasets.benchmarks.requests import ENDPOINT, benchmarks
 from exporter.datasets.benchmarks.rows import BenchmarkRow
@@ -30,6 +31,8 @@ class Benchmarks(FixedCadence):
     row_type = BenchmarkRow
     source = "openrouter.ai/benchmarks"
     history = NoHistory("the endpoint takes no date: only the current scores exist")
+    config_key = config.KEY
+    config_section = config.SECTION
     # Scores change slowly (new models, new runs, Elo drift): one check a day is plenty.
     every = 86400.0
     end_date_from = "the UTC day of meta.as_of, current scores without a window"
@@ -41,13 +44,14 @@ class Benchmarks(FixedCadence):
         return BenchmarksCollector(cfg)
 
     def summary(self, cfg: Config) -> str:
-        b = cfg.benchmarks
+        b = benchmarks_config(cfg)
         return f"benchmarks {len(b.views) if b.enabled else 'off'}"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
-        if not cfg.benchmarks.enabled:
+        b = benchmarks_config(cfg)
+        if not b.enabled:
             return []
-        return [PlannedView(self.name, v, 1, 1) for v in dict.fromkeys(cfg.benchmarks.views)]
+        return [PlannedView(self.name, v, 1, 1) for v in dict.fromkeys(b.views)]
 
     def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily (current scores)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exporter.config import Config
+from exporter.datasets.benchmarks.config import benchmarks_config
 from exporter.datasets.benchmarks.rows import SOURCE, BenchmarkRow
 from exporter.metrictext import CACHED, Family, Fragment, label_string, sample_line
 from exporter.snapshot import Snapshot
@@ -125,7 +126,7 @@ model="anthropic/claude-4.5-opus-20251124",author="anthropic",variant=""} 1420.1
     info_families = ()
 
     def __init__(self, cfg: Config) -> None:
-        self.enabled = cfg.benchmarks.enabled
+        self.enabled = benchmarks_config(cfg).enabled
 
     def render(self, snap: Snapshot) -> Fragment:
         if not self.enabled:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from exporter.config import Config
+from exporter.datasets.benchmarks.config import benchmarks_config
 from exporter.datasets.benchmarks.requests import ENDPOINT, VIEWS
 from exporter.datasets.benchmarks.rows import AA, ARENA, SOURCE, BenchmarkRow
 from exporter.datasets.page import Bar, Board, Chart, PageSection
@@ -35,9 +36,10 @@ class _Ranked:
 
 
 def section(cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
-    if not cfg.benchmarks.enabled:
+    b = benchmarks_config(cfg)
+    if not b.enabled:
         return None
-    views = list(dict.fromkeys(cfg.benchmarks.views))
+    views = list(dict.fromkeys(b.views))
     charts = tuple((f"{SLOT}-{v}", _chart(v, snaps.get((ENDPOINT, v)))) for v in views)
     board = Board("Top models by benchmark", charts, "No benchmarks view is configured.")
     return PageSection(SLOT, board)

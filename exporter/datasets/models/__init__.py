@@ -2,6 +2,13 @@
 published days. ``dataset`` (plan and timing), ``requests``, ``rows`` (row type and
 parser), ``metrics`` (families)."""
 
+from exporter.datasets.models.config import (
+    ModelsConfig,
+    ModelView,
+    model_views,
+    models_config,
+    watched_models,
+)
 from exporter.datasets.models.dataset import INTERNAL_DETECTOR, ModelRankings, detector_view
 from exporter.datasets.models.metrics import (
     ModelPeriod,
@@ -21,13 +28,18 @@ __all__ = [
     "ModelPeriod",
     "ModelRankings",
     "ModelRankingsCollector",
+    "ModelView",
+    "ModelsConfig",
     "detector_view",
     "latest_complete_period",
     "matches",
     "model_labels",
     "model_period",
+    "model_views",
+    "models_config",
     "parse_rows",
     "period_at",
     "rankings_daily",
+    "watched_models",
     "watched_models_in",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from exporter.config import Config, ModelView
+from exporter.config import Config
 from exporter.datasets.base import (
     Cadence,
     Collector,
@@ -21,7 +21,8 @@ from exporter.datasets.base import (
     View,
     Watched,
 )
-from exporter.datasets.models import page, watch
+from exporter.datasets.models import config, page, watch
+from exporter.datasets.models.config import ModelView, model_views
 from exporter.datasets.models.history import ModelHistory
 from exporter.datasets.models.metrics import ModelRankingsCollector
 from exporter.datasets.models.requests import ENDPOINT, rankings_daily
@@ -39,7 +40,7 @@ DETECTION_SLACK_DAYS = 7  # a start after the (delayed) newest day would be a 40
 
 def detector_view(cfg: Config) -> str:
     """The model view whose end_date reveals a new day: a plain daily view if configured."""
-    for v in cfg.model_views:
+    for v in model_views(cfg):
         if v.period == "day" and not any(
             (v.modality, v.context_bucket, v.category, v.language_type)
         ):
@@ -53,6 +54,9 @@ class ModelRankings(Dataset):
     source = page.SOURCE
     history = ModelHistory()
     watch_families = (watch.WATCHED,)
+    config_key = config.KEY
+    config_section = config.SECTION
+    watch_setting = config.WATCH
 
     def collector(self, cfg: Config) -> Collector:
         return ModelRankingsCollector(cfg)
@@ -64,7 +68,7 @@ class ModelRankings(Dataset):
         return page.section(cfg, snaps)
 
     def summary(self, cfg: Config) -> str:
-        return f"{len(cfg.model_views)} model"
+        return f"{len(model_views(cfg))} model"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
         detector = detector_view(cfg)
@@ -73,11 +77,11 @@ class ModelRankings(Dataset):
                 self.name, detector, 1, 0, detector=True, exported=detector != INTERNAL_DETECTOR
             )
         ]
-        others = [v for v in cfg.model_views if v.name != detector]
+        others = [v for v in model_views(cfg) if v.name != detector]
         return views + [PlannedView(self.name, v.name, 1, 1) for v in others]
 
     def spec(self, cfg: Config, planned: PlannedView) -> ModelView:
-        for v in cfg.model_views:
+        for v in model_views(cfg):
             if v.name == planned.view:
                 return v
         return ModelView(planned.view, "day", 7)  # the internal detector

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from exporter.collector import MetaCollector
-from exporter.config import MAX_WINDOW_DAYS, Config, ModelView
+from exporter.config import MAX_WINDOW_DAYS, Config
 from exporter.datasets.history import (
     AS_OF,
     FLOOR,
@@ -21,6 +21,7 @@ from exporter.datasets.history import (
     shown_intervals,
     split_windows,
 )
+from exporter.datasets.models.config import ModelView, model_views
 from exporter.datasets.models.metrics import ModelRankingsCollector
 from exporter.datasets.models.requests import ENDPOINT, rankings_daily
 from exporter.datasets.models.rows import ModelDayRow
@@ -32,7 +33,7 @@ from exporter.viewstatus import Key
 
 def views(cfg: Config) -> tuple[ModelView, ...]:
     """The configured model views: the history's one read of the config's views."""
-    return cfg.model_views
+    return model_views(cfg)
 
 
 @dataclass(frozen=True)

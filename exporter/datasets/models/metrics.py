@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from exporter.config import Config, ModelView
+from exporter.config import Config
+from exporter.datasets.models.config import ModelView, model_views
 from exporter.datasets.models.rows import ModelDayRow
 from exporter.metrictext import CACHED, Family, Fragment, label_string, sample_line
 from exporter.periods import complete_buckets
@@ -89,7 +90,7 @@ class ModelRankingsCollector:
     info_families = ()
 
     def __init__(self, cfg: Config) -> None:
-        self.views: dict[str, ModelView] = {v.name: v for v in cfg.model_views}
+        self.views: dict[str, ModelView] = {v.name: v for v in model_views(cfg)}
 
     def render(self, snap: Snapshot) -> Fragment:
         view = self.views.get(snap.view)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from exporter.config import Config, ModelView
+from exporter.config import Config
+from exporter.datasets.models.config import ModelView, model_views, watched_models
 from exporter.datasets.models.metrics import ModelPeriod, model_period
 from exporter.datasets.models.moves import model_moves
 from exporter.datasets.models.requests import ENDPOINT as NAME
@@ -72,7 +73,7 @@ def _model_bars(snap: Snapshot, view: ModelView, period: ModelPeriod) -> Chart:
 
 def _model_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
     # The latest day of a plain view first; else the finest period any model view has.
-    views = [v for v in cfg.model_views if (NAME, v.name) in snaps]
+    views = [v for v in model_views(cfg) if (NAME, v.name) in snaps]
     order = {"day": 0, "week": 1, "month": 2}
     views.sort(key=lambda v: (order.get(v.period, 3), not _plain(v)))
     for view in views:
@@ -87,14 +88,14 @@ def _model_chart(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Chart:
         (),
         None,
         SOURCE,
-        "No model rankings yet." if cfg.model_views else "No model view is configured.",
+        "No model rankings yet." if model_views(cfg) else "No model view is configured.",
     )
 
 
 def _watched_models(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | None:
-    if not cfg.watch.models:
+    if not watched_models(cfg):
         return None
-    views = [v for v in cfg.model_views if _plain(v) and (NAME, v.name) in snaps]
+    views = [v for v in model_views(cfg) if _plain(v) and (NAME, v.name) in snaps]
     held, ranks, depths = [], [], []
     for v in views:
         snap = snaps[(NAME, v.name)]
@@ -103,8 +104,8 @@ def _watched_models(cfg: Config, snaps: Mapping[Key, Snapshot]) -> WatchTable | 
         held.append(snap)
         ranks.append({m: rank for rank, m, _ in ranked})
         depths.append(len(ranked))
-    found = [watched_models_in(cfg.watch.models, r) for r in ranks]
-    rows = tuple(WatchRow(m, m, tuple(f[m] for f in found)) for m in cfg.watch.models)
+    found = [watched_models_in(watched_models(cfg), r) for r in ranks]
+    rows = tuple(WatchRow(m, m, tuple(f[m] for f in found)) for m in watched_models(cfg))
     return WatchTable(
         "Watched models: rank by tokens",
         tuple(v.name for v in views),

@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 from exporter.client import Client
+from exporter.datasets.models.config import ModelView
 from exporter.datasets.models.rows import ModelDayRow, parse_rows
 from exporter.snapshot import Meta
-from exporter.viewconfig import ModelView
 
 ENDPOINT = "rankings-daily"
 

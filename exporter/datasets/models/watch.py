@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from exporter.config import Config
 from exporter.datasets.base import Watched
+from exporter.datasets.models.config import model_views, watched_models
 from exporter.datasets.models.metrics import model_period
 from exporter.datasets.models.requests import ENDPOINT
 from exporter.metrictext import Family, label_string, sample_line
@@ -54,7 +55,7 @@ WATCHED = Family(
 
 def watched(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched:
     """Each entry's permaslugs in the latest period of every model view held."""
-    views = {v.name: v for v in cfg.model_views}
+    views = {v.name: v for v in model_views(cfg)}
     slugs: set[str] = set()
     known = False  # some model view has data: "not ranked" means something
     for (dataset, view), snap in snaps.items():
@@ -62,7 +63,7 @@ def watched(cfg: Config, snaps: Mapping[Key, Snapshot]) -> Watched:
             period = model_period(snap, views[view].period)
             known = known or period is not None
             slugs.update(m for m, _ in (period.rows if period else ()) if m != "other")
-    found = {e: tuple(sorted(s for s in slugs if matches(e, s))) for e in cfg.watch.models}
+    found = {e: tuple(sorted(s for s in slugs if matches(e, s))) for e in watched_models(cfg)}
     lines = [
         sample_line(WATCHED.name, label_string(WATCHED.labels, [slug, entry]), 1)
         for entry, matched in found.items()

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
 from exporter.datasets.history import NoHistory
+from exporter.datasets.session_cost import config
+from exporter.datasets.session_cost.config import session_cost_config
 from exporter.datasets.session_cost.metrics import SessionCostCollector
 from exporter.datasets.session_cost.requests import ENDPOINT, session_cost
 from exporter.datasets.session_cost.rows import SessionCostRow
@@ -29,6 +31,8 @@ class SessionCost(FixedCadence):
     row_type = SessionCostRow
     source = "openrouter.ai/apps"
     history = NoHistory("the endpoint takes no date: only the current 30-day window exists")
+    config_key = config.KEY
+    config_section = config.SECTION
     every = 86400.0  # weekly data: one check a day finds a new week within a day
     end_date_from = "meta.window_end_date"
 
@@ -36,10 +40,14 @@ class SessionCost(FixedCadence):
         return SessionCostCollector(cfg)
 
     def summary(self, cfg: Config) -> str:
-        return f"session cost {'on' if cfg.session_cost else 'off'}"
+        return f"session cost {'on' if session_cost_config(cfg).enabled else 'off'}"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
-        return [PlannedView(self.name, "default", PAGES, 1)] if cfg.session_cost else []
+        return (
+            [PlannedView(self.name, "default", PAGES, 1)]
+            if session_cost_config(cfg).enabled
+            else []
+        )
 
     def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily, until a new weekly window appears"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from exporter.config import Config
+from exporter.datasets.session_cost.config import session_cost_config
 from exporter.datasets.session_cost.rows import SessionCostRow
 from exporter.metrictext import CACHED, Family, Fragment, label_string, sample_line
 from exporter.snapshot import Snapshot
@@ -27,7 +28,7 @@ model="anthropic/claude-sonnet-4",turn_range="1-turn"} 0.42
     info_families = ()
 
     def __init__(self, cfg: Config) -> None:
-        self.enabled = cfg.session_cost
+        self.enabled = session_cost_config(cfg).enabled
 
     def render(self, snap: Snapshot) -> Fragment:
         if not self.enabled:

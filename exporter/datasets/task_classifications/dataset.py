@@ -14,7 +14,8 @@ from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
 from exporter.datasets.history import NoHistory
 from exporter.datasets.page import PageSection
-from exporter.datasets.task_classifications import page
+from exporter.datasets.task_classifications import config, page
+from exporter.datasets.task_classifications.config import task_classifications_config
 from exporter.datasets.task_classifications.metrics import TaskClassificationsCollector
 from exporter.datasets.task_classifications.requests import ENDPOINT, WINDOWS, task_classifications
 from exporter.datasets.task_classifications.rows import TaskShareRow
@@ -30,6 +31,8 @@ class TaskClassifications(FixedCadence):
     row_type = TaskShareRow
     source = "openrouter.ai/rankings"
     history = NoHistory("the endpoint takes no date: only the trailing 7 days exist")
+    config_key = config.KEY
+    config_section = config.SECTION
     # The window moves once a day: one check a day finds it within a day, for 1 request/day.
     every = 86400.0
     # The body has no meta: its one date is the window's last day.
@@ -43,10 +46,10 @@ class TaskClassifications(FixedCadence):
         return TaskClassificationsCollector(cfg)
 
     def summary(self, cfg: Config) -> str:
-        return f"task classifications {'on' if cfg.task_classifications.enabled else 'off'}"
+        return f"task classifications {'on' if task_classifications_config(cfg).enabled else 'off'}"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
-        if not cfg.task_classifications.enabled:
+        if not task_classifications_config(cfg).enabled:
             return []
         return [PlannedView(self.name, w, 1, 1) for w in WINDOWS]
 

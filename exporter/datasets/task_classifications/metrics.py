@@ -4,6 +4,7 @@ and the task's top models. Shares only: the API publishes no volumes (its data i
 from __future__ import annotations
 
 from exporter.config import Config
+from exporter.datasets.task_classifications.config import task_classifications_config
 from exporter.datasets.task_classifications.rows import MACRO, MODEL, TASK, TaskShareRow
 from exporter.metrictext import CACHED, Family, Fragment, label_string, sample_line
 from exporter.snapshot import Snapshot
@@ -70,7 +71,7 @@ task="code:general_impl",task_name="General implementation"} 0.21
     info_families = ()
 
     def __init__(self, cfg: Config) -> None:
-        self.enabled = cfg.task_classifications.enabled
+        self.enabled = task_classifications_config(cfg).enabled
 
     def render(self, snap: Snapshot) -> Fragment:
         if not self.enabled:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from exporter.config import Config
 from exporter.datasets.page import TOP_N, Bar, Chart, PageSection
+from exporter.datasets.task_classifications.config import task_classifications_config
 from exporter.datasets.task_classifications.requests import ENDPOINT, WINDOWS
 from exporter.datasets.task_classifications.rows import MACRO, TASK, TaskShareRow
 from exporter.snapshot import Snapshot
@@ -19,7 +20,7 @@ SOURCE = "openrouter.ai/rankings"
 
 
 def section(cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
-    if not cfg.task_classifications.enabled:
+    if not task_classifications_config(cfg).enabled:
         return None  # switched off: nothing to say, as /metrics says nothing
     held = [w for w in WINDOWS if (ENDPOINT, w) in snaps]
     if not held:

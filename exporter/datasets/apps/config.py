@@ -1,33 +1,34 @@
-"""What to fetch: the ``apps`` and ``models`` sections, and the views they expand to.
+"""The ``apps`` section and ``watch.apps``: every window × sort × filter is one ranking (an
+``AppView``); the filter vocabulary (shorthands, categories, subcategories) and what each
+spelling sends to the API.
 
-``apps`` is a product (every window × sort × filter is one ranking, an ``AppView``);
-``models.views`` lists rankings-daily queries (``ModelView``) one by one.
-"""
+``exporter.configfile`` reads this section into the ``Config`` (the dataset declares it:
+``AppRankings.config_section``); the package reads it back with ``apps_config``."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from exporter import taxonomy as tx
+from exporter.config import MAX_WINDOW_DAYS, Config
 from exporter.schema import (
     Choice,
     Custom,
     Int,
     Invalid,
     ListOf,
-    Report,
     Section,
+    declare,
     did_you_mean,
-    required,
     setting,
     type_name,
 )
 
-MAX_WINDOW_DAYS = 366  # the API's cap on one date window
+KEY = "apps"  # the section's key, and its list's key under `watch:`
 _WINDOW_RE = re.compile(r"^([1-9][0-9]{0,2})d$")
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
 FILTER_SHORTHANDS: dict[str, tuple[str, ...]] = {
     "every": ("all", *tx.APP_CATEGORIES, *tx.APP_SUBCATEGORIES),
@@ -72,9 +73,9 @@ def _filter(value: Any) -> str:
     return value
 
 
-def _view_name(value: str) -> str:
-    if not _NAME_RE.match(value):
-        raise Invalid(f"{value!r} must be lowercase letters, digits, - _ .")
+def _app_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"expected an app id (a number), got {value!r}")
     return value
 
 
@@ -135,6 +136,8 @@ class AppsConfig:
     )
     depth: int = setting(50, Int(1, 200), "apps per ranking, 1–200 (101–200 costs 2 requests)")
 
+    # Computed once per config: the plan, each refresh and each page render read it.
+    @cached_property
     def views(self) -> tuple[AppView, ...]:
         filters: list[tuple[str, str | None, str | None]] = []
         for f in self.filters:
@@ -148,83 +151,19 @@ class AppsConfig:
         return tuple(views.values())
 
 
-# Each slice selects a separate dataset on the API side: at most one per view.
-_SLICES = {
-    "modality": tx.MODEL_MODALITIES,
-    "context_bucket": tx.MODEL_CONTEXT_BUCKETS,
-    "category": tx.MODEL_CATEGORIES,
-    "language_type": tx.MODEL_LANGUAGE_TYPES,
-}
-_DAYS = {"day": (7, 1), "week": (21, 14), "month": (62, 62)}  # period → (default, least)
+SECTION = Section(AppsConfig)
+WATCH = declare(
+    [], ListOf(Custom(_app_id), single=True), "app ids for `openrouter_watched_app_info`"
+)
 
 
-@dataclass(frozen=True)
-class ModelView:
-    """One rankings-daily query; metrics show its latest complete period."""
-
-    name: str = required(Custom(_view_name), "the `view` label: lowercase letters, digits, `-_.`")
-    period: str = setting("day", Choice(tx.MODEL_PERIODS), "the ranking period")
-    days: int = setting(
-        _DAYS["day"][0],
-        Int(1, MAX_WINDOW_DAYS),
-        "days fetched, at most 366 and at least 1 / 14 / 62 by period",
-        shown="`7` / `21` / `62` by period",
-    )
-    # At most one of the four slices per view.
-    modality: str | None = setting(
-        None, Choice(_SLICES["modality"]), "a slice, at most one per view"
-    )
-    context_bucket: str | None = setting(None, Choice(_SLICES["context_bucket"]), "a slice")
-    category: str | None = setting(
-        None, Choice(_SLICES["category"]), "a slice, period week or month only"
-    )
-    language_type: str | None = setting(
-        None, Choice(_SLICES["language_type"]), "a slice, period week or month only"
-    )
-
-    def params(self) -> dict[str, str]:
-        p = {"period": self.period}
-        for key in _SLICES:
-            value = getattr(self, key)
-            if value is not None:
-                p[key] = value
-        return p
+def apps_config(cfg: Config) -> AppsConfig:
+    return cfg.section(KEY, AppsConfig)
 
 
-def _check_model_view(values: dict[str, Any], given: set[str], report: Report) -> None:
-    chosen = [k for k in _SLICES if values[k] is not None]
-    if len(chosen) > 1:
-        report.error(f"{' and '.join(chosen)} cannot be combined; use one per view")
-    period = values["period"]
-    if chosen and chosen[0] in ("category", "language_type") and period == "day":
-        report.error(
-            f"{chosen[0]} views are weekly estimates; use period week or month (the API "
-            "answers 400 to day)",
-            "period",
-        )
-    default, least = _DAYS[period]
-    if "days" not in given:
-        values["days"] = default
-    elif values["days"] < least:
-        report.error(f"{values['days']} is out of range {least}–{MAX_WINDOW_DAYS}", "days")
+def app_views(cfg: Config) -> tuple[AppView, ...]:
+    return apps_config(cfg).views
 
 
-def check_models(values: dict[str, Any], given: set[str], report: Report) -> None:
-    names = [v.name for v in values["views"]]
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            report.error(f"{name!r} is used twice", "views", i, "name")
-
-
-@dataclass(frozen=True)
-class ModelsConfig:
-    views: tuple[ModelView, ...] = setting(
-        [
-            {"name": "daily", "period": "day", "days": 7},
-            {"name": "weekly", "period": "week", "days": 21},
-            {"name": "monthly", "period": "month", "days": 62},
-        ],
-        ListOf(Section(ModelView, _check_model_view), null_is_default=True),
-        "rankings-daily queries; `[]` turns them off",
-        shown="`daily`, `weekly`, `monthly`",
-    )
+def watched_apps(cfg: Config) -> tuple[int, ...]:
+    return cfg.watched(KEY)
