@@ -4,13 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from mixin.dashboards.common import column, merged_table, tables
+from mixin.dashboards.common import citation, column, merged_table, tables
 from mixin.promql import Q
 
 INDEX = "openrouter_benchmark_index"
 
 
-def panel(q: Q, y: int) -> Any:
+def panels(q: Q, y: int) -> list[Any]:
+    """The sources line, then the scores table, starting at row ``y`` of the grid."""
+    return [sources(q, y), table(q, y + 3)]
+
+
+def sources(q: Q, y: int) -> Any:
+    """Who each view's scores come from, their licence and as_of: the scores are third
+    parties' (Artificial Analysis, Design Arena), each to be credited to its source."""
+    info = q("openrouter_benchmark_source_info")
+    expr = (
+        f"1000 * max by (view, source, license) (\n  {q.as_of('benchmarks')}\n"
+        f"  * on (view) group_left (source, license)\n"
+        f"  max by (view, source, license) (last_over_time({info}[{q.bridge}]))\n)"
+    )
+    return citation(
+        expr,
+        title="Data citation: benchmark sources (credit each score to its source)",
+        legend="{{view}}: {{source}}, licence {{license}}, as of",
+        grid=(0, y, 24, 3),
+        description="Where each benchmarks view's scores come from (meta.source_url) and "
+        "their licence as far as the API states it (unknown: it states none), with the "
+        "time of the answer. Credit each score to its source when you share a figure.",
+    )
+
+
+def table(q: Q, y: int) -> Any:
     """A table of every benchmarked model's scores, starting at row ``y`` of the grid."""
 
     def best(metric: str, matcher: str, agg: str = "max") -> str:

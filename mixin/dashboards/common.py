@@ -268,13 +268,21 @@ def dashboard_color(mode: dashboard.FieldColorModeId, fixed: str | None = None) 
     return c.fixed_color(fixed) if fixed else c
 
 
-def citation(expr: str) -> stat.Panel:
-    """The line the CC BY 4.0 licence asks for, with as_of, at the top of a dashboard."""
+def citation(
+    expr: str,
+    *,
+    title: str = "Data citation (CC BY 4.0)",
+    legend: str = "Source: OpenRouter ({{source}}), as of",
+    grid: Grid = (0, 0, 24, 3),
+    description: str = LICENCE_NOTE,
+) -> stat.Panel:
+    """The line a licence asks for, with as_of: at the top of a dashboard, OpenRouter's CC
+    BY 4.0 line; above a panel of third-party data, that data's own sources."""
     p = stat_panel(
-        "Data citation (CC BY 4.0)",
-        [target(expr, "Source: OpenRouter ({{source}}), as of", instant=True)],
-        (0, 0, 24, 3),
-        description=LICENCE_NOTE,
+        title,
+        [target(expr, legend, instant=True)],
+        grid,
+        description=description,
         text_mode=common.BigValueTextMode.VALUE_AND_NAME,
     )
     return (

@@ -115,7 +115,7 @@ def build(cfg: MixinConfig) -> Dashboard:
             "of the view (daily view: total daily tokens).",
         ).unit("short"),
         *traffic_by_task(q),
-        benchmarks.panel(q, 74),
+        *benchmarks.panels(q, 74),
     ]
     ranked = q("openrouter_model_rank")
     variables = [
