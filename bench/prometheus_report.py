@@ -16,7 +16,7 @@ TARGET_INSTANT_MS = 50.0  # slowest panel as an instant query, at most
 TARGET_RANGE_MS = 1000.0  # slowest panel as a 1 h range query, at most
 TARGET_LENGTH = {"panel": 600, "alert": 600, "recording rule": 1000}  # characters, at most
 SLOWEST = 10
-SLOWEST_RULES = 5
+SLOWEST_RULES = 12
 
 
 @dataclass

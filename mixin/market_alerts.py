@@ -11,6 +11,7 @@ and ``digest="market"``, which routes them all into one daily digest.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,20 +102,22 @@ def model_facts(cfg: MixinConfig) -> Facts:
     )
 
 
+def one_line(expr: str) -> str:
+    """An expression on one line, for an annotation: line breaks and their indent only
+    (a matcher's value holds no line break, so no value changes)."""
+    return re.sub(r"\n\s*", " ", expr)
+
+
 def app_facts(cfg: MixinConfig) -> Facts:
     q, a, v = Q(cfg, variables=False), APP_LABELS, APP_VIEW
     entry, view = sel(a), sel(v)
     total = "category:openrouter_app_tokens:sum"
-    # Tokens are not recorded per app (mixin.promql.APP_TOKENS): the newest answer's, and
-    # a day ago the raw series' (any exporter's: identical by then).
-    newest = q.newest(APP_TOKENS, *(f"{n}=%q" for n in a))
-    tokens = f"max({' '.join(newest.split())})"
+    # Tokens are not recorded per app (mixin.promql.APP_TOKENS): the newest answer's, now
+    # and a day ago, picked from the raw series as the rules chose then.
+    tokens = f"max({one_line(q.newest(APP_TOKENS, *(f'{n}=%q' for n in a)))})"
     share = f"{tokens} / max({total}{view})"
-    raw = q("openrouter_app_tokens", *(f"{n}=%q" for n in a))
-    then = (
-        f"max(last_over_time({raw}[{cfg.bridge}] offset 1d))"
-        f" / max(last_over_time({total}{view}[{cfg.bridge}] offset 1d))"
-    )
+    tokens_then = one_line(q.newest(APP_TOKENS, *(f"{n}=%q" for n in a), offset="1d"))
+    then = f"max({tokens_then}) / max(last_over_time({total}{view}[{cfg.bridge}] offset 1d))"
     vars_ = "&".join(f"var-{n}={{{{ $labels.{n} | urlquery }}}}" for n in (*v, "app_id"))
     # The app's rank over time, wherever it is in the ranking (Top N 200).
     vars_ = vars_.replace("var-app_id=", "var-app=") + "&var-top=200"

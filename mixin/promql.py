@@ -1,8 +1,12 @@
 """PromQL building blocks shared by the dashboards, the recording rules and the alerts.
 
-The hard part is done once, by the recording rules (mixin.recording): for each dataset
-family they record ``openrouter:<family>:latest``, the market as the newest data shows it,
-with data labels only. Panels and alerts read those series and stay short.
+The hard part is done once, by the recording rules (mixin.recording): per view, which
+exporters' answers count (``openrouter:data_as_of:newest``, ``openrouter:app_view:newest``),
+and for each dataset family ``openrouter:<family>:latest``, the market as the newest data
+shows it, with data labels only. Panels and alerts read those series and stay short. App
+tokens and requests are the exception: not recorded per app (``Family.recorded_by_rules``),
+they are picked from the raw series of the chosen answers where they are read
+(``Q.newest``, the expression the other families' rules record).
 
 Rules that hold for every query built here:
 
@@ -170,16 +174,18 @@ class Q:
         s = f"last_over_time({self(f.metric)}[{self.bridge}] offset {offset})"
         return f"max by ({by(labels or f.labels)}) ({s})"
 
-    def newest(self, f: Family, *ms: str) -> str:
+    def newest(self, f: Family, *ms: str, offset: str = "") -> str:
         """The market as the newest data shows it, from the raw series: the answers of the
         exporters the rules chose per view (newest day, then newest fetch), one series per
         data label set. What ``openrouter:<family>:latest`` records, so like it this
-        ignores the dashboards' job/instance variables: the rules chose the exporters."""
-        raw = f"last_over_time({f.metric}{matchers(*ms, *self.ours)}[{self.cfg.gap}])"
+        ignores the dashboards' job/instance variables: the rules chose the exporters.
+        With ``offset``, as it was then (the rules' choice then, too)."""
+        ago = f" offset {offset}" if offset else ""
+        raw = f"last_over_time({f.metric}{matchers(*ms, *self.ours)}[{self.cfg.gap}]{ago})"
         if f.dataset == "app-rankings":
-            chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}"
+            chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}{ago}"
         else:
-            chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}'
+            chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}{ago}'
         return f"max by ({by(f.labels)}) (\n  {raw}\n  {chosen}\n)"
 
     def latest(self, f: Family, *ms: str) -> str:

@@ -1,7 +1,10 @@
 """Recording rules: the newest market data once per family, and what derives from it.
 
-Every market panel and alert reads ``openrouter:<family>:latest``; this is the one place
-that handles several exporters, exporters holding different days, and scrape gaps.
+This is the one place that decides which exporters' answers count per view (several
+exporters, exporters holding different days, scrape gaps): ``openrouter:data_as_of:newest``
+and ``openrouter:app_view:newest``. Market panels and alerts read the families recorded
+from them (``openrouter:<family>:latest``), or for app tokens and requests, which are not
+recorded per app, pick the raw series of those answers (``mixin.promql.Q.newest``).
 """
 
 from __future__ import annotations

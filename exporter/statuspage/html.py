@@ -290,7 +290,8 @@ def footer_html(m: PageModel) -> str:
     data = (
         "Demo: every figure on this page is simulated."
         if m.demo
-        else "Rankings data © OpenRouter, CC BY 4.0: cite it as shown under each chart."
+        else "Rankings data © OpenRouter, CC BY 4.0: cite it as shown under each chart; "
+        "benchmark scores belong to the sources credited with them."
     )
     return (
         f'<footer><div class="wrap">Grafana dashboards, alerts and the compose stack: '

@@ -22,7 +22,10 @@ def sources(q: Q, y: int) -> Any:
     expr = (
         f"1000 * max by (view, source, license) (\n  {q.as_of('benchmarks')}\n"
         f"  * on (view) group_left (source, license)\n"
-        f"  max by (view, source, license) (last_over_time({info}[{q.bridge}]))\n)"
+        # One source line per view, even while a changed source or licence overlaps the
+        # old one within the bridge (two lines would make the join fail).
+        f"  topk by (view) (1, max by (view, source, license) "
+        f"(last_over_time({info}[{q.bridge}])))\n)"
     )
     return citation(
         expr,
