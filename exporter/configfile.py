@@ -28,8 +28,8 @@ from exporter.schema import (
     assemble,
     declare,
     settings_of,
-    yaml_defaults,
 )
+from exporter.schemadocs import yaml_defaults
 from exporter.yamlfile import read_yaml
 
 __all__ = [

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import FAKE_KEY, Proc, free_port, wait_for, wait_until
 
-from exporter import schema
+from exporter import schemadocs
 from exporter.config import ConfigError, load_api_key, parse_duration
 from exporter.configfile import DEFAULTS, ConfigFile, default_config, load_config, parse_config
 from exporter.datasets.apps import app_views
@@ -1121,7 +1121,7 @@ _KEY = re.compile(r"^([a-z_]+):(?:\s+(.*))?$")
 def _example_keys() -> dict[str, tuple[bool, bool, str | None]]:
     """config.example.yaml's keys, active or commented out: path → (active, documented,
     value as written). Commented text counts as a key only where the schema has one."""
-    known = {key for key, _s in schema.leaves(ConfigFile)}
+    known = {key for key, _s in schemadocs.leaves(ConfigFile)}
     lines = EXAMPLE.read_text().splitlines()
     found: dict[str, tuple[bool, bool, str | None]] = {}
     parents: list[tuple[int, str]] = []
@@ -1160,7 +1160,7 @@ def _comment_above(lines: list[str], i: int) -> bool:
 
 def test_example_config_documents_every_key_with_a_comment() -> None:
     found = _example_keys()
-    for key, setting in schema.leaves(ConfigFile):
+    for key, setting in schemadocs.leaves(ConfigFile):
         if "[]." in key:  # a list item's keys: named in the comment above the list
             section = EXAMPLE.read_text().split(f"\n{key.split('.')[0]}:")[1].split("\n\n")[0]
             assert re.search(rf"\b{key.rsplit('.', 1)[1]}\b", section), key
@@ -1178,7 +1178,7 @@ def test_example_config_shows_the_defaults() -> None:
     assert cfg == default_config() == parse_config(DEFAULTS)
     assert cfg.warnings == ()
     for key, (active, _documented, _value) in _example_keys().items():
-        if active and key in dict(schema.leaves(ConfigFile)):  # as spelled in the declarations
+        if active and key in dict(schemadocs.leaves(ConfigFile)):  # as spelled in the declarations
             section, _, name = key.rpartition(".")
             shown = data[section][name] if section else data[name]
             assert shown == (DEFAULTS[section][name] if section else DEFAULTS[name]), key
@@ -1195,5 +1195,5 @@ def test_example_config_commented_examples_are_valid() -> None:
 def test_readme_configuration_table_is_the_declared_one() -> None:
     readme = (REPO / "README.md").read_text()
     section = readme.split("\n## Configuration\n")[1].split("\n## ")[0]
-    table = schema.markdown_table(ConfigFile)
+    table = schemadocs.markdown_table(ConfigFile)
     assert table in section, "README's Configuration table is out of date; it should be:\n" + table

@@ -2,12 +2,11 @@
 runs as its "maximal" config, and tests check at the limit.
 
 Every filter (all, 4 categories, 15 subcategories) × both sorts × 1d/7d/30d at depth 200:
-120 app views, 24,000 rows, 72,000 app series, plus the default model views; session
-cost, task classifications and benchmarks are on as by default (the snapshot set holds
-app and model views only). The simulator's market has ~300 apps, fewer than a
-subcategory view could list at depth 200 in a real market, so each view is filled to 200
-rows from the whole catalogue (hostile names included), as the largest real rankings
-would be.
+120 app views, 24,000 rows, 72,000 app series, plus the default model views; every other
+dataset is on as by default (the snapshot set holds app and model views only). The
+simulator's market has ~300 apps, fewer than a subcategory view could list at depth 200
+in a real market, so each view is filled to 200 rows from the whole catalogue (hostile
+names included), as the largest real rankings would be.
 """
 
 from __future__ import annotations
