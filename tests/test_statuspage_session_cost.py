@@ -47,16 +47,14 @@ def test_each_harness_s_typical_cost_equals_the_metrics(tmp_path):
             str(i),
             names[a],
             dollars(typical[a]),
-            f"{typical[a]} USD per {main} session, median of {len(costs[(a, main)])} models ({a})",
+            f"{typical[a]} USD per {main} session, median over {len(costs[(a, main)])} of "
+            f"{len(models[a])} models ({a})",
         )
         for i, a in enumerate(order, 1)
     ]
     details = [li.all("small")[0].text for li in dom.by_id(SLOT).all("li")]
     assert details == [
-        " · ".join(
-            [f"{t} {dollars(median(costs[(a, t)]))}" for t in TURNS if (a, t) in costs]
-            + [f"{len(models[a])} models"]
-        )
+        " · ".join(f"{t} {dollars(median(costs[(a, t)]))}" for t in TURNS if (a, t) in costs)
         for a in order
     ]
     section = dom.by_id(SLOT)
@@ -92,7 +90,11 @@ def test_hostile_api_text_is_escaped(tmp_path):
     ]
     assert names[6] == "h6"  # a blank app name: the slug
     details = [li.all("small")[0].text for li in dom.by_id(SLOT).all("li")]
-    assert details[0] == "<b>2-9-turns</b> $10.00 · 1 model"
+    assert details[0] == "<b>2-9-turns</b> $10.00"
+    assert (
+        bars(dom, SLOT)[0][3]
+        == "10.0 USD per <b>2-9-turns</b> session, median over 1 of 1 model (h0)"
+    )
     assert dom.by_id(SLOT).all(cls="sub")[0].text.startswith("<b>2-9-turns</b> sessions")
 
 
@@ -131,12 +133,12 @@ def test_duplicates_as_on_metrics_the_main_turn_range_and_the_top_ten(tmp_path):
         "1",
         "First",
         "$0.38",
-        "0.375 USD per 1-turn session, median of 2 models (first)",
+        "0.375 USD per 1-turn session, median over 2 of 2 models (first)",
     )
     assert [n for _, n, _, _ in shown[1:]] == [f"H{i:02}" for i in range(11, 2, -1)]
     assert shown[1][2] == "$0.12"
     details = [li.all("small")[0].text for li in dom.by_id(SLOT).all("li")]
-    assert details[0] == "1-turn $0.38 · 10-49-turns $2.50 · 2 models"
+    assert details[0] == "1-turn $0.38 · 10-49-turns $2.50"
     sub = dom.by_id(SLOT).all(cls="sub")[0].text
     assert sub.startswith("1-turn sessions") and sub.endswith(" · 10 of 13 harnesses")
     text = rig.exporter.cache.current.text.decode()

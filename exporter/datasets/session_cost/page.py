@@ -1,9 +1,8 @@
 """Session cost on the status page: what a session typically costs in each harness. A bar per
 harness: the median, over the harness's models, of their median session cost in the turn
-range that most cells hold; under it the same for every turn range and how many models the
-harness has. The figures are the rows /metrics renders
-(``openrouter_session_median_cost_dollars``: the first row of each harness × model × turn
-range cell, as the collector keeps it)."""
+range that most cells hold; under it the same for every turn range. The figures are the
+rows /metrics renders (``openrouter_session_median_cost_dollars``: the first row of each
+harness × model × turn range cell, as the collector keeps it)."""
 
 from __future__ import annotations
 
@@ -95,11 +94,10 @@ def _chart(snap: Snapshot) -> Chart:
             typical[app] / first if first > 0 else 0.0,
             0,
             detail=" · ".join(
-                [f"{t} {dollars(median(costs[(app, t)]))}" for t in turns if (app, t) in costs]
-                + [_count(len(models[app]), "model")]
+                f"{t} {dollars(median(costs[(app, t)]))}" for t in turns if (app, t) in costs
             ),
-            exact=f"{typical[app]} USD per {main} session, median of "
-            f"{len(costs[(app, main)])} models ({app})",
+            exact=f"{typical[app]} USD per {main} session, median over "
+            f"{len(costs[(app, main)])} of {_count(len(models[app]), 'model')} ({app})",
         )
         for i, app in enumerate(top, 1)
     )
