@@ -322,8 +322,8 @@ def test_demo_never_credits_openrouter_for_simulated_data(tmp_path):
     (banner,) = dom.all(cls="banner")
     assert "Demo: simulated data, not OpenRouter's." in banner.text
     cites = [c.text for c in dom.all(cls="cite")]
-    # models, apps, tasks, each of the 4 benchmarks views, and the watched models
-    assert len(cites) == 8
+    # models, apps, session cost, tasks, each of the 4 benchmarks views, the watched models
+    assert len(cites) == 9
     assert all(
         c.startswith("Simulated by the exporter's built-in simulator, not OpenRouter")
         for c in cites

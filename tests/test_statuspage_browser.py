@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import httpx
@@ -27,6 +28,7 @@ from browser import Chromium, png_pixels
 from conftest import FAKE_KEY, Proc, free_port, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
+from exporter.datasets.page import dollars
 from exporter.simulator import Simulator, serve
 from exporter.simulator.market import Market, day_index
 
@@ -55,6 +57,7 @@ READ_PAGE = """(() => {
   const all = sel => [...document.querySelectorAll(sel)].map(e => e.textContent);
   const parts = [...document.querySelectorAll('#benchmarks .part')];
   return {models: rows('models'), apps: rows('apps'), tasks: rows('tasks'),
+          sessions: rows('session-cost'),
           benchmarks: Object.fromEntries(parts.map(p => [p.id, rows(p.id)])),
           banners: text('.banner'),
           cites: text('.cite'), states: all('#views .st'), body: document.body.textContent,
@@ -203,6 +206,27 @@ def assert_tasks_and_benchmarks_equal_metrics(page: dict, metrics: dict) -> None
     assert all(len(rows) == 5 for rows in page["benchmarks"].values())
 
 
+def assert_session_cost_equals_metrics(page: dict, metrics: dict) -> None:
+    """Each harness's typical cost per session (the median over its models) in the turn
+    range most cells hold, the dearest first, as /metrics has the cells."""
+    turns = ("1-turn", "2-9-turns", "10-49-turns", "50-plus-turns")
+    costs: dict[tuple[str, str], list[float]] = {}
+    names = {}
+    for (n, labels), v in metrics.items():
+        if n == "openrouter_session_median_cost_dollars":
+            d = dict(labels)
+            costs.setdefault((d["app_slug"], d["turn_range"]), []).append(v)
+            names[d["app_slug"]] = d["app"]
+    held = {t: sum(len(v) for (_, t2), v in costs.items() if t2 == t) for t in turns}
+    main = min(turns, key=lambda t: (-held[t], turns.index(t)))
+    typical = {a: median(v) for (a, t), v in costs.items() if t == main}
+    order = sorted(typical, key=lambda a: (-typical[a], a))
+    assert len(order) >= 2
+    assert [(r["rank"], r["name"], r["value"]) for r in page["sessions"]] == [
+        (str(i), shown_name(names[a]), dollars(typical[a])) for i, a in enumerate(order, 1)
+    ]
+
+
 def test_demo_in_chromium(tmp_path, browser, shots):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -215,6 +239,7 @@ def test_demo_in_chromium(tmp_path, browser, shots):
         page, metrics = page_and_metrics(browser, url)
         assert_figures_equal_metrics(page, metrics, "daily", "1d")
         assert_tasks_and_benchmarks_equal_metrics(page, metrics)
+        assert_session_cost_equals_metrics(page, metrics)
         assert page["cites"] and all(
             c.startswith("Simulated by the exporter's built-in simulator, not OpenRouter")
             for c in page["cites"]

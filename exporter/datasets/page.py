@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -60,7 +61,7 @@ class Bar:
 class Chart:
     title: str
     subtitle: str
-    unit: str  # "share" (0-1, as a percentage), "tokens" or "number": how ``value`` reads
+    unit: str  # "share" (0-1, a percentage), "tokens", "dollars" or "number": how value reads
     bars: tuple[Bar, ...]
     as_of: datetime | None
     source: str  # openrouter.ai/…
@@ -112,3 +113,14 @@ class PageSection:
 def oldest(snaps: list[Snapshot]) -> datetime | None:
     stamps = [s.meta.as_of for s in snaps if s.meta.as_of is not None]
     return min(stamps) if stamps else None
+
+
+def dollars(v: float) -> str:
+    """USD as a person reads it: $12.34, $1,234.50, and two significant digits under a
+    dollar ($0.42, $0.0042), never an exponent."""
+    if not math.isfinite(v):
+        return f"${v}"
+    if v == 0 or abs(v) >= 1:
+        return f"${v:,.2f}"
+    places = min(8, max(2, 1 - math.floor(math.log10(abs(v)))))
+    return f"${v:.{places}f}"

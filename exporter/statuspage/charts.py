@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from exporter.datasets.page import Bar, Board, Chart, Compare, Move, Point, WatchTable
+from exporter.datasets.page import Bar, Board, Chart, Compare, Move, Point, WatchTable, dollars
 from exporter.statuspage.html import citation, clean, compact, esc, name_html, share, utc_dt
 from exporter.statuspage.market import Market
 
@@ -103,6 +103,8 @@ def bar_html(b: Bar, c: Chart) -> str:
         value, detail = share(b.value), f"{compact(b.tokens)} tokens"
     elif c.unit == "tokens":
         value, detail = compact(b.value), f"{b.requests or 0:,} requests"
+    elif c.unit == "dollars":
+        value, detail = dollars(b.value), ""
     else:
         value, detail = f"{b.value:,.1f}", ""
     detail = b.detail or detail

@@ -1,6 +1,6 @@
 """session-cost: median cost per session by harness, model and turn range, checked about
 daily on its own cadence. ``dataset`` (plan and timing), ``requests`` (and paging),
-``rows`` (row type and parser), ``metrics`` (families)."""
+``rows`` (row type and parser), ``metrics`` (families), ``page`` (its status-page section)."""
 
 from exporter.datasets.session_cost.config import SessionCostConfig, session_cost_config
 from exporter.datasets.session_cost.dataset import PAGES, SessionCost

@@ -6,19 +6,21 @@ about daily, on its own cadence, not for each published day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
 from exporter.datasets.base import Cadence, Collector, FixedCadence, PlannedView, Publication, View
 from exporter.datasets.history import NoHistory
-from exporter.datasets.session_cost import config
+from exporter.datasets.page import PageSection
+from exporter.datasets.session_cost import config, page
 from exporter.datasets.session_cost.config import session_cost_config
 from exporter.datasets.session_cost.metrics import SessionCostCollector
-from exporter.datasets.session_cost.requests import ENDPOINT, session_cost
+from exporter.datasets.session_cost.requests import ENDPOINT, VIEW, session_cost
 from exporter.datasets.session_cost.rows import SessionCostRow
-from exporter.snapshot import Meta
+from exporter.snapshot import Meta, Snapshot
+from exporter.viewstatus import Key
 
 if TYPE_CHECKING:
     from exporter.client import Client
@@ -36,6 +38,9 @@ class SessionCost(FixedCadence):
     every = 86400.0  # weekly data: one check a day finds a new week within a day
     end_date_from = "meta.window_end_date"
 
+    def page(self, cfg: Config, snaps: Mapping[Key, Snapshot]) -> PageSection | None:
+        return page.section(cfg, snaps)
+
     def collector(self, cfg: Config) -> Collector:
         return SessionCostCollector(cfg)
 
@@ -43,11 +48,7 @@ class SessionCost(FixedCadence):
         return f"session cost {'on' if session_cost_config(cfg).enabled else 'off'}"
 
     def planned(self, cfg: Config) -> list[PlannedView]:
-        return (
-            [PlannedView(self.name, "default", PAGES, 1)]
-            if session_cost_config(cfg).enabled
-            else []
-        )
+        return [PlannedView(self.name, VIEW, PAGES, 1)] if session_cost_config(cfg).enabled else []
 
     def when(self, planned: PlannedView, cadence: Cadence) -> str:
         return "about daily, until a new weekly window appears"

@@ -7,6 +7,7 @@ from exporter.datasets.session_cost.rows import SessionCostRow, parse_rows
 from exporter.snapshot import Meta
 
 ENDPOINT = "session-cost"
+VIEW = "default"  # its one view: the current snapshot
 SESSION_PAGE = 500
 SESSION_MAX_OFFSET = 5000
 
