@@ -56,8 +56,7 @@ def openmetrics(exposition: str, job: str, instance: str, days: int, now: float)
         out.append(f"# TYPE {name} gauge")
         for labels, rank in series:
             head = f"{name}{{{_series(labels)}}}"
-            key = head
-            out += [f"{head} {_rank(rank, key, h // 24)} {h * HOUR}" for h in hours]
+            out += [f"{head} {_rank(rank, head, h // 24)} {h * HOUR}" for h in hours]
     out.append("# EOF")
     return "\n".join(out) + "\n"
 
