@@ -21,6 +21,8 @@ from mixin.dashboards import panel_link
 from mixin.dashboards.apps import RANK_OVER_TIME
 from mixin.dashboards.models import TOP_MODELS
 from mixin.promql import (
+    ALERTED_APP_RANK,
+    ALERTED_APP_TOKENS,
     ALERTED_APPS,
     APP_KEY,
     APP_RANK,
@@ -29,7 +31,7 @@ from mixin.promql import (
     MODEL_RANK,
     Q,
     by,
-    change_record,
+    model_change_record,
 )
 
 POPULAR = ALERTED_APPS
@@ -110,8 +112,11 @@ def one_line(expr: str) -> str:
 
 def app_facts(cfg: MixinConfig) -> Facts:
     q, a, v = Q(cfg, variables=False), APP_LABELS, APP_VIEW
-    entry, view = sel(a), sel(v)
-    total = "category:openrouter_app_tokens:sum"
+    entry = sel(a)
+    # Any rank a day ago, not only the ranks the alerts record (ago1d): "a day ago: #25".
+    popular = tuple(n for n in a if n != "sort")
+    ago = f"openrouter:app_rank:latest{sel(popular, POPULAR)}[{cfg.bridge}] offset 1d"
+    total, view = ALERTED_APP_TOKENS, sel(v)
     # Tokens are not recorded per app (mixin.promql.APP_TOKENS): the newest answer's, now
     # and a day ago, picked from the raw series as the rules chose then.
     tokens = f"max({one_line(q.newest(APP_TOKENS, *(f'{n}=%q' for n in a)))})"
@@ -126,7 +131,7 @@ def app_facts(cfg: MixinConfig) -> Facts:
     )
     return Facts(
         now=fact(f"max(openrouter:app_rank:latest{entry})", a, RANK, "unlisted"),
-        before=fact(f"max(openrouter:app_rank:ago1d{entry})", a, RANK, "unlisted"),
+        before=fact(f"max(last_over_time({ago}))", popular, RANK, "unlisted"),
         tokens=fact(tokens, a, "humanize"),
         share=fact(share, (*a, *v), "humanizePercentage"),
         share_change=fact(f"100 * ({share} - {then})", (*a, *v, *a, *v), 'printf "%+.2f pp"'),
@@ -161,18 +166,18 @@ def moved(change: str, places: int) -> str:
 def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
     q, t, f = Q(cfg, variables=False), cfg.thresholds, app_facts(cfg)
     n, app, k = t.app_top_n, clean("app"), t.reentry_days
-    now = f"{APP_RANK.recorded()}{{{POPULAR}}}"
-    then = f"{APP_RANK.recorded('ago1d')}{{{POPULAR}}}"
-    recent = f"{APP_RANK.recorded('best_recent')}{{{POPULAR}}}"
-    two_days = f"last_over_time({now}[{cfg.bridge}] offset 2d)"
-    change = f"{change_record(APP_RANK, '1d')}{{{POPULAR}}}"
+    # What the alerts compare over days is recorded small (the top N and the watched
+    # apps: ALERTED_APP_RANK); only a fall out of the top N reads every popular rank now.
+    top, now = ALERTED_APP_RANK, f"{APP_RANK.recorded()}{{{POPULAR}}}"
+    then, recent = APP_RANK.recorded("ago1d"), APP_RANK.recorded("best_recent")
+    two_days = f"last_over_time({top}[{cfg.bridge}] offset 2d)"
     ranking = f"{label('window')} {APP_RANKING}"
     who = f"App {app} (id {label('app_id')})"
     key, views = by(APP_KEY), by(APP_VIEW)
     view_up = q("openrouter_exporter_view_up", 'dataset="app-rankings"')
     # Only our exporters export view_up: one that is up with every app view refreshing.
     guard = (
-        f"and on ({views}) count by ({views}) ({now})\n"
+        f"and on ({views}) count by ({views}) ({top})\n"
         f"and on () count(min by (job, instance) ({view_up}) == 1 and on (job, instance) "
         f"{q('up')} == 1)"
     )
@@ -182,7 +187,7 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
             cfg,
             "app",
             "OpenRouterAppRankDropped",
-            f"-{change} >= {t.app_rank_drop_positions}\nand on ({key})\n{then} <= {n}",
+            f"{now}\n- on ({key}) group_left () ({then} <= {n})\n>= {t.app_rank_drop_positions}",
             "info",
             f"{app} fell from {f.before} to {f.now} in the {ranking} app ranking",
             f"{who} lost {{{{ $value }}}} places in one day in the {ranking} popular app "
@@ -195,7 +200,7 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
             cfg,
             "app",
             "OpenRouterAppEnteredTopN",
-            f"{now} <= {n}\nunless on ({key}) {then} <= {n}\nunless on ({key}) {recent} <= {n}\n"
+            f"{top} <= {n}\nunless on ({key}) {then} <= {n}\nunless on ({key}) {recent} <= {n}\n"
             f"and on ({views}) count by ({views}) ({recent})",
             "info",
             f"{app} entered the top {n} of the {ranking} app ranking at #{{{{ $value }}}}",
@@ -212,7 +217,7 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
             "app",
             "OpenRouterAppLeftTopN",
             f"{two_days} <= {n}\nunless on ({key}) {then} <= {n}\n"
-            f"unless on ({key}) {now} <= {n}\n{guard}",
+            f"unless on ({key}) {top} <= {n}\n{guard}",
             "info",
             f"{app} left the top {n} of the {ranking} app ranking",
             f"{who} was #{{{{ $value }}}} in the {ranking} popular app ranking before it left the "
@@ -229,7 +234,7 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
             cfg,
             "app",
             "OpenRouterWatchedAppRankChanged",
-            moved(change, t.watched_rank_change_positions)
+            moved(f"{then} - on ({key}) group_right () {top}", t.watched_rank_change_positions)
             + f"\nand on (app_id) {q('openrouter_watched_app_info')}",
             "info",
             f"Watched app {app}: {f.before} → {f.now} ({SIGNED}) in the {ranking} app ranking",
@@ -259,7 +264,7 @@ def model_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
     n, model, k = t.model_top_n, clean("model"), t.reentry_days
     now, then = MODEL_RANK.recorded(), MODEL_RANK.recorded("ago1d")
     recent = MODEL_RANK.recorded("best_recent")
-    change = change_record(MODEL_RANK, "1d")
+    change = model_change_record("1d")
     ranking = f"the {label('view')} model ranking"
     figures = f"{f.figures()}. {f.citation}."
     return [

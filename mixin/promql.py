@@ -127,8 +127,11 @@ FAMILIES = (
 )
 BY_METRIC = {f.metric: f for f in FAMILIES}
 # The app rankings the market alerts watch (the popular sort: by tokens). What only the
-# alerts read (a day ago, the best recent rank) is recorded for these alone.
+# alerts read (a day ago, the best recent rank) is recorded for these alone, and of them
+# for the ranks the alerts compare (ALERTED_APP_RANK: the top N and the watched apps).
 ALERTED_APPS = 'sort="popular"'
+ALERTED_APP_RANK = "openrouter:app_rank:alerted"
+ALERTED_APP_TOKENS = "category:openrouter_app_tokens:sum"  # the popular views' only
 # The answers that count per view (mixin.recording): the exporters holding the newest day,
 # then the newest fetch.
 NEWEST = "openrouter:data_as_of:newest"
@@ -213,14 +216,16 @@ class Q:
     # Rank changes compare two moments of the market, which only the rules record: a
     # panel of them needs the rules loaded. An entry without that history shows 0.
     def model_rank_change(self, offset: str, *ms: str) -> str:
-        return self._change(MODEL_RANK, offset, *ms)
+        sel = matchers(*ms)
+        return f"({model_change_record(offset)}{sel}\nor {MODEL_RANK.recorded()}{sel} * 0)"
 
     def app_rank_change(self, offset: str, *ms: str) -> str:
-        return self._change(APP_RANK, offset, *ms)
-
-    def _change(self, f: Family, offset: str, *ms: str) -> str:
-        sel = matchers(*ms)
-        return f"({change_record(f, offset)}{sel}\nor {f.recorded()}{sel} * 0)"
+        """Computed for the view a panel shows, not recorded: recording it for every app
+        view read every app series a day and a week back at each rule evaluation. Matched
+        on app_id (stable), carrying today's name."""
+        now, key = f"{APP_RANK.recorded()}{matchers(*ms)}", by(APP_KEY)
+        past = f"max by ({key}) (last_over_time({now}[{self.bridge}] offset {offset}))"
+        return f"({past}\n- on ({key}) group_right () {now}\nor {now} * 0)"
 
     def as_of(self, dataset: str | None, *ms: str) -> str:
         """as_of per view of the answers that count (rules), else of the chosen exporters."""
@@ -238,7 +243,6 @@ def covered(f: Family) -> str:
     return f'openrouter:data_as_of:latest{{dataset="{f.dataset}"}}'
 
 
-def change_record(f: Family, offset: str) -> str:
-    """The recorded rank change (names kept from earlier releases: users' queries)."""
-    level = "model" if f is MODEL_RANK else "app"
-    return f"{level}:{f.metric}:change{offset}"
+def model_change_record(offset: str) -> str:
+    """The recorded model rank change (the name kept from earlier releases: users' queries)."""
+    return f"model:{MODEL_RANK.metric}:change{offset}"

@@ -13,6 +13,8 @@ from typing import Any
 
 from mixin.config import MixinConfig
 from mixin.promql import (
+    ALERTED_APP_RANK,
+    ALERTED_APP_TOKENS,
     ALERTED_APPS,
     APP_KEY,
     APP_RANK,
@@ -31,7 +33,7 @@ from mixin.promql import (
     Family,
     Q,
     by,
-    change_record,
+    model_change_record,
 )
 from mixin.yamlout import Group
 
@@ -88,15 +90,15 @@ def market(cfg: MixinConfig) -> list[dict[str, Any]]:
 
 
 def changes(cfg: MixinConfig) -> list[dict[str, Any]]:
-    """The rank a day ago (the alerts compare with it), and the change over a day and a
-    week: previous - current, positive = moved up; none for an entry without that history
-    (the dashboards show 0 there).
+    """The rank a day ago and the best recent rank (the alerts compare with them), and for
+    models the change over a day and a week: previous - current, positive = moved up;
+    none for an entry without that history (the dashboards show 0 there).
 
     Models look back at the raw series, bridged over the backfill's step, so a backfilled
-    history counts. Apps look back at what these rules recorded: there are a hundred
-    times more app series, and a rule costs Prometheus about as much per series it reads
-    as per series it writes, so what only the alerts need (a day ago, the best recent
-    rank) is kept for the rankings they watch.
+    history counts. Apps look back at what these rules recorded, and only at what the
+    alerts need: there are a hundred times more app series, a rule costs Prometheus about
+    as much per series it reads as per series it writes, and a series read a day or a
+    week back (from a persisted block) several times more.
     """
     q = Q(cfg, variables=False)
     out = []
@@ -108,25 +110,32 @@ def changes(cfg: MixinConfig) -> list[dict[str, Any]]:
             "openrouter_model_rank a day ago.",
         )
     )
-    out.append(
-        rec(change_record(MODEL_RANK, "1d"), f"{MODEL_RANK.recorded('ago1d')}\n- {model_now}")
-    )
-    out.append(rec(change_record(MODEL_RANK, "7d"), f"{q.ago(MODEL_RANK, '7d')}\n- {model_now}"))
+    out.append(rec(model_change_record("1d"), f"{MODEL_RANK.recorded('ago1d')}\n- {model_now}"))
+    out.append(rec(model_change_record("7d"), f"{q.ago(MODEL_RANK, '7d')}\n- {model_now}"))
     out.append(best_recent(q, MODEL_RANK))
 
-    app_now, key = APP_RANK.recorded(), by(APP_KEY)
+    # Apps: only what the alerts read. A panel's rank change reads the one view it shows
+    # (mixin.promql.Q.app_rank_change); recorded for every view it cost two reads of
+    # every app series a day and a week back at each evaluation, most of the rules' time.
+    popular, n = f"{APP_RANK.recorded()}{{{ALERTED_APPS}}}", cfg.thresholds.app_top_n
+    watched = q("openrouter_watched_app_info")
+    out.append(
+        rec(
+            ALERTED_APP_RANK,
+            f"{popular} <= {n}\nor {popular} and on (app_id) {watched}",
+            "The app ranks the alerts compare over days: the top N and the watched apps of "
+            "the popular rankings. Recorded small, so looking back at it is cheap: a day "
+            "ago, two days ago and the best recent rank read it, not every app series.",
+        )
+    )
     out.append(
         rec(
             APP_RANK.recorded("ago1d"),
-            f"last_over_time({app_now}{{{ALERTED_APPS}}}[{cfg.bridge}] offset 1d)",
-            "openrouter_app_rank a day ago, in the rankings the alerts watch.",
+            f"max by ({by(APP_KEY)}) (last_over_time({ALERTED_APP_RANK}[{cfg.bridge}] offset 1d))",
+            f"{ALERTED_APP_RANK} a day ago, by app_id (an app renamed since is one series, "
+            "so the alerts can subtract it from today's rank).",
         )
     )
-    for offset in ("1d", "7d"):  # matched on app_id (stable), carrying today's name
-        past = f"max by ({key}) (last_over_time({app_now}[{cfg.bridge}] offset {offset}))"
-        out.append(
-            rec(change_record(APP_RANK, offset), f"{past}\n- on ({key}) group_right () {app_now}")
-        )
     out.append(best_recent(q, APP_RANK))
     return out
 
@@ -140,8 +149,8 @@ def best_recent(q: Q, f: Family) -> dict[str, Any]:
     k = q.cfg.thresholds.reentry_days
     if f is MODEL_RANK:  # from the raw series, bridged: a backfilled history counts
         inner = f"max by ({by(f.labels)}) (last_over_time({q(f.metric)}[{q.bridge}]))"
-    else:  # the alerts' rankings only
-        inner = f"{f.recorded()}{{{ALERTED_APPS}}}"
+    else:  # what the alerts compare: the top N and the watched apps
+        inner = ALERTED_APP_RANK
     note = (
         "The best rank of the K published days before the current one (reentry_days): "
         "sampled at 00:00 UTC of each of the K days before yesterday (offset 1d: a "
@@ -153,6 +162,7 @@ def best_recent(q: Q, f: Family) -> dict[str, Any]:
 def recording(cfg: MixinConfig) -> list[Group]:
     q = Q(cfg, variables=False)
     share, tokens = MODEL_SHARE.recorded(), MODEL_TOKENS.recorded()
+    per_view = by((*TARGET, *APP_VIEW))
     requests = q("openrouter_exporter_api_requests_total")
     sums = [
         rec(
@@ -172,13 +182,14 @@ def recording(cfg: MixinConfig) -> list[Group]:
             "Tokens of the 50 ranked models only.",
         ),
         rec(
-            "category:openrouter_app_tokens:sum",
-            f"max by ({by(APP_VIEW)}) (\n  sum by ({by((*TARGET, *APP_VIEW))}) "
-            f"({q.gapless(APP_TOKENS.metric)})\n  and on ({by((*TARGET, *APP_VIEW))}) "
+            ALERTED_APP_TOKENS,
+            f"max by ({by(APP_VIEW)}) (\n  sum by ({per_view}) "
+            f"({q.gapless(APP_TOKENS.metric, ALERTED_APPS)})\n  and on ({per_view}) "
             f"{APP_VIEW_NEWEST}\n)",
-            "Tokens of the ranked apps per view: a lower bound of a category's total. Summed "
-            "per exporter before the newest answer is picked (one sum per view, not a pick "
-            "per app: the same figure for a fraction of the work).",
+            "Tokens of the ranked apps per popular view, what an app alert's share of its "
+            "ranking is of (every active alert reads it at each evaluation: a sum per alert "
+            "would read every app of the view). Summed per exporter before the newest answer "
+            "is picked: the same figure for a fraction of the work.",
         ),
         rec(
             "app_turn_range:openrouter_session_median_cost_dollars:median",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -289,9 +290,23 @@ def test_recording_file_has_the_promised_rules() -> None:
     for needed in (
         "view_author:openrouter_model_share:sum",
         "model:openrouter_model_rank:change1d",
-        "app:openrouter_app_rank:change1d",
+        "openrouter:app_rank:alerted",
     ):
         assert needed in names
+
+
+def test_what_panels_compute_instead_of_a_recorded_app_series_is_what_promtool_tests() -> None:
+    """The Apps panels compute Δ rank for the view they show, and pick app tokens from the
+    newest answers (neither is recorded per app): those expressions must stay the ones
+    recording-rules.test.yml checks (Δ matched on app_id with today's name, a second
+    exporter without history hiding no move, 0 without history; the newest day wins)."""
+    from mixin.config import MixinConfig
+    from mixin.promql import APP_TOKENS, Q
+
+    q = Q(MixinConfig(), variables=False)
+    tested = (PROM / "tests" / "recording-rules.test.yml").read_text()
+    for expr in (q.app_rank_change("1d"), q.app_rank_change("7d"), q.newest(APP_TOKENS)):
+        assert textwrap.indent(expr, " " * 10) in tested, expr
 
 
 def test_rules_use_only_contract_metrics_and_recorded_series() -> None:
