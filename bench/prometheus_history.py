@@ -1,9 +1,11 @@
 """A week of history for `make bench-prometheus`: what the rules that look back read.
 
 A Prometheus that has run our rules for a week holds the recorded app ranks
-(``openrouter:app_rank:latest``) and the scraped model ranks of every day before. The rank
-changes, "a day ago" and the best recent rank read them at every evaluation; on a fresh
-server those rules find nothing and cost almost nothing, which is not what a user pays.
+(``openrouter:app_rank:latest``, and of them what the alerts compare,
+``openrouter:app_rank:alerted``) and the scraped model ranks of every day before. "A day
+ago", the best recent rank and the model rank changes read them at every evaluation, the
+app panels' rank changes when they are drawn; on a fresh server those find nothing and
+cost almost nothing, which is not what a user pays.
 So before the servers start, this writes that history for every app and model series the
 exporter serves, one sample an hour (what the rules' one-hour bridge reads over), with
 ranks that move a little every day, into a TSDB block both servers load.
@@ -18,10 +20,13 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from mixin.config import MixinConfig
+
 HOUR = 3600
 # The newest hours are the servers' own (promtool must not write into a head block's span).
 HEAD_HOURS = 3
-RECORDED_APPS = "openrouter:app_rank:latest"  # what the app rules look back at
+RECORDED_APPS = "openrouter:app_rank:latest"  # what the app panels look back at
+ALERTED_APPS = "openrouter:app_rank:alerted"  # what the app alerts look back at
 RAW_MODELS = "openrouter_model_rank"  # the model rules look back at the raw series
 APP_LABELS = ("window", "sort", "category", "subcategory", "app_id", "app")
 
@@ -43,21 +48,31 @@ def openmetrics(exposition: str, job: str, instance: str, days: int, now: float)
     """OpenMetrics text (seconds, `# EOF`) of ``days`` of hourly history before ``now``."""
     apps: list[tuple[dict[str, str], float]] = []
     models: list[tuple[dict[str, str], float]] = []
+    watched: set[str] = set()
     for family in text_string_to_metric_families(exposition):
         for s in family.samples:
             if s.name == "openrouter_app_rank":
                 apps.append(({k: s.labels.get(k, "") for k in APP_LABELS}, s.value))
             elif s.name == RAW_MODELS:
                 models.append(({"job": job, "instance": instance, **s.labels}, s.value))
+            elif s.name == "openrouter_watched_app_info":
+                watched.add(s.labels["app_id"])
     last = int(now // HOUR) - HEAD_HOURS
     hours = range(last - days * 24, last + 1)
-    out = []
+    top_n = MixinConfig().thresholds.app_top_n
+    out, alerted = [], [f"# TYPE {ALERTED_APPS} gauge"]
     for name, series in ((RECORDED_APPS, apps), (RAW_MODELS, models)):
         out.append(f"# TYPE {name} gauge")
         for labels, rank in series:
             head = f"{name}{{{_series(labels)}}}"
-            out += [f"{head} {_rank(rank, head, h // 24)} {h * HOUR}" for h in hours]
-    out.append("# EOF")
+            ranks = [(h, _rank(rank, head, h // 24)) for h in hours]
+            out += [f"{head} {r} {h * HOUR}" for h, r in ranks]
+            if name == RECORDED_APPS and labels["sort"] == "popular":
+                # What the rules record of it: the top N and the watched apps.
+                keep = labels["app_id"] in watched
+                head = f"{ALERTED_APPS}{{{_series(labels)}}}"
+                alerted += [f"{head} {r} {h * HOUR}" for h, r in ranks if keep or r <= top_n]
+    out += [*alerted, "# EOF"]
     return "\n".join(out) + "\n"
 
 

@@ -49,6 +49,8 @@ class Run:
     runs: int = 0  # answers per panel query
     history_days: int = 0  # of rank history the servers started with
     history_samples: int = 0
+    # pending or firing at the end of the period, with rules: per alert name
+    alerts_active: dict[str, int] = field(default_factory=dict)
     instant: list[Timed] = field(default_factory=list)
     ranged: list[Timed] = field(default_factory=list)
 
@@ -172,6 +174,12 @@ def report(run: Run) -> None:
         f"peak RSS: with rules {run.rss_mb['with']:.0f} MB, baseline {run.rss_mb['without']:.0f} MB"
     )
     rows = [cpu(run.measured), rules(run.measured, run.scrape_interval)]
+    active = sorted(run.alerts_active.items(), key=lambda kv: -kv[1])
+    print(
+        f"  alerts active at the end (pending or firing): {sum(run.alerts_active.values())}"
+        f"{' (' + ', '.join(f'{n} {c}' for n, c in active) + ')' if active else ''}; each "
+        "expands its annotations, figures queried from Prometheus, at every evaluation"
+    )
     print(
         f"\nPanel queries: every target of grafana/dashboards/*.json, variables at their"
         f"\ndefaults, timed client side over loopback (median of {run.runs}) on both servers"
