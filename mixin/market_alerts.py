@@ -28,6 +28,7 @@ from mixin.promql import (
     APP_RANK,
     APP_TOKENS,
     APP_VIEW,
+    DATASET_AS_OF,
     MODEL_RANK,
     Q,
     by,
@@ -119,22 +120,24 @@ def app_facts(cfg: MixinConfig) -> Facts:
     total, view = ALERTED_APP_TOKENS, sel(v)
     # Tokens are not recorded per app (mixin.promql.APP_TOKENS): the newest answer's, now
     # and a day ago, picked from the raw series as the rules chose then.
-    tokens = f"max({one_line(q.newest(APP_TOKENS, *(f'{n}=%q' for n in a)))})"
+    mine = [f"{n}=%q" for n in a]
+    tokens = f"max({one_line(q.newest(APP_TOKENS, *mine, one_view=True))})"
     share = f"{tokens} / max({total}{view})"
-    tokens_then = one_line(q.newest(APP_TOKENS, *(f"{n}=%q" for n in a), offset="1d"))
+    tokens_then = one_line(q.newest(APP_TOKENS, *mine, offset="1d", one_view=True))
     then = f"max({tokens_then}) / max(last_over_time({total}{view}[{cfg.bridge}] offset 1d))"
     vars_ = "&".join(f"var-{n}={{{{ $labels.{n} | urlquery }}}}" for n in (*v, "app_id"))
     # The app's rank over time, wherever it is in the ranking (Top N 200).
     vars_ = vars_.replace("var-app_id=", "var-app=") + "&var-top=200"
-    as_of = fact(
-        'min(openrouter:data_as_of:latest{dataset="app-rankings"})', (), "humanizeTimestamp"
-    )
+    as_of = fact(f'{DATASET_AS_OF}{{dataset="app-rankings"}}', (), "humanizeTimestamp")
     return Facts(
         now=fact(f"max(openrouter:app_rank:latest{entry})", a, RANK, "unlisted"),
         before=fact(f"max(last_over_time({ago}))", popular, RANK, "unlisted"),
-        tokens=fact(tokens, a, "humanize"),
-        share=fact(share, (*a, *v), "humanizePercentage"),
-        share_change=fact(f"100 * ({share} - {then})", (*a, *v, *a, *v), 'printf "%+.2f pp"'),
+        # The app's labels, then its view's again: the chosen answers of that view.
+        tokens=fact(tokens, (*a, *v), "humanize"),
+        share=fact(share, (*a, *v, *v), "humanizePercentage"),
+        share_change=fact(
+            f"100 * ({share} - {then})", (*a, *v, *v, *a, *v, *v), 'printf "%+.2f pp"'
+        ),
         citation=f"Source: OpenRouter (openrouter.ai/apps), as of {as_of}",
         dashboard=panel_link(cfg, "apps", RANK_OVER_TIME, vars_),
     )
@@ -182,6 +185,7 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
         f"{q('up')} == 1)"
     )
     figures = f"{f.figures()}. {f.citation}."
+    watched = f"({top} and on (app_id) {q('openrouter_watched_app_info')})"
     return [
         market_alert(
             cfg,
@@ -234,8 +238,8 @@ def app_alerts(cfg: MixinConfig) -> list[dict[str, Any]]:
             cfg,
             "app",
             "OpenRouterWatchedAppRankChanged",
-            moved(f"{then} - on ({key}) group_right () {top}", t.watched_rank_change_positions)
-            + f"\nand on (app_id) {q('openrouter_watched_app_info')}",
+            # The watched apps first: the comparison runs twice (moved), on those alone.
+            moved(f"{then} - on ({key}) group_right () {watched}", t.watched_rank_change_positions),
             "info",
             f"Watched app {app}: {f.before} → {f.now} ({SIGNED}) in the {ranking} app ranking",
             f"Watched app {app} (id {label('app_id')}) moved from {f.before} to {f.now} "

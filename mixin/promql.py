@@ -136,6 +136,9 @@ ALERTED_APP_TOKENS = "category:openrouter_app_tokens:sum"  # the popular views' 
 # then the newest fetch.
 NEWEST = "openrouter:data_as_of:newest"
 APP_VIEW_NEWEST = "openrouter:app_view:newest"
+# A notification's "as of": the oldest of a dataset's views, one series per dataset (a
+# citation reads it per active alert at every evaluation).
+DATASET_AS_OF = "dataset:openrouter_data_as_of_timestamp_seconds:min"
 
 
 class Q:
@@ -177,16 +180,20 @@ class Q:
         s = f"last_over_time({self(f.metric)}[{self.bridge}] offset {offset})"
         return f"max by ({by(labels or f.labels)}) ({s})"
 
-    def newest(self, f: Family, *ms: str, offset: str = "") -> str:
+    def newest(self, f: Family, *ms: str, offset: str = "", one_view: bool = False) -> str:
         """The market as the newest data shows it, from the raw series: the answers of the
         exporters the rules chose per view (newest day, then newest fetch), one series per
         data label set. What ``openrouter:<family>:latest`` records, so like it this
         ignores the dashboards' job/instance variables: the rules chose the exporters.
-        With ``offset``, as it was then (the rules' choice then, too)."""
+        With ``offset``, as it was then (the rules' choice then, too). ``one_view``: the
+        chosen answers narrowed to the view ``ms`` select (the same result, a fraction of
+        the series read: for a figure an alert reads at every evaluation)."""
         ago = f" offset {offset}" if offset else ""
         raw = f"last_over_time({f.metric}{matchers(*ms, *self.ours)}[{self.cfg.gap}]{ago})"
         if f.dataset == "app-rankings":
-            chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}{ago}"
+            view_ms = (m for m in ms if one_view and m.split("=")[0].rstrip("!~") in APP_VIEW)
+            of_view = matchers(*view_ms)
+            chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}{of_view}{ago}"
         else:
             chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}{ago}'
         return f"max by ({by(f.labels)}) (\n  {raw}\n  {chosen}\n)"

@@ -22,6 +22,7 @@ from mixin.promql import (
     APP_VIEW,
     APP_VIEW_NEWEST,
     AS_OF,
+    DATASET_AS_OF,
     END_DATE,
     FAMILIES,
     MODEL_RANK,
@@ -84,6 +85,12 @@ def market(cfg: MixinConfig) -> list[dict[str, Any]]:
     )
     meta = [
         rec("openrouter:data_as_of:latest", f"max by ({by(VIEW)}) ({NEWEST})"),
+        rec(
+            DATASET_AS_OF,
+            "min by (dataset) (openrouter:data_as_of:latest)",
+            "The oldest view's as_of per dataset: the 'as of' an app notification cites, one "
+            "series to read per active alert instead of every view's.",
+        ),
         rec("openrouter:data_end_date:latest", f"max by ({by(VIEW)}) ({q.gapless(END_DATE)})"),
     ]
     return [*newest(q), *latests, *meta]
