@@ -191,8 +191,9 @@ class Q:
         ago = f" offset {offset}" if offset else ""
         raw = f"last_over_time({f.metric}{matchers(*ms, *self.ours)}[{self.cfg.gap}]{ago})"
         if f.dataset == "app-rankings":
-            view_ms = (m for m in ms if one_view and m.split("=")[0].rstrip("!~") in APP_VIEW)
-            of_view = matchers(*view_ms)
+            of_view = ""
+            if one_view:  # a matcher's label: what precedes its operator (=, !=, =~, !~)
+                of_view = matchers(*(m for m in ms if m.split("=")[0].rstrip("!~") in APP_VIEW))
             chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}{of_view}{ago}"
         else:
             chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}{ago}'
