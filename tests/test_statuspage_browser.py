@@ -254,6 +254,15 @@ def test_demo_in_chromium(tmp_path, browser, shots):
         assert any(m[0] in "▲▼" for r in page["models"] for m in r["moves"])  # the market moves
         assert all(r["moves"] == ["—"] for r in page["apps"])
         assert "no previous day held" in page["body"]
+        # The benchmarks' parts sit side by side on a wide screen, one under another on a
+        # phone: a card of them in one column was as tall as the page beside an empty one.
+        for width, columns in ((1280, 2), (390, 1)):
+            browser.open(f"{url}/", width, 800, False)
+            lefts = browser.evaluate(
+                "[...document.querySelectorAll('#benchmarks .part')]"
+                ".map(p => Math.round(p.getBoundingClientRect().left))"
+            )
+            assert len(lefts) == 4 and len(set(lefts)) == columns, (width, lefts)
     finally:
         assert proc.stop() == 0, proc.output()
 

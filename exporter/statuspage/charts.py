@@ -185,14 +185,21 @@ def chart_html(c: Chart | Board, section: str, demo: bool) -> str:
 
 
 def board_html(b: Board, section: str, demo: bool) -> str:
-    """One card, one short chart after another under its own heading."""
+    """One card, a short chart per part under its own heading. Several parts take the
+    whole row and sit side by side where the screen is wide: stacked in one column they
+    made a card as tall as the rest of the page beside an empty one."""
     parts = "".join(
         f'<div class="part" id="{esc(slot)}"><h3>{esc(clean(c.title))}</h3>'
         f"{_chart_body(c, demo)}</div>"
         for slot, c in b.charts
     )
-    body = parts or f'<p class="muted">{esc(b.empty)}</p>'
-    return f'<section class="card" id="{section}"><h2>{esc(b.title)}</h2>{body}</section>'
+    if not parts:
+        body, cls = f'<p class="muted">{esc(b.empty)}</p>', "card"
+    elif len(b.charts) == 1:
+        body, cls = parts, "card"
+    else:
+        body, cls = f'<div class="parts">{parts}</div>', "card board"
+    return f'<section class="{cls}" id="{section}"><h2>{esc(b.title)}</h2>{body}</section>'
 
 
 def watch_table_html(t: WatchTable, demo: bool) -> str:

@@ -45,6 +45,9 @@ gap:14px;margin-bottom:14px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;
 padding:14px 16px;min-width:0}
 .card>p{margin:6px 0}
+.board{grid-column:1/-1}
+.parts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(400px,100%),1fr));
+column-gap:32px}
 .sub{margin:0 0 10px;color:var(--muted);font-size:13px}
 .cite{margin:10px 0 0;font-size:12.5px;color:var(--muted)}
 ol.bars{list-style:none;margin:0;padding:0}
