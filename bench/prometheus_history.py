@@ -21,7 +21,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from mixin.config import MixinConfig
-from mixin.promql import ALERTED_APP_RANK, ALERTED_APPS, APP_RANK
+from mixin.promql import ALERTED_APP_RANK, ALERTED_SORT, APP_RANK
 
 HOUR = 3600
 # The newest hours are the servers' own (promtool must not write into a head block's span).
@@ -61,14 +61,14 @@ def openmetrics(exposition: str, job: str, instance: str, days: int, now: float)
     hours = range(last - days * 24, last + 1)
     top_n = MixinConfig().thresholds.app_top_n
     out, alerted = [], [f"# TYPE {ALERTED_APP_RANK} gauge"]
-    sort, popular = ALERTED_APPS.split("=")  # the alerts' rankings: sort="popular"
+    sort, popular = ALERTED_SORT  # the rankings the alerts watch
     for name, series in ((RECORDED_APPS, apps), (RAW_MODELS, models)):
         out.append(f"# TYPE {name} gauge")
         for labels, rank in series:
             head = f"{name}{{{_series(labels)}}}"
             ranks = [(h, _rank(rank, head, h // 24)) for h in hours]
             out += [f"{head} {r} {h * HOUR}" for h, r in ranks]
-            if name == RECORDED_APPS and f'"{labels[sort]}"' == popular:
+            if name == RECORDED_APPS and labels[sort] == popular:
                 # What the rules record of it: the top N and the watched apps.
                 keep = labels["app_id"] in watched
                 head = f"{ALERTED_APP_RANK}{{{_series(labels)}}}"

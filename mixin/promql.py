@@ -129,7 +129,8 @@ BY_METRIC = {f.metric: f for f in FAMILIES}
 # The app rankings the market alerts watch (the popular sort: by tokens). What only the
 # alerts read (a day ago, the best recent rank) is recorded for these alone, and of them
 # for the ranks the alerts compare (ALERTED_APP_RANK: the top N and the watched apps).
-ALERTED_APPS = 'sort="popular"'
+ALERTED_SORT = ("sort", "popular")
+ALERTED_APPS = '{}="{}"'.format(*ALERTED_SORT)
 ALERTED_APP_RANK = "openrouter:app_rank:alerted"
 ALERTED_APP_TOKENS = "category:openrouter_app_tokens:sum"  # the popular views' only
 # The answers that count per view (mixin.recording): the exporters holding the newest day,
