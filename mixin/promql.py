@@ -94,6 +94,9 @@ MODEL_SHARE = Family("openrouter_model_share", MODEL, ("view",), "rankings-daily
 APP_RANK = Family("openrouter_app_rank", APP, APP_VIEW, "app-rankings")
 APP_TOKENS = Family("openrouter_app_tokens", APP, APP_VIEW, "app-rankings", False)
 APP_REQUESTS = Family("openrouter_app_requests", APP, APP_VIEW, "app-rankings", False)
+# A view's total (the exporter sums its apps' tokens once per refresh): the share figures'
+# denominator, so no rule sums every app series of every view at each evaluation.
+APP_VIEW_TOKENS = Family("openrouter_app_view_tokens", APP_VIEW, APP_VIEW, "app-rankings", False)
 SESSION_COST = Family("openrouter_session_median_cost_dollars", SESSION, (), "session-cost")
 # The view name of a task-classifications view is its window, but the freshness series
 # carry it as `view`: matched per exporter only (one window exists), like session cost.

@@ -18,9 +18,8 @@ from mixin.promql import (
     ALERTED_APPS,
     APP_KEY,
     APP_RANK,
-    APP_TOKENS,
-    APP_VIEW,
     APP_VIEW_NEWEST,
+    APP_VIEW_TOKENS,
     AS_OF,
     DATASET_AS_OF,
     END_DATE,
@@ -169,7 +168,6 @@ def best_recent(q: Q, f: Family) -> dict[str, Any]:
 def recording(cfg: MixinConfig) -> list[Group]:
     q = Q(cfg, variables=False)
     share, tokens = MODEL_SHARE.recorded(), MODEL_TOKENS.recorded()
-    per_view = by((*TARGET, *APP_VIEW))
     requests = q("openrouter_exporter_api_requests_total")
     sums = [
         rec(
@@ -190,13 +188,11 @@ def recording(cfg: MixinConfig) -> list[Group]:
         ),
         rec(
             ALERTED_APP_TOKENS,
-            f"max by ({by(APP_VIEW)}) (\n  sum by ({per_view}) "
-            f"({q.gapless(APP_TOKENS.metric, ALERTED_APPS)})\n  and on ({per_view}) "
-            f"{APP_VIEW_NEWEST}\n)",
+            q.newest(APP_VIEW_TOKENS, ALERTED_APPS),
             "Tokens of the ranked apps per popular view, what an app alert's share of its "
-            "ranking is of (every active alert reads it at each evaluation: a sum per alert "
-            "would read every app of the view). Summed per exporter before the newest answer "
-            "is picked: the same figure for a fraction of the work.",
+            "ranking is of (every active alert reads it at each evaluation). The exporter "
+            "sums each view once per refresh (openrouter_app_view_tokens): summing here "
+            "read every app series of every popular view at each evaluation.",
         ),
         rec(
             "app_turn_range:openrouter_session_median_cost_dollars:median",

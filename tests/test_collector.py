@@ -105,6 +105,15 @@ def test_a_repeated_app_across_pages_is_exported_once():
     assert find(text, "openrouter_app_rank", app_id="1") == [100]
 
 
+def test_a_views_tokens_are_its_apps_tokens_each_app_once():
+    rows = [AppRow(1, "A", 1, 1, 600), AppRow(2, "B", 2, 1, 300), AppRow(1, "A", 3, 1, 600)]
+    text = render(apps_snapshot(rows), apps_snapshot([], "30d/popular/image-gen"))
+    view = dict(window="30d", sort="popular", category="all", subcategory="all")
+    # What an app alert's "share of the ranking's tokens" divides by (a repeat counts once).
+    assert find(text, "openrouter_app_view_tokens", **view) == [900]
+    assert find(text, "openrouter_app_view_tokens", subcategory="image-gen") == []  # no apps
+
+
 def test_model_rank_excludes_other_and_shares_sum_to_one():
     d = date(2026, 5, 11)
     rows = [

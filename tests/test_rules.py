@@ -42,6 +42,7 @@ REQUIRED_ALERTS = {
 CONTRACT_METRICS = {
     "openrouter_app_rank",
     "openrouter_app_tokens",
+    "openrouter_app_view_tokens",
     "openrouter_app_requests",
     "openrouter_model_rank",
     "openrouter_model_tokens",

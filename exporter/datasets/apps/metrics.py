@@ -32,6 +32,7 @@ class AppRankingsCollector:
         openrouter_app_rank{window="30d",sort="popular",...,app_id="12345",app="Cline"} 1.0
         openrouter_app_tokens{window="30d",...,app_id="12345",app="Cline"} 1.23456789012e+11
         openrouter_app_requests{window="30d",...,app_id="12345",app="Cline"} 4321.0
+        openrouter_app_view_tokens{window="30d",sort="popular",...} 4.56789012345e+11
     """
 
     LABELS = ("window", "sort", "category", "subcategory", "app_id", "app")
@@ -42,7 +43,15 @@ class AppRankingsCollector:
     REQUESTS = Family(
         "openrouter_app_requests", f"Requests the app made in the window. {CACHED}", LABELS
     )
-    families = (RANK, TOKENS, REQUESTS)
+    # A ranking's total, summed here once per refresh: Prometheus would otherwise sum
+    # every app series of every view at each rule evaluation for an alert's share figure.
+    VIEW_TOKENS = Family(
+        "openrouter_app_view_tokens",
+        "Tokens of the apps the view ranks: the sum of its openrouter_app_tokens, each app "
+        f"once. {CACHED}",
+        LABELS[:4],
+    )
+    families = (RANK, TOKENS, REQUESTS, VIEW_TOKENS)
     VIEW_INFO = Family(
         "openrouter_app_view_info",
         "Each app view's name and its labels on the openrouter_app_* series, to "
@@ -62,15 +71,18 @@ class AppRankingsCollector:
             self.LABELS[:4], [view.window, view.sort, view.category_label, view.subcategory_label]
         )
         rank, tokens, requests = [], [], []
-        for r in unique_apps(snap):
+        apps = unique_apps(snap)
+        for r in apps:
             labels = f'{base},app_id="{r.app_id}",app="{escape_label(r.app_name)}"'
             rank.append(sample_line(self.RANK.name, labels, r.rank))
             tokens.append(sample_line(self.TOKENS.name, labels, float(r.total_tokens)))
             requests.append(sample_line(self.REQUESTS.name, labels, float(r.total_requests)))
+        total = float(sum(r.total_tokens for r in apps))
         return {
             self.RANK.name: "".join(rank),
             self.TOKENS.name: "".join(tokens),
             self.REQUESTS.name: "".join(requests),
+            self.VIEW_TOKENS.name: sample_line(self.VIEW_TOKENS.name, base, total) if apps else "",
         }
 
     def info(self) -> Fragment:
