@@ -120,10 +120,10 @@ def app_facts(cfg: MixinConfig) -> Facts:
     total, view = ALERTED_APP_TOKENS, sel(v)
     # Tokens are not recorded per app (mixin.promql.APP_TOKENS): the newest answer's, now
     # and a day ago, picked from the raw series as the rules chose then.
-    mine = [f"{n}=%q" for n in a]
-    tokens = f"max({one_line(q.newest(APP_TOKENS, *mine, one_view=True))})"
+    mine, its_view = [f"{n}=%q" for n in a], [f"{n}=%q" for n in v]
+    tokens = f"max({one_line(q.newest(APP_TOKENS, *mine, of_view=its_view))})"
     share = f"{tokens} / max({total}{view})"
-    tokens_then = one_line(q.newest(APP_TOKENS, *mine, offset="1d", one_view=True))
+    tokens_then = one_line(q.newest(APP_TOKENS, *mine, offset="1d", of_view=its_view))
     then = f"max({tokens_then}) / max(last_over_time({total}{view}[{cfg.bridge}] offset 1d))"
     vars_ = "&".join(f"var-{n}={{{{ $labels.{n} | urlquery }}}}" for n in (*v, "app_id"))
     # The app's rank over time, wherever it is in the ranking (Top N 200).

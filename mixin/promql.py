@@ -184,21 +184,20 @@ class Q:
         s = f"last_over_time({self(f.metric)}[{self.bridge}] offset {offset})"
         return f"max by ({by(labels or f.labels)}) ({s})"
 
-    def newest(self, f: Family, *ms: str, offset: str = "", one_view: bool = False) -> str:
+    def newest(self, f: Family, *ms: str, offset: str = "", of_view: Sequence[str] = ()) -> str:
         """The market as the newest data shows it, from the raw series: the answers of the
         exporters the rules chose per view (newest day, then newest fetch), one series per
         data label set. What ``openrouter:<family>:latest`` records, so like it this
         ignores the dashboards' job/instance variables: the rules chose the exporters.
-        With ``offset``, as it was then (the rules' choice then, too). ``one_view``: the
-        chosen answers narrowed to the view ``ms`` select (the same result, a fraction of
-        the series read: for a figure an alert reads at every evaluation)."""
+        With ``offset``, as it was then (the rules' choice then, too). ``of_view``: the
+        matchers of the one view ``ms`` select, narrowing the chosen answers to it (the same
+        result, a fraction of the series read: for a figure an alert reads at every
+        evaluation)."""
         ago = f" offset {offset}" if offset else ""
         raw = f"last_over_time({f.metric}{matchers(*ms, *self.ours)}[{self.cfg.gap}]{ago})"
         if f.dataset == "app-rankings":
-            of_view = ""
-            if one_view:  # a matcher's label: what precedes its operator (=, !=, =~, !~)
-                of_view = matchers(*(m for m in ms if m.split("=")[0].rstrip("!~") in APP_VIEW))
-            chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}{of_view}{ago}"
+            view = matchers(*of_view)
+            chosen = f"and on ({by((*TARGET, *APP_VIEW))}) {APP_VIEW_NEWEST}{view}{ago}"
         else:
             chosen = f'and on ({by((*TARGET, *f.view))}) {NEWEST}{{dataset="{f.dataset}"}}{ago}'
         return f"max by ({by(f.labels)}) (\n  {raw}\n  {chosen}\n)"
