@@ -38,7 +38,7 @@ from mixin.promql import (
 POPULAR = ALERTED_APPS
 SIGNED = '{{ printf "%+.0f" $value }}'
 RANK = 'printf "#%.0f"'
-# "overall", "programming" or "programming / cli-agent": which app ranking it is about.
+# "overall", "coding" or "coding / cli-agent": which app ranking it is about.
 APP_RANKING = (
     '{{ if eq $labels.category "all" }}overall{{ else }}{{ $labels.category }}'
     '{{ if ne $labels.subcategory "all" }} / {{ $labels.subcategory }}{{ end }}{{ end }}'
